@@ -1,0 +1,129 @@
+"""Credit movements. Each one changes a balance with a conditional SQL update and writes its
+ledger row in the same transaction, so the ledger always sums to the balance."""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F
+
+from accounts.errors import Forbidden, InsufficientCredits, NotFound, ValidationFailed
+from accounts.models import CreditEntry, EntryKind, User
+
+MAX_AMOUNT = Decimal("1000000000")
+QUANTUM = Decimal("0.0001")
+
+
+def clean_amount(value: object, *, field: str = "amount") -> Decimal:
+    """A positive amount of credits with at most four decimals, or a ValidationFailed."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise ValidationFailed("The amount is required and must be a number.", field=field)
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("The amount must be a number.", field=field) from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationFailed("The amount must be greater than zero.", field=field)
+    if amount > MAX_AMOUNT:
+        raise ValidationFailed(f"The amount must not be greater than {MAX_AMOUNT}.", field=field)
+    if amount != amount.quantize(QUANTUM):
+        raise ValidationFailed("The amount can have at most four decimal places.", field=field)
+    return amount.quantize(QUANTUM)
+
+
+def is_zero_amount(value: object) -> bool:
+    """True for an absent or zero amount; False for anything else, including non-numbers."""
+    try:
+        return Decimal(str(value if value not in (None, "") else 0)) == 0
+    except InvalidOperation:
+        return False
+
+
+def _move(
+    *, user_id: int, amount: Decimal, kind: str, actor: User | None, memo: str, transfer_id: uuid.UUID | None = None
+) -> CreditEntry:
+    """Apply a signed movement. Runs inside the caller's transaction."""
+    users = User.objects.filter(pk=user_id)
+    if amount < 0:
+        # The condition makes the check and the write one statement: no read-then-write race.
+        if not users.filter(balance__gte=-amount).update(balance=F("balance") + amount):
+            raise InsufficientCredits("Insufficient credits.", field="amount")
+    else:
+        users.update(balance=F("balance") + amount)
+    balance_after, team_id = users.values_list("balance", "team_id").get()
+    return CreditEntry.objects.create(
+        team_id=team_id,
+        user_id=user_id,
+        kind=kind,
+        amount=amount,
+        balance_after=balance_after,
+        actor=actor,
+        memo=memo[:255],
+        transfer_id=transfer_id,
+    )
+
+
+def _require_memo(memo: str) -> str:
+    memo = (memo or "").strip()
+    if not memo:
+        raise ValidationFailed("A memo is required.", field="memo")
+    return memo
+
+
+@transaction.atomic
+def credit_top_up(*, user: User, amount: object, actor: User | None, memo: str) -> CreditEntry:
+    return _move(user_id=user.pk, amount=clean_amount(amount), kind=EntryKind.TOP_UP, actor=actor, memo=_require_memo(memo))
+
+
+@transaction.atomic
+def credit_adjust(*, user: User, amount: object, actor: User | None, memo: str) -> CreditEntry:
+    """A signed correction by support staff, e.g. `-5` to take back a mistaken top-up."""
+    text = str(amount).strip()
+    negative = text.startswith("-")
+    value = clean_amount(text.lstrip("-"))
+    return _move(
+        user_id=user.pk, amount=-value if negative else value, kind=EntryKind.ADJUSTMENT, actor=actor, memo=_require_memo(memo)
+    )
+
+
+@transaction.atomic
+def credit_charge(*, user: User, amount: object, memo: str, actor: User | None = None) -> CreditEntry:
+    return _move(user_id=user.pk, amount=-clean_amount(amount), kind=EntryKind.CHARGE, actor=actor, memo=memo)
+
+
+@transaction.atomic
+def credit_refund(*, user: User, amount: object, memo: str, actor: User | None = None) -> CreditEntry:
+    return _move(user_id=user.pk, amount=clean_amount(amount), kind=EntryKind.REFUND, actor=actor, memo=memo)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    id: uuid.UUID
+    source: CreditEntry
+    target: CreditEntry
+
+
+def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: object, memo: str = "") -> Transfer:
+    """Move credits between two users of the actor's team. Members may only give their own credits."""
+    value = clean_amount(amount)
+    team_users = User.objects.filter(team_id=actor.team_id, is_active=True)
+    source = team_users.filter(email__iexact=(from_email or "").strip()).first()
+    if source is None:
+        raise NotFound("No user with that email address in your team.", field="from_email")
+    target = team_users.filter(email__iexact=(to_email or "").strip()).first()
+    if target is None:
+        raise NotFound("No user with that email address in your team.", field="to_email")
+    if source.pk == target.pk:
+        raise ValidationFailed("Cannot transfer credits to the same user.", field="to_email")
+    if source.pk != actor.pk and not actor.is_team_manager:
+        raise Forbidden("Only owners and admins can move another user's credits.", field="from_email")
+
+    transfer_id = uuid.uuid4()
+    with transaction.atomic():
+        # Lock both rows in id order, so two opposite transfers cannot deadlock.
+        list(User.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk"))
+        memo = memo or f"Transfer from {source.email} to {target.email}"
+        out = _move(user_id=source.pk, amount=-value, kind=EntryKind.TRANSFER_OUT, actor=actor, memo=memo, transfer_id=transfer_id)
+        into = _move(user_id=target.pk, amount=value, kind=EntryKind.TRANSFER_IN, actor=actor, memo=memo, transfer_id=transfer_id)
+    return Transfer(id=transfer_id, source=out, target=into)

@@ -1,0 +1,91 @@
+"""API keys and URL-sending tokens: random secrets shown once, kept as SHA-256."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.errors import ValidationFailed
+from accounts.models import ApiKey, KeyKind, User
+
+PREFIX_LENGTH = 10
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # the only time the full key exists outside the client
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def clean_expiry_days(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        days = int(str(value))
+    except ValueError:
+        raise ValidationFailed("The expiry days must be an integer.", field="expiry_days") from None
+    if not 1 <= days <= 365:
+        raise ValidationFailed("The expiry days must be between 1 and 365.", field="expiry_days")
+    return days
+
+
+@transaction.atomic
+def api_key_create(*, user: User, name: str = "", kind: str = KeyKind.API, expiry_days: object = None) -> IssuedKey:
+    """A new key. A user has one live URL-sending token: issuing one revokes the older."""
+    days = clean_expiry_days(expiry_days)
+    if len(name) > 100:
+        raise ValidationFailed("The name may not be longer than 100 characters.", field="name")
+    now = timezone.now()
+    if kind == KeyKind.URL:
+        ApiKey.objects.filter(user=user, kind=KeyKind.URL, revoked_at__isnull=True).update(revoked_at=now)
+    secret = ("url_" if kind == KeyKind.URL else "sk_") + secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        user=user,
+        kind=kind,
+        name=name.strip(),
+        prefix=secret[:PREFIX_LENGTH],
+        key_hash=hash_secret(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
+    return IssuedKey(key=key, secret=secret)
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db(fields=["revoked_at"])
+    return key
+
+
+@transaction.atomic
+def api_key_regenerate(*, key: ApiKey, expiry_days: object = None) -> IssuedKey:
+    """Revoke a key and issue its replacement under the same name."""
+    days = clean_expiry_days(expiry_days)
+    api_key_revoke(key=key)
+    return api_key_create(user=key.user, name=key.name, kind=key.kind, expiry_days=days)
+
+
+def api_key_authenticate(*, secret: str, kind: str = KeyKind.API) -> ApiKey | None:
+    """The usable key for this secret, with its active user and team, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    key = (
+        ApiKey.objects.select_related("user__team")
+        .filter(key_hash=hash_secret(secret), kind=kind, user__is_active=True, user__team__is_active=True)
+        .first()
+    )
+    if key is None or not key.is_usable():
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        # Coarse on purpose: a write per request would serialise every API call on this row.
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key

@@ -1,0 +1,6 @@
+"""Local development: embedded defaults (SQLite, file-backed huey, simulator gateway)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -1,0 +1,8 @@
+"""Unit tests: huey runs tasks inline; a fast password hasher; an in-memory cache per process."""
+
+from .base import *  # noqa: F403
+from .base import HUEY
+
+HUEY = {**HUEY, "immediate": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

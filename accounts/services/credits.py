@@ -73,7 +73,9 @@ def _require_memo(memo: str) -> str:
 
 @transaction.atomic
 def credit_top_up(*, user: User, amount: object, actor: User | None, memo: str) -> CreditEntry:
-    return _move(user_id=user.pk, amount=clean_amount(amount), kind=EntryKind.TOP_UP, actor=actor, memo=_require_memo(memo))
+    return _move(
+        user_id=user.pk, amount=clean_amount(amount), kind=EntryKind.TOP_UP, actor=actor, memo=_require_memo(memo)
+    )
 
 
 @transaction.atomic
@@ -83,7 +85,11 @@ def credit_adjust(*, user: User, amount: object, actor: User | None, memo: str) 
     negative = text.startswith("-")
     value = clean_amount(text.lstrip("-"))
     return _move(
-        user_id=user.pk, amount=-value if negative else value, kind=EntryKind.ADJUSTMENT, actor=actor, memo=_require_memo(memo)
+        user_id=user.pk,
+        amount=-value if negative else value,
+        kind=EntryKind.ADJUSTMENT,
+        actor=actor,
+        memo=_require_memo(memo),
     )
 
 
@@ -124,6 +130,15 @@ def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: obje
         # Lock both rows in id order, so two opposite transfers cannot deadlock.
         list(User.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk"))
         memo = memo or f"Transfer from {source.email} to {target.email}"
-        out = _move(user_id=source.pk, amount=-value, kind=EntryKind.TRANSFER_OUT, actor=actor, memo=memo, transfer_id=transfer_id)
-        into = _move(user_id=target.pk, amount=value, kind=EntryKind.TRANSFER_IN, actor=actor, memo=memo, transfer_id=transfer_id)
+        out = _move(
+            user_id=source.pk,
+            amount=-value,
+            kind=EntryKind.TRANSFER_OUT,
+            actor=actor,
+            memo=memo,
+            transfer_id=transfer_id,
+        )
+        into = _move(
+            user_id=target.pk, amount=value, kind=EntryKind.TRANSFER_IN, actor=actor, memo=memo, transfer_id=transfer_id
+        )
     return Transfer(id=transfer_id, source=out, target=into)

@@ -19,7 +19,9 @@ def _clean_text(value: object, *, field: str, required: bool, max_length: int = 
     if required and not text:
         raise ValidationFailed(f"The {field.replace('_', ' ')} field is required.", field=field)
     if len(text) > max_length:
-        raise ValidationFailed(f"The {field.replace('_', ' ')} may not be longer than {max_length} characters.", field=field)
+        raise ValidationFailed(
+            f"The {field.replace('_', ' ')} may not be longer than {max_length} characters.", field=field
+        )
     return text
 
 
@@ -75,7 +77,9 @@ def user_create(
     with transaction.atomic():
         user = User.objects.create_user(email, password, team=actor.team, role=role, **fields)
         if starting:
-            credit_transfer(actor=actor, from_email=actor.email, to_email=email, amount=starting, memo="Starting credits")
+            credit_transfer(
+                actor=actor, from_email=actor.email, to_email=email, amount=starting, memo="Starting credits"
+            )
     return user
 
 

@@ -21,6 +21,4 @@ class Command(BaseCommand):
         for key in ApiKey.objects.filter(user=owner, name=DEMO_KEY_NAME, revoked_at__isnull=True):
             api_key_revoke(key=key)
         issued = api_key_create(user=owner, name=DEMO_KEY_NAME)
-        self.stdout.write(
-            f"\n  Dashboard login: {DEMO_EMAIL} / {DEMO_PASSWORD}\n  API key:         {issued.secret}\n"
-        )
+        self.stdout.write(f"\n  Dashboard login: {DEMO_EMAIL} / {DEMO_PASSWORD}\n  API key:         {issued.secret}\n")

@@ -36,3 +36,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if extracted:
             credit_top_up(user=self, amount=Decimal(extracted), actor=None, memo="test credits")
             self.refresh_from_db(fields=["balance"])
+
+
+def issue_key(user: User, **kwargs) -> str:
+    from accounts.services import api_key_create
+
+    return api_key_create(user=user, **kwargs).secret

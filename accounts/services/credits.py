@@ -127,8 +127,9 @@ def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: obje
 
     transfer_id = uuid.uuid4()
     with transaction.atomic():
-        # Lock both rows in id order, so two opposite transfers cannot deadlock.
-        list(User.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk"))
+        # Lock both rows in id order, so two opposite transfers cannot deadlock. NO KEY UPDATE, like
+        # the UPDATE itself, does not block the key-share locks that ledger inserts take on users.
+        list(User.objects.select_for_update(no_key=True).filter(pk__in=[source.pk, target.pk]).order_by("pk"))
         memo = memo or f"Transfer from {source.email} to {target.email}"
         out = _move(
             user_id=source.pk,

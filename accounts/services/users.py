@@ -80,6 +80,7 @@ def user_create(
             credit_transfer(
                 actor=actor, from_email=actor.email, to_email=email, amount=starting, memo="Starting credits"
             )
+            user.refresh_from_db(fields=["balance"])
     return user
 
 

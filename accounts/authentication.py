@@ -1,0 +1,119 @@
+"""DRF authentication classes, one per credential style of the documented dialects.
+
+Each returns (user, key) or None when its credentials are absent, and raises AuthenticationFailed
+when they are present but wrong, so a dialect's handler can render its own 401."""
+
+import base64
+import binascii
+
+from django.contrib.auth import authenticate
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from accounts.models import KeyKind
+from accounts.services.keys import api_key_authenticate
+from accounts.throttle import client_address, login_blocked, login_failed
+
+
+class LoginThrottled(exceptions.Throttled):
+    default_detail = "Too many failed logins. Try again in a minute."
+
+
+def _param(request, name: str) -> str:
+    """A credential from the query string or the body (form, multipart or JSON)."""
+    value = request.query_params.get(name)
+    if value is None:
+        data = request.data if request.method not in ("GET", "HEAD") else {}
+        value = data.get(name) if hasattr(data, "get") else None
+    return str(value).strip() if value is not None else ""
+
+
+def _key_user(secret: str, kind: str = KeyKind.API):
+    key = api_key_authenticate(secret=secret, kind=kind)
+    if key is None:
+        raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+    return (key.user, key)
+
+
+def _password_user(request, email: str, password: str):
+    address = client_address(request)
+    if login_blocked(address):
+        raise LoginThrottled(wait=60)
+    user = authenticate(request._request, username=email.lower(), password=password)
+    if user is None or user.team is None or not user.team.is_active:
+        login_failed(address)
+        raise exceptions.AuthenticationFailed("Invalid login or password.")
+    return (user, None)
+
+
+class BearerKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <api key>` (SMS API V2, Blacklist, Outbound SMS)."""
+
+    def authenticate(self, request):
+        scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return _key_user(secret.strip())
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+class ApiTokenParamAuthentication(BaseAuthentication):
+    """`api_token` parameter (SMS API V2, 2FA, Personal API)."""
+
+    def authenticate(self, request):
+        secret = _param(request, "api_token")
+        return _key_user(secret) if secret else None
+
+
+class EmailTokenAuthentication(BaseAuthentication):
+    """REST API v1: `email` + `token` headers, HTTP Basic (email, API token), or URL parameters."""
+
+    def authenticate(self, request):
+        email = request.META.get("HTTP_EMAIL", "")
+        token = request.META.get("HTTP_TOKEN", "")
+        scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if not token and scheme.lower() == "basic":
+            try:
+                email, _, token = base64.b64decode(encoded.strip()).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                raise exceptions.AuthenticationFailed("Malformed Basic credentials.") from None
+        if not token:
+            email, token = request.query_params.get("email", ""), request.query_params.get("token", "")
+        if not token and not email:
+            return None
+        user, key = _key_user(token.strip())
+        if user.email.lower() != email.strip().lower():
+            raise exceptions.AuthenticationFailed("The email does not match the token.")
+        return (user, key)
+
+    def authenticate_header(self, request):
+        return 'Basic realm="api"'
+
+
+class XApiKeyAuthentication(BaseAuthentication):
+    """SMS API v2: `X-API-Key` header or `api_key` parameter."""
+
+    def authenticate(self, request):
+        secret = request.META.get("HTTP_X_API_KEY", "").strip() or _param(request, "api_key")
+        return _key_user(secret) if secret else None
+
+
+class PasswordParamAuthentication(BaseAuthentication):
+    """Password-based dialects: `_login`/`_password` (HTTP API message) or `username`/`password`
+    (SMS API v1). Failures are counted per client address and throttled."""
+
+    login_param = "username"
+    password_param = "password"
+
+    def authenticate(self, request):
+        login, password = _param(request, self.login_param), _param(request, self.password_param)
+        if not login and not password:
+            return None
+        return _password_user(request, login, password)
+
+
+class LoginPasswordAuthentication(PasswordParamAuthentication):
+    login_param = "_login"
+    password_param = "_password"

@@ -1,0 +1,73 @@
+"""The base of every dialect's views: one parameter reader, one rate limiter, one error path."""
+
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .errors import ApiError, to_api_error
+from .ratelimit import rate_limit_hit
+
+
+def request_params(request) -> dict[str, Any]:
+    """Query string, form, multipart and JSON bodies read as one mapping (body wins)."""
+    params: dict[str, Any] = dict(request.query_params.items())
+    data = request.data
+    if hasattr(data, "lists"):
+        params.update(data.items())
+    elif isinstance(data, dict):
+        params.update(data)
+    elif data:
+        raise exceptions.ParseError("The body must be a JSON object.")
+    return params
+
+
+class DialectView(APIView):
+    """Subclasses set `authentication_classes` and `render_error`; `error_fields` renames service
+    field names to the dialect's own parameter names."""
+
+    error_fields: dict[str, str] = {}
+
+    def render_error(self, error: ApiError) -> Response:
+        raise NotImplementedError
+
+    @property
+    def params(self) -> dict[str, Any]:
+        if not hasattr(self, "_params"):
+            self._params = request_params(self.request)
+        return self._params
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        try:
+            self.perform_authentication(request)
+        finally:
+            # Counted even when authentication fails, so guessing keys is rate limited too.
+            self.rate_limit = rate_limit_hit(request)
+        if self.rate_limit.exceeded:
+            raise exceptions.Throttled(wait=self.rate_limit.retry_after)
+        self.check_permissions(request)
+
+    def handle_exception(self, exc):
+        error = to_api_error(exc, field_names=self.error_fields)
+        if error is None:
+            raise exc
+        response = self.render_error(error)
+        if error.status == 401 and isinstance(exc, exceptions.APIException):
+            header = self.get_authenticate_header(self.request)
+            if header:
+                response["WWW-Authenticate"] = header
+        if error.retry_after:
+            response["Retry-After"] = str(error.retry_after)
+        response.exception = True
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        limit = getattr(self, "rate_limit", None)
+        if limit is not None:
+            response["X-RateLimit-Limit"] = str(limit.limit)
+            response["X-RateLimit-Remaining"] = str(max(0, limit.remaining))
+        return response

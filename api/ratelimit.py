@@ -1,0 +1,51 @@
+"""Requests per minute per API key (or per user, or per client address before authentication),
+counted in the cache so that every web process shares the count (Redis in production)."""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.models import ApiKey
+from accounts.throttle import client_address
+
+WINDOW = 60
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    limit: int
+    remaining: int
+    retry_after: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.remaining < 0
+
+
+def _bucket_and_limit(request) -> tuple[str, int]:
+    user, auth = getattr(request, "_user", None), getattr(request, "_auth", None)
+    team_limit = user.team.api_rate_limit if user is not None and user.team else None
+    limit = team_limit or settings.SMS_API_RATE_LIMIT_PER_MINUTE
+    if isinstance(auth, ApiKey):
+        return f"key:{auth.pk}", limit
+    if user is not None:
+        return f"user:{user.pk}", limit
+    return f"addr:{client_address(request)}", settings.SMS_API_RATE_LIMIT_PER_MINUTE
+
+
+def rate_limit_hit(request) -> RateLimit:
+    """Count this request in its fixed one-minute window."""
+    bucket, limit = _bucket_and_limit(request)
+    now = time.time()
+    window = int(now // WINDOW)
+    key = f"ratelimit:{bucket}:{window}"
+    cache.add(key, 0, WINDOW + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, WINDOW + 5)
+        count = 1
+    retry_after = max(1, int((window + 1) * WINDOW - now))
+    return RateLimit(limit=limit, remaining=limit - count, retry_after=retry_after)

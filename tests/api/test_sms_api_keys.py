@@ -1,0 +1,98 @@
+"""SMS API (seed 004): balance, generate/revoke/regenerate key, 401 shapes, rate-limit headers."""
+
+import pytest
+from django.test import override_settings
+
+from accounts.models import ApiKey
+from tests.factories import PASSWORD, UserFactory, issue_key
+
+pytestmark = pytest.mark.django_db
+KEY_REQUIRED = {"error": "API key is required", "help": "Provide X-API-Key header or api_key parameter"}
+
+
+@pytest.fixture
+def user():
+    return UserFactory(credits=12.5)
+
+
+def test_balance_without_key_is_the_documented_401_with_rate_headers(api):
+    response = api.get("/api/v2/account/balance", HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response.json() == KEY_REQUIRED
+    assert response["X-RateLimit-Limit"] == "60"
+    assert response["X-RateLimit-Remaining"] == "59"
+
+
+def test_balance_with_header_or_parameter(api, user):
+    key = issue_key(user)
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=key).json() == {"balance": 12.5, "email": user.email}
+    assert api.get("/api/v2/account/balance", {"api_key": key}).json()["balance"] == 12.5
+
+
+def test_wrong_key_is_unauthorized(api, user):
+    response = api.get("/api/v2/account/balance", HTTP_X_API_KEY="sk_nope")
+    assert response.status_code == 401
+    assert response.json() == {"error": "Unauthorized."}
+
+
+def test_generate_key_with_password_then_use_it(api, user):
+    response = api.post("/api/generate-key", {"username": user.email, "password": PASSWORD, "expiry_days": 3})
+    assert response.status_code == 201, response.content
+    key = response.json()["api_key"]
+    assert response.json()["expires_at"]
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=key).status_code == 200
+    stored = ApiKey.objects.get(user=user)
+    assert stored.key_hash != key and key not in stored.prefix + stored.name
+
+
+@pytest.mark.parametrize("days", [0, 366, "abc", -1])
+def test_generate_key_expiry_out_of_range_is_400_and_creates_nothing(api, user, days):
+    response = api.post("/api/generate-key", {"expiry_days": days}, format="json", HTTP_X_API_KEY=issue_key(user))
+    assert response.status_code == 400
+    assert "expiry_days" in response.json()["errors"]
+    assert ApiKey.objects.filter(user=user).count() == 1
+
+
+def test_wrong_password_is_unauthorized_and_failures_are_throttled(api, user):
+    with override_settings(SMS_LOGIN_ATTEMPTS_PER_MINUTE=3):
+        for _ in range(3):
+            response = api.post("/api/generate-key", {"username": user.email, "password": "wrong"})
+            assert response.status_code == 401
+            assert response.json() == {"error": "Unauthorized."}
+        blocked = api.post("/api/generate-key", {"username": user.email, "password": PASSWORD})
+        assert blocked.status_code == 429
+        assert int(blocked["Retry-After"]) > 0
+    assert not ApiKey.objects.filter(user=user).exists()
+
+
+def test_revoke_key_revokes_the_calling_key(api, user):
+    key = issue_key(user)
+    assert api.post("/api/revoke-key", HTTP_X_API_KEY=key).status_code == 200
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=key).status_code == 401
+
+
+def test_regenerate_key_replaces_the_calling_key(api, user):
+    old = issue_key(user)
+    response = api.post("/api/regenerate-key", {"expiry_days": 9}, format="json", HTTP_X_API_KEY=old)
+    assert response.status_code == 200
+    new = response.json()["api_key"]
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=old).status_code == 401
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=new).status_code == 200
+
+
+def test_rate_limit_per_key_gives_429_with_retry_after(api, user):
+    user.team.api_rate_limit = 2
+    user.team.save()
+    key = issue_key(user)
+    assert [api.get("/api/v2/account/balance", HTTP_X_API_KEY=key).status_code for _ in range(3)] == [200, 200, 429]
+    response = api.get("/api/v2/account/balance", HTTP_X_API_KEY=key)
+    assert response["X-RateLimit-Remaining"] == "0" and int(response["Retry-After"]) >= 1
+    # Another key of another team has its own budget.
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=issue_key(UserFactory())).status_code == 200
+
+
+def test_swagger_pages_are_served_locally(api):
+    assert api.get("/api/schema/").status_code == 200
+    page = api.get("/api/v2")
+    assert page.status_code == 200 and b"swagger" in page.content.lower() and b"cdn.jsdelivr" not in page.content
+    assert api.get("/api/oauth2-callback").status_code in (200, 302)

@@ -1,0 +1,180 @@
+"""Dashboard pages for the account: overview, team and credits, API keys, developer settings."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts import selectors, services
+from accounts.forms import ApiKeyForm, SubUserEditForm, SubUserForm, TeamSettingsForm, TransferForm, call_service
+from accounts.models import KeyKind
+from accounts.throttle import client_address, login_blocked, login_failed
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with failed attempts counted per client address."""
+
+    def post(self, request, *args, **kwargs):
+        address = client_address(request)
+        if login_blocked(address):
+            form = self.get_form()
+            form.is_valid()
+            form.errors.clear()
+            form.add_error(None, "Too many failed logins. Try again in a minute.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code != 302:
+            login_failed(address)
+        return response
+
+
+class TeamPageMixin(LoginRequiredMixin):
+    """A page of the operator dashboard: the user has a team; `manager_only` pages need owner or admin."""
+
+    manager_only = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            if request.user.team is None:
+                return redirect("admin:index")  # support staff work in the admin
+            if self.manager_only and not request.user.is_team_manager:
+                raise PermissionDenied
+            self.team = request.user.team
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OverviewView(TeamPageMixin, TemplateView):
+    template_name = "dashboard/overview.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            balance=user.balance,
+            team_balance=selectors.team_balance(team=self.team) if user.is_team_manager else None,
+            low_balance=user.balance < self.team.low_balance_threshold,
+            **kwargs,
+        )
+
+
+class TeamView(TeamPageMixin, View):
+    """Sub-users and credit transfers with the ledger history."""
+
+    manager_only = True
+
+    def get(self, request, user_form=None, transfer_form=None):
+        return render(
+            request,
+            "dashboard/team.html",
+            {
+                "users": selectors.user_list(team=self.team),
+                "entries": selectors.credit_entry_list(team=self.team)[:50],
+                "user_form": user_form or SubUserForm(),
+                "transfer_form": transfer_form or TransferForm(initial={"from_email": request.user.email}),
+            },
+        )
+
+    def post(self, request):
+        if "transfer" in request.POST:
+            form = TransferForm(request.POST)
+            if form.is_valid() and call_service(
+                form, lambda: services.credit_transfer(actor=request.user, **form.cleaned_data)
+            ):
+                messages.success(request, "Credits transferred.")
+                return redirect("dashboard:team")
+            return self.get(request, transfer_form=form)
+        form = SubUserForm(request.POST)
+        if form.is_valid() and call_service(
+            form, lambda: services.user_create(actor=request.user, **form.cleaned_data)
+        ):
+            messages.success(request, f"User {form.cleaned_data['email']} created.")
+            return redirect("dashboard:team")
+        return self.get(request, user_form=form)
+
+
+class UserEditView(TeamPageMixin, View):
+    manager_only = True
+
+    def get(self, request, user_id, form=None):
+        target = selectors.user_get(team=request.user.team, user_id=user_id)
+        initial = {f: getattr(target, f) for f in SubUserEditForm.base_fields}
+        return render(
+            request, "dashboard/user_edit.html", {"target": target, "form": form or SubUserEditForm(initial=initial)}
+        )
+
+    def post(self, request, user_id):
+        target = selectors.user_get(team=request.user.team, user_id=user_id)
+        form = SubUserEditForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if target.pk == request.user.pk:  # one cannot demote or deactivate oneself
+                data.pop("role"), data.pop("is_active")
+            if call_service(form, lambda: services.user_update(actor=request.user, user=target, **data)):
+                messages.success(request, f"{target.email} saved.")
+                return redirect("dashboard:team")
+        return self.get(request, user_id, form=form)
+
+
+class ApiKeysView(TeamPageMixin, View):
+    """The user's own API keys and URL-sending token. A new secret is shown once, on this response."""
+
+    def get(self, request, form=None, issued=None):
+        keys = selectors.api_key_list(user=request.user)
+        return render(
+            request,
+            "dashboard/keys.html",
+            {
+                "keys": keys,
+                "form": form or ApiKeyForm(),
+                "issued": issued,
+                "send_url_base": request.build_absolute_uri("/api/rest/v1/sms/send-url/"),
+            },
+        )
+
+    def post(self, request):
+        action = request.POST.get("action", "create")
+        if action == "create":
+            form = ApiKeyForm(request.POST)
+            issued = form.is_valid() and call_service(
+                form, lambda: services.api_key_create(user=request.user, **form.cleaned_data)
+            )
+            return self.get(request, form=form, issued=issued or None)
+        if action == "url-token":
+            return self.get(
+                request, issued=services.api_key_create(user=request.user, name="URL sending", kind=KeyKind.URL)
+            )
+        key = selectors.api_key_get(user=request.user, key_id=request.POST.get("key_id"))
+        if action == "revoke":
+            services.api_key_revoke(key=key)
+            messages.success(request, f"Key {key.prefix}… revoked.")
+            return HttpResponseRedirect(reverse("dashboard:keys"))
+        if action == "regenerate":
+            return self.get(request, issued=services.api_key_regenerate(key=key))
+        return HttpResponseRedirect(reverse("dashboard:keys"))
+
+
+class DeveloperSettingsView(TeamPageMixin, View):
+    manager_only = True
+
+    def get(self, request, form=None):
+        return render(request, "dashboard/settings.html", {"form": form or TeamSettingsForm(instance=self.team)})
+
+    def post(self, request):
+        form = TeamSettingsForm(request.POST, instance=self.team)
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            # The ModelForm validated shapes; the service checks the rules and saves.
+            self.team.refresh_from_db()
+            if call_service(form, lambda: services.team_update(team=self.team, actor=request.user, **fields)):
+                messages.success(request, "Settings saved.")
+                return redirect("dashboard:settings")
+        return self.get(request, form=form)
+
+
+password_change = auth_views.PasswordChangeView.as_view(
+    template_name="registration/password_change.html", success_url=reverse_lazy("dashboard:overview")
+)

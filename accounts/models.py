@@ -5,6 +5,7 @@ transaction, the database refuses a negative balance, and `manage.py audit_credi
 two agree.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -14,6 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 CREDIT_FIELD = {"max_digits": 16, "decimal_places": 4}
+
+
+def new_signing_secret() -> str:
+    return secrets.token_hex(32)
 
 
 class Team(models.Model):
@@ -29,6 +34,9 @@ class Team(models.Model):
     )
     dlr_url = models.URLField("delivery-report URL", max_length=500, blank=True)
     reply_url = models.URLField("reply-forward URL", max_length=500, blank=True)
+    signing_secret = models.CharField(
+        max_length=64, default=new_signing_secret, help_text="Key of the HMAC-SHA256 signature on every callback."
+    )
     api_rate_limit = models.PositiveIntegerField(
         "API requests per minute per key", null=True, blank=True, help_text="Empty: the platform default."
     )
@@ -112,6 +120,8 @@ class CreditEntry(models.Model):
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     memo = models.CharField(max_length=255, blank=True)
     transfer_id = models.UUIDField(null=True, blank=True, db_index=True, help_text="Pairs both rows of a transfer.")
+    message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey("messaging.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -26,3 +26,13 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gateway():
+    """Each test gets a gateway built from its own settings."""
+    from messaging.gateways import reset_gateway
+
+    reset_gateway()
+    yield
+    reset_gateway()

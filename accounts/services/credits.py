@@ -41,7 +41,15 @@ def is_zero_amount(value: object) -> bool:
 
 
 def _move(
-    *, user_id: int, amount: Decimal, kind: str, actor: User | None, memo: str, transfer_id: uuid.UUID | None = None
+    *,
+    user_id: int,
+    amount: Decimal,
+    kind: str,
+    actor: User | None,
+    memo: str,
+    transfer_id: uuid.UUID | None = None,
+    message_id: int | None = None,
+    batch_id: int | None = None,
 ) -> CreditEntry:
     """Apply a signed movement. Runs inside the caller's transaction."""
     users = User.objects.filter(pk=user_id)
@@ -61,6 +69,8 @@ def _move(
         actor=actor,
         memo=memo[:255],
         transfer_id=transfer_id,
+        message_id=message_id,
+        batch_id=batch_id,
     )
 
 
@@ -94,13 +104,45 @@ def credit_adjust(*, user: User, amount: object, actor: User | None, memo: str) 
 
 
 @transaction.atomic
-def credit_charge(*, user: User, amount: object, memo: str, actor: User | None = None) -> CreditEntry:
-    return _move(user_id=user.pk, amount=-clean_amount(amount), kind=EntryKind.CHARGE, actor=actor, memo=memo)
+def credit_charge(
+    *,
+    user: User,
+    amount: object,
+    memo: str,
+    actor: User | None = None,
+    message_id: int | None = None,
+    batch_id: int | None = None,
+) -> CreditEntry:
+    return _move(
+        user_id=user.pk,
+        amount=-clean_amount(amount),
+        kind=EntryKind.CHARGE,
+        actor=actor,
+        memo=memo,
+        message_id=message_id,
+        batch_id=batch_id,
+    )
 
 
 @transaction.atomic
-def credit_refund(*, user: User, amount: object, memo: str, actor: User | None = None) -> CreditEntry:
-    return _move(user_id=user.pk, amount=clean_amount(amount), kind=EntryKind.REFUND, actor=actor, memo=memo)
+def credit_refund(
+    *,
+    user: User,
+    amount: object,
+    memo: str,
+    actor: User | None = None,
+    message_id: int | None = None,
+    batch_id: int | None = None,
+) -> CreditEntry:
+    return _move(
+        user_id=user.pk,
+        amount=clean_amount(amount),
+        kind=EntryKind.REFUND,
+        actor=actor,
+        memo=memo,
+        message_id=message_id,
+        batch_id=batch_id,
+    )
 
 
 @dataclass(frozen=True)

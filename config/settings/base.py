@@ -149,6 +149,29 @@ SPECTACULAR_SETTINGS = {
 SMS_DEFAULT_COUNTRY = env("SMS_DEFAULT_COUNTRY", default="EE")
 SMS_API_RATE_LIMIT_PER_MINUTE = env.int("SMS_API_RATE_LIMIT_PER_MINUTE", default=60)
 SMS_LOGIN_ATTEMPTS_PER_MINUTE = env.int("SMS_LOGIN_ATTEMPTS_PER_MINUTE", default=10)
+SMS_DEFAULT_PRICE_PER_SEGMENT = env("SMS_DEFAULT_PRICE_PER_SEGMENT", default="1")
+SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
+# The gateway, chosen like EMAIL_BACKEND: simulator (default), console or smpp.
+SMS_GATEWAY = env("SMS_GATEWAY", default="simulator")
+SMS_SIMULATOR = {
+    "delivered_ratio": env.float("SMS_SIMULATOR_DELIVERED_RATIO", default=0.9),
+    "latency_seconds": env.float("SMS_SIMULATOR_LATENCY_SECONDS", default=2.0),
+    "reply_ratio": env.float("SMS_SIMULATOR_REPLY_RATIO", default=0.05),
+}
+SMS_SMPP = {
+    "host": env("SMS_SMPP_HOST", default="127.0.0.1"),
+    "port": env.int("SMS_SMPP_PORT", default=2775),
+    "system_id": env("SMS_SMPP_SYSTEM_ID", default=""),
+    "password": env("SMS_SMPP_PASSWORD", default=""),
+    "system_type": env("SMS_SMPP_SYSTEM_TYPE", default=""),
+    "window": env.int("SMS_SMPP_WINDOW", default=10),
+}
+SMS_DISPATCH_CHUNK = env.int("SMS_DISPATCH_CHUNK", default=500)
+SMS_OPT_OUT_KEYWORDS = env.list(
+    "SMS_OPT_OUT_KEYWORDS", default=["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
+)
+# Callbacks to private, loopback and link-local addresses are refused unless this is on.
+SMS_CALLBACKS_ALLOW_PRIVATE = env.bool("SMS_CALLBACKS_ALLOW_PRIVATE", default=False)
 
 LOGGING = {
     "version": 1,

@@ -10,3 +10,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Serve static files straight from static/ without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A deterministic simulator: everything delivered at once, no replies (tests ask for failures by number).
+SMS_GATEWAY = "simulator"
+SMS_SIMULATOR = {"delivered_ratio": 1.0, "latency_seconds": 0.0, "reply_ratio": 0.0}

@@ -1,0 +1,80 @@
+"""The contract between the messaging engine and a gateway (simulator, console, SMPP, ...).
+
+The engine hands a gateway claimed messages, outside any database transaction. The gateway
+answers each with a SubmitResult. Whatever arrives later from the network (delivery receipts,
+mobile-originated replies) is handed to a ReportSink, which the engine implements."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    message_id: int  # the engine's primary key; unique, stable across retries
+    sender: str  # numeric ("+3725...") or alphanumeric (<= 11 chars); may be ""
+    to: str  # E.164 with "+"
+    parts: tuple[str, ...]  # the text already split into SMS parts (one element for a single SMS)
+    encoding: str  # "GSM7" or "UCS2"
+    request_dlr: bool = True
+    silent: bool = False  # "stealth ping": a type-0 SMS, SMPP protocol_id 0x40
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    message_id: int
+    accepted: bool
+    part_ids: tuple[str, ...] = ()  # the network's id of each part, in order, when accepted
+    error: str = ""  # why not, when refused
+    permanent: bool = True  # a refused message that must not be retried (else: try again later)
+
+
+# Delivery-report states a gateway may report; the engine maps them to message statuses.
+REPORT_STATES = ("ENROUTE", "DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "ACCEPTD", "UNKNOWN", "REJECTD")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    part_id: str  # as returned in SubmitResult.part_ids
+    state: str  # one of REPORT_STATES
+    at: datetime
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    sender: str  # E.164 when the network gives one
+    to: str  # our number / short code that received it
+    text: str
+    at: datetime
+    network_id: str = ""
+
+
+class ReportSink(Protocol):
+    def reports(self, reports: Sequence[DeliveryReport]) -> None: ...
+    def inbound(self, messages: Sequence[InboundSms]) -> None: ...
+
+
+class Gateway(Protocol):
+    name: str
+
+    def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
+        """Hand the messages to the network; one result per message, in order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class RecordingSink:
+    """A ReportSink that keeps what it is given (tests, benchmarks)."""
+
+    received_reports: list[DeliveryReport] = field(default_factory=list)
+    received_inbound: list[InboundSms] = field(default_factory=list)
+
+    def reports(self, reports: Sequence[DeliveryReport]) -> None:
+        self.received_reports.extend(reports)
+
+    def inbound(self, messages: Sequence[InboundSms]) -> None:
+        self.received_inbound.extend(messages)

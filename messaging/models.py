@@ -1,0 +1,265 @@
+"""Messages, their parts on the network, batches, prices, daily counters and customer callbacks.
+
+A message's life (statuses are the shared vocabulary of API_MAP.md)::
+
+    QUEUE ──claim──▶ DEQUEUED ──gateway accepts──▶ SENT ──▶ ENROUTE / ACCEPTD / UNKNOWN ──▶ DELIVRD
+      │                 │                                                              ├─▶ UNDELIV
+      │                 └─gateway refuses──▶ REJECTD / ERROR  (refunded)               ├─▶ EXPIRED
+      └─cancelled while scheduled──▶ DELETED  (refunded)                               └─▶ REJECTD
+    Never sent, never charged: BLACKLISTED.
+
+A status only moves to a higher rank (see RANK), through a guarded UPDATE, so a late or duplicated
+delivery report can never move a message backwards. Inbound replies are messages with
+direction IN and status DELIVRD.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import CREDIT_FIELD, Team, User
+
+
+class Status(models.TextChoices):
+    QUEUE = "QUEUE"
+    DEQUEUED = "DEQUEUED"
+    SENT = "SENT"
+    ENROUTE = "ENROUTE"
+    ACCEPTD = "ACCEPTD"
+    UNKNOWN = "UNKNOWN"
+    DELIVRD = "DELIVRD"
+    UNDELIV = "UNDELIV"
+    EXPIRED = "EXPIRED"
+    REJECTD = "REJECTD"
+    DELETED = "DELETED"
+    INVALID_ROUTING = "INVALID_ROUTING"
+    CODE_NOT_ALLOWED = "CODE_NOT_ALLOWED"
+    BLACKLISTED = "BLACKLISTED"
+    ERROR = "ERROR"
+    SEGMENTS_EXCEEDED = "SEGMENTS_EXCEEDED"
+
+
+RANK = {
+    Status.QUEUE: 0,
+    Status.DEQUEUED: 1,
+    Status.SENT: 2,
+    Status.ENROUTE: 3,
+    Status.ACCEPTD: 3,
+    Status.UNKNOWN: 3,
+}
+FINAL_RANK = 4  # every status not in RANK is final
+FAILED = frozenset(
+    {
+        Status.UNDELIV,
+        Status.EXPIRED,
+        Status.REJECTD,
+        Status.ERROR,
+        Status.INVALID_ROUTING,
+        Status.CODE_NOT_ALLOWED,
+        Status.SEGMENTS_EXCEEDED,
+    }
+)
+
+
+def rank(status: str) -> int:
+    return RANK.get(status, FINAL_RANK)
+
+
+def statuses_below(status: str) -> list[str]:
+    """The statuses a message may leave to reach `status`."""
+    target = rank(status)
+    return [s for s in Status.values if rank(s) < target]
+
+
+class Direction(models.TextChoices):
+    OUT = "out", "Outbound"
+    IN = "in", "Inbound"
+
+
+class PriceRule(models.Model):
+    """Credits per SMS segment to a destination country; the row with no country is the default."""
+
+    country = models.CharField(max_length=2, blank=True, unique=True, help_text="ISO code; empty for the default.")
+    credits_per_segment = models.DecimalField(**CREDIT_FIELD)
+
+    class Meta:
+        ordering = ["country"]
+        constraints = [models.CheckConstraint(condition=Q(credits_per_segment__gte=0), name="price_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.country or 'default'}: {self.credits_per_segment}"
+
+
+class Batch(models.Model):
+    """Messages sent by one request or one dashboard action. Progress is counted from its messages."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="batches")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="batches")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=20, help_text="Which API dialect or page created it.")
+    campaign = models.CharField(max_length=100, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(**CREDIT_FIELD, default=0)
+    messages_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.total} messages)"
+
+
+class Message(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="messages")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="messages")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.OUT)
+    sender = models.CharField(max_length=20, blank=True)
+    recipient = models.CharField(max_length=20)
+    text = models.TextField(blank=True)
+    encoding = models.CharField(max_length=4, default="GSM7")
+    segments = models.PositiveSmallIntegerField(default=1)
+    price = models.DecimalField(**CREDIT_FIELD, default=0, help_text="Credits charged for all segments.")
+    is_refunded = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUE)
+    error = models.CharField(max_length=255, blank=True)
+    client_ref = models.CharField(max_length=100, blank=True, help_text="dlrid, request_id, externalId or clientId")
+    campaign = models.CharField(max_length=100, blank=True)
+    data_field = models.CharField(max_length=255, blank=True)
+    request_dlr = models.BooleanField(default=True)
+    silent = models.BooleanField(default=False)
+    dlr_url = models.CharField(max_length=500, blank=True, help_text="Seed 000 dlruri template (GET).")
+    callbacks = models.JSONField(default=list, blank=True, help_text="Seed 003 callback URLs (JSON POST).")
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    is_read = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(
+        default=False, help_text="Hidden from history; the status keeps the network's word."
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times handed to the gateway.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    status_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["team", "-created_at"], name="msg_team_created"),
+            models.Index(fields=["team", "status", "-created_at"], name="msg_team_status"),
+            models.Index(fields=["team", "recipient"], name="msg_team_recipient"),
+            models.Index(fields=["team", "client_ref"], name="msg_team_client_ref"),
+            models.Index(fields=["batch", "status"], name="msg_batch_status"),
+            # The dispatcher's claim query: due queued messages in id order.
+            models.Index(fields=["status", "scheduled_at", "id"], name="msg_dispatch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.recipient} {self.status}"
+
+
+class MessagePart(models.Model):
+    """One SMS part as the network knows it: its id there and the last state it reported."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveSmallIntegerField()
+    network_id = models.CharField(max_length=100, db_index=True)
+    state = models.CharField(max_length=20, choices=Status.choices, default=Status.SENT)
+
+    class Meta:
+        ordering = ["message_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["message", "index"], name="part_unique_index")]
+
+
+class StatusEvent(models.Model):
+    """What happened to a message and when: the delivery-report timeline of the detail page."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    detail = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class DailyCount(models.Model):
+    """Delta rows of messages and credits per team, user, day and status. Every status change adds
+    -1 to the old status and +1 to the new one; a periodic task squashes the rows of a day into one
+    per key. Statistics read sums of these instead of scanning millions of messages."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    campaign = models.CharField(max_length=100, blank=True)
+    count = models.IntegerField()
+    credits = models.DecimalField(**CREDIT_FIELD)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "day"], name="daily_team_day")]
+
+
+class CallbackKind(models.TextChoices):
+    DLR_URI = "dlr_uri", "dlruri template (GET)"
+    STATUS_JSON = "status_json", "status callback (JSON POST)"
+    DLR_FORWARD = "dlr_forward", "delivery-report URL (POST)"
+    REPLY_FORWARD = "reply_forward", "reply-forward URL (POST)"
+
+
+class Callback(models.Model):
+    """One notification to a customer URL, retried with backoff; each try is a CallbackAttempt."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="callbacks")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=CallbackKind.choices)
+    webhook_id = models.UUIDField(default=uuid.uuid4, editable=False, help_text="The same on every retry.")
+    method = models.CharField(max_length=6)
+    url = models.URLField(max_length=2000)
+    body = models.TextField(blank=True)
+    content_type = models.CharField(max_length=60, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="callback_due")]
+
+
+class CallbackAttempt(models.Model):
+    callback = models.ForeignKey(Callback, on_delete=models.CASCADE, related_name="tries")
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ok = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+    elapsed_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class EarlyReport(models.Model):
+    """A delivery report that arrived before its part was stored (a fast network can answer
+    before the dispatcher has written the part ids). Applied as soon as the part exists."""
+
+    network_id = models.CharField(max_length=100, db_index=True)
+    state = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    error = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)

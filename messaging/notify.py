@@ -1,0 +1,155 @@
+"""Customer notifications of status changes and replies, as Callback rows delivered by huey.
+
+Which URL gets what (documented per seed; the README's API map lists them):
+- `dlruri` of seed 000: GET of the URL template, final statuses only; `%dlr%` is the classic
+  numeric code (1 delivered, 2 undelivered, 4 queued at the operator, 8 sent, 16 rejected).
+- `callbacks` of seed 003 (when requestDR): JSON POST of the message, on every change from SENT on.
+- the team's delivery-report URL (seed 001): POST `status` (DELIVERED/FAILED/...) and `messageId`.
+- the team's reply-forward URL (seed 001): POST of `from`, `repliedToMessageId`, `messageId`,
+  `message`, `date`, `campaign`, `dataField` for each reply.
+"""
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.utils import timezone
+
+from messaging.models import Callback, CallbackKind, Message, Status, rank
+from messaging.vocabulary import dlr_code, is_final, rest_v1_status
+
+NOTIFY_FIELDS = (
+    "pk",
+    "uuid",
+    "team_id",
+    "sender",
+    "recipient",
+    "text",
+    "status",
+    "client_ref",
+    "campaign",
+    "data_field",
+    "request_dlr",
+    "dlr_url",
+    "callbacks",
+    "segments",
+    "team__dlr_url",
+    "user__email",
+    "team__name",
+)
+
+
+def status_document(m: dict, *, status: str, at: datetime) -> dict:
+    """A message as seed 003 shows it: the body of its JSON callbacks and of GET /messages/{id}."""
+    return {
+        "id": str(m["uuid"]),
+        "from": m["sender"],
+        "to": m["recipient"],
+        "text": m["text"],
+        "requestDR": m["request_dlr"],
+        "type": "MT",
+        "owner": m["team__name"],
+        "operator": m["user__email"],
+        "status": status,
+        "date": at.isoformat().replace("+00:00", "Z"),
+        "externalId": m["client_ref"],
+        "clientId": m["client_ref"],
+        "segments": m["segments"],
+    }
+
+
+def notifications_for(*, message_ids: Sequence[int], status: str, at: datetime) -> list[Callback]:
+    """Callbacks owed for these messages reaching `status`; delivered after the transaction commits."""
+    if rank(status) < rank(Status.SENT):
+        return []
+    from messaging.webhooks import expand_dlr_template
+
+    final = is_final(status)
+    rows = Message.objects.filter(pk__in=message_ids, request_dlr=True).values(*NOTIFY_FIELDS)
+    callbacks = []
+    for m in rows:
+        if m["dlr_url"] and final:
+            url = expand_dlr_template(
+                m["dlr_url"],
+                smsid=m["client_ref"] or str(m["uuid"]),
+                dlr=str(dlr_code(status)),
+                receiver=m["recipient"].lstrip("+"),
+                time=timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"),
+            )
+            callbacks.append(
+                Callback(team_id=m["team_id"], message_id=m["pk"], kind=CallbackKind.DLR_URI, method="GET", url=url)
+            )
+        for url in m["callbacks"] or []:
+            body = json.dumps(status_document(m, status=status, at=at))
+            callbacks.append(
+                Callback(
+                    team_id=m["team_id"],
+                    message_id=m["pk"],
+                    kind=CallbackKind.STATUS_JSON,
+                    method="POST",
+                    url=url,
+                    body=body,
+                    content_type="application/json",
+                )
+            )
+        if m["team__dlr_url"] and final:
+            body = urlencode({"status": rest_v1_status(status), "messageId": str(m["uuid"])})
+            callbacks.append(
+                Callback(
+                    team_id=m["team_id"],
+                    message_id=m["pk"],
+                    kind=CallbackKind.DLR_FORWARD,
+                    method="POST",
+                    url=m["team__dlr_url"],
+                    body=body,
+                    content_type="application/x-www-form-urlencoded",
+                )
+            )
+    return _save_and_enqueue(callbacks)
+
+
+def reply_notification(*, reply: Message, original: Message | None, reply_url: str) -> list[Callback]:
+    if not reply_url:
+        return []
+    body = urlencode(
+        {
+            "from": reply.sender,
+            "repliedToMessageId": str(original.uuid) if original else "",
+            "messageId": str(reply.uuid),
+            "message": reply.text,
+            "date": timezone.localtime(reply.created_at).strftime("%Y%m%d%H%M"),
+            "campaign": original.campaign if original else "",
+            "dataField": original.data_field if original else "",
+        }
+    )
+    callback = Callback(
+        team_id=reply.team_id,
+        message=reply,
+        kind=CallbackKind.REPLY_FORWARD,
+        method="POST",
+        url=reply_url,
+        body=body,
+        content_type="application/x-www-form-urlencoded",
+    )
+    return _save_and_enqueue([callback])
+
+
+def _save_and_enqueue(callbacks: list[Callback]) -> list[Callback]:
+    if not callbacks:
+        return []
+    now = timezone.now()
+    for callback in callbacks:
+        callback.next_attempt_at = now
+    saved = Callback.objects.bulk_create(callbacks)
+    ids = [c.pk for c in saved]
+
+    def enqueue() -> None:
+        from messaging.tasks import callback_deliver
+
+        for pk in ids:
+            callback_deliver(pk)
+
+    transaction.on_commit(enqueue)
+    return saved

@@ -1,0 +1,88 @@
+"""Reads of messages and batches, always scoped to a team: another team's id is simply not found."""
+
+import uuid as uuid_lib
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.errors import NotFound
+from accounts.models import Team
+from messaging.models import FAILED, Batch, Direction, Message, Status
+
+
+def message_list(*, team: Team, include_deleted: bool = False) -> QuerySet[Message]:
+    messages = Message.objects.filter(team=team)
+    return messages if include_deleted else messages.filter(is_deleted=False)
+
+
+def message_get(*, team: Team, message_id: object) -> Message:
+    """By public id (UUID); another team's message or a malformed id is not found."""
+    try:
+        key = uuid_lib.UUID(str(message_id))
+    except ValueError:
+        raise NotFound("Message not found.", field="message_id") from None
+    message = Message.objects.filter(team=team, uuid=key).select_related("user", "batch", "reply_to").first()
+    if message is None:
+        raise NotFound("Message not found.", field="message_id")
+    return message
+
+
+def batch_list(*, team: Team) -> QuerySet[Batch]:
+    return Batch.objects.filter(team=team).select_related("user")
+
+
+def batch_get(*, team: Team, batch_id: object) -> Batch:
+    try:
+        return batch_list(team=team).get(pk=int(str(batch_id)))
+    except (Batch.DoesNotExist, ValueError):
+        raise NotFound("Batch not found.", field="batch_id") from None
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    total: int
+    queued: int
+    sent: int
+    delivered: int
+    failed: int
+    cancelled: int
+
+    @property
+    def done(self) -> int:
+        return self.delivered + self.failed + self.cancelled
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def batch_progress(*, batch: Batch) -> BatchProgress:
+    """Counted from the batch's messages in one grouped query (index msg_batch_status)."""
+    counts = dict(
+        Message.objects.filter(batch=batch, direction=Direction.OUT)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    queued = counts.get(Status.QUEUE, 0) + counts.get(Status.DEQUEUED, 0)
+    sent = sum(counts.get(s, 0) for s in (Status.SENT, Status.ENROUTE, Status.ACCEPTD, Status.UNKNOWN))
+    failed = sum(n for s, n in counts.items() if s in FAILED or s == Status.BLACKLISTED)
+    return BatchProgress(
+        total=sum(counts.values()),
+        queued=queued,
+        sent=sent,
+        delivered=counts.get(Status.DELIVRD, 0),
+        failed=failed,
+        cancelled=counts.get(Status.DELETED, 0),
+    )
+
+
+def reply_list(*, team: Team) -> QuerySet[Message]:
+    return message_list(team=team).filter(direction=Direction.IN).select_related("reply_to")
+
+
+def search(messages: QuerySet[Message], text: str) -> QuerySet[Message]:
+    """Number, client reference or text contains."""
+    return messages.filter(
+        Q(recipient__contains=text) | Q(sender__contains=text) | Q(client_ref=text) | Q(text__icontains=text)
+    )

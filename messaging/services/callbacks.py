@@ -1,0 +1,67 @@
+"""Delivering customer callbacks: signed, retried with backoff, every try recorded."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from messaging.models import Callback, CallbackAttempt
+from messaging.webhooks import MAX_ATTEMPTS, backoff_seconds, deliver, signature_headers
+
+LEASE = timedelta(minutes=2)
+
+
+def callback_attempt(*, callback_id: int) -> int | None:
+    """Try one delivery. Returns seconds until the next try, or None when done (or not ours to do)."""
+    now = timezone.now()
+    # Claim it: two workers given the same callback cannot both deliver it.
+    claimed = Callback.objects.filter(pk=callback_id, state=Callback.State.PENDING, next_attempt_at__lte=now).update(
+        next_attempt_at=now + LEASE
+    )
+    if not claimed:
+        return None
+    callback = Callback.objects.select_related("team").get(pk=callback_id)
+    body = callback.body.encode()
+    headers = signature_headers(secret=callback.team.signing_secret, webhook_id=str(callback.webhook_id), body=body)
+    if callback.content_type:
+        headers["Content-Type"] = callback.content_type
+    outcome = deliver(
+        method=callback.method,
+        url=callback.url,
+        body=body if callback.method != "GET" else None,
+        headers=headers,
+        allow_private=settings.SMS_CALLBACKS_ALLOW_PRIVATE,
+    )
+    attempts = callback.attempts + 1
+    retry_in = None if outcome.ok or attempts >= MAX_ATTEMPTS else backoff_seconds(attempts)
+    with transaction.atomic():
+        CallbackAttempt.objects.create(
+            callback=callback,
+            at=now,
+            ok=outcome.ok,
+            status_code=outcome.status_code,
+            error=outcome.error[:500],
+            elapsed_ms=outcome.elapsed_ms,
+        )
+        state = (
+            Callback.State.DELIVERED if outcome.ok else (Callback.State.PENDING if retry_in else Callback.State.FAILED)
+        )
+        Callback.objects.filter(pk=callback.pk).update(
+            attempts=attempts,
+            state=state,
+            next_attempt_at=now + timedelta(seconds=retry_in) if retry_in else None,
+        )
+    return retry_in
+
+
+def callback_resend(*, callback: Callback) -> Callback:
+    """Support staff resend a callback: a fresh round of tries with the same webhook id."""
+    Callback.objects.filter(pk=callback.pk).update(
+        state=Callback.State.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    from messaging.tasks import callback_deliver
+
+    transaction.on_commit(lambda: callback_deliver(callback.pk))
+    callback.refresh_from_db()
+    return callback

@@ -1,0 +1,170 @@
+"""Handing queued messages to the gateway.
+
+Messages are claimed with a status change (QUEUE -> DEQUEUED) in a short transaction, submitted
+outside any transaction, and the gateway's answers are recorded afterwards. Two workers never
+claim the same row (SKIP LOCKED on PostgreSQL; SQLite serialises writers)."""
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import credit_refund
+from messaging import segments
+from messaging.gateways.base import Gateway, Outbound, SubmitResult
+from messaging.models import Message, MessagePart, Status
+from messaging.services.reports import early_reports_apply
+from messaging.services.status import message_transition
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+STALE_CLAIM = timedelta(minutes=10)
+CLAIM_FIELDS = (
+    "pk",
+    "sender",
+    "recipient",
+    "text",
+    "request_dlr",
+    "silent",
+    "attempts",
+    "user_id",
+    "batch_id",
+    "price",
+)
+
+
+def claim_due(*, limit: int, now: datetime | None = None) -> list[dict]:
+    now = now or timezone.now()
+    due = Q(status=Status.QUEUE) & (Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("status", "scheduled_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Message.objects.filter(pk__in=ids, status=Status.QUEUE).update(
+            status=Status.DEQUEUED, claimed_at=now, status_at=now, attempts=F("attempts") + 1
+        )
+        return list(Message.objects.filter(pk__in=ids, status=Status.DEQUEUED, claimed_at=now).values(*CLAIM_FIELDS))
+
+
+def dispatch_due(*, gateway: Gateway, limit: int) -> int:
+    """Claim, submit and record one chunk; returns how many messages were claimed."""
+    claimed = claim_due(limit=limit)
+    if not claimed:
+        return 0
+    outbound = []
+    for row in claimed:
+        parts = segments.split(row["text"])
+        outbound.append(
+            Outbound(
+                message_id=row["pk"],
+                sender=row["sender"],
+                to=row["recipient"],
+                parts=tuple(parts),
+                encoding=segments.analyse(row["text"]).encoding,
+                request_dlr=row["request_dlr"],
+                silent=row["silent"],
+            )
+        )
+    submitted_at = timezone.now()
+    try:
+        results = gateway.submit(outbound)
+    except Exception as exc:  # the network failed us: everything claimed goes back to the queue
+        log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
+        results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound]
+    record_results(claimed=claimed, results=results, now=submitted_at)
+    return len(claimed)
+
+
+def record_results(*, claimed: Sequence[dict], results: Sequence[SubmitResult], now: datetime) -> None:
+    rows = {row["pk"]: row for row in claimed}
+    accepted = [r for r in results if r.accepted]
+    if accepted:
+        with transaction.atomic():
+            moved = set(
+                message_transition(message_ids=[r.message_id for r in accepted], to=Status.SENT, at=now, sent_at=now)
+            )
+            MessagePart.objects.bulk_create(
+                [
+                    MessagePart(message_id=r.message_id, index=i, network_id=part_id)
+                    for r in accepted
+                    if r.message_id in moved
+                    for i, part_id in enumerate(r.part_ids)
+                ]
+            )
+        early_reports_apply(network_ids=[p for r in accepted for p in r.part_ids])
+
+    refused: dict[tuple[str, str], list[int]] = defaultdict(list)
+    retry: list[int] = []
+    for r in results:
+        if r.accepted:
+            continue
+        if not r.permanent and rows[r.message_id]["attempts"] < MAX_ATTEMPTS:
+            retry.append(r.message_id)
+        else:
+            # Refused for good by the network, or out of retries: refunded either way.
+            status = Status.REJECTD if r.permanent else Status.ERROR
+            refused[(status, r.error or "Refused by the network")].append(r.message_id)
+    for (status, error), ids in refused.items():
+        with transaction.atomic():
+            moved = message_transition(message_ids=ids, to=status, at=now, detail=error, error=error[:255], done_at=now)
+            refund(rows=[rows[i] for i in moved], reason=error)
+    if retry:
+        # Back in the queue after a pause that grows with each attempt.
+        for attempts, ids in _group(retry, key=lambda i: rows[i]["attempts"]).items():
+            Message.objects.filter(pk__in=ids, status=Status.DEQUEUED).update(
+                status=Status.QUEUE, scheduled_at=now + timedelta(seconds=30 * 2 ** (attempts - 1)), status_at=now
+            )
+
+
+def refund(*, rows: Sequence[dict], reason: str, actor: User | None = None) -> Decimal:
+    """Give back what these messages cost, once each, one ledger row per user and batch.
+    Returns the credits given back."""
+    prices = {row["pk"]: row for row in rows if row["price"] > 0}
+    with transaction.atomic():
+        # Locked and filtered on the flag: a concurrent second refund waits, then finds nothing.
+        fresh = list(
+            Message.objects.select_for_update().filter(pk__in=prices, is_refunded=False).values_list("pk", flat=True)
+        )
+        Message.objects.filter(pk__in=fresh).update(is_refunded=True)
+        groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for pk in fresh:
+            groups[(prices[pk]["user_id"], prices[pk]["batch_id"])].append(pk)
+        total = Decimal(0)
+        for (user_id, batch_id), ids in groups.items():
+            amount = sum((prices[pk]["price"] for pk in ids), Decimal(0))
+            credit_refund(
+                user=User(pk=user_id),
+                amount=amount,
+                memo=f"Refund of {len(ids)} message(s): {reason}"[:255],
+                actor=actor,
+                batch_id=batch_id,
+                message_id=ids[0] if len(ids) == 1 else None,
+            )
+            total += amount
+    return total
+
+
+def requeue_stale_claims(*, now: datetime | None = None) -> int:
+    """Claims a crashed worker left behind go back to the queue (at-least-once; see README)."""
+    now = now or timezone.now()
+    return Message.objects.filter(status=Status.DEQUEUED, claimed_at__lt=now - STALE_CLAIM).update(
+        status=Status.QUEUE, status_at=now
+    )
+
+
+def _group(items, *, key) -> dict:
+    groups: dict = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups

@@ -1,0 +1,63 @@
+"""Operator actions on sent messages: mark read or unread, delete, cancel what is scheduled."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.errors import ValidationFailed
+from accounts.models import User
+from messaging.models import Batch, Message, Status
+from messaging.services.dispatch import refund
+from messaging.services.status import message_transition
+
+
+def message_mark_read(*, message: Message, read: bool = True) -> Message:
+    Message.objects.filter(pk=message.pk).update(is_read=read)
+    message.is_read = read
+    return message
+
+
+def message_delete(*, message: Message, actor: User) -> Message:
+    """Hide a message from history. One still waiting to be sent is cancelled (status DELETED) and
+    refunded; one already on the network keeps its status and its charge."""
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(is_deleted=True)
+        if message_transition(
+            message_ids=[message.pk], to=Status.DELETED, detail="deleted before sending", only_from=[Status.QUEUE]
+        ):
+            refund(
+                rows=Message.objects.filter(pk=message.pk).values("pk", "user_id", "batch_id", "price"),
+                reason="cancelled",
+            )
+    message.refresh_from_db()
+    return message
+
+
+def batch_cancel(*, batch: Batch, actor: User) -> int:
+    """Cancel every message of a batch not yet handed to the dispatcher; they are refunded."""
+    if batch.cancelled_at:
+        raise ValidationFailed("This batch was already cancelled.", field="batch")
+    with transaction.atomic():
+        waiting = list(Message.objects.filter(batch=batch, status=Status.QUEUE).values_list("pk", flat=True))
+        rows = []
+        for start in range(0, len(waiting), 1000):
+            chunk = waiting[start : start + 1000]
+            moved = message_transition(
+                message_ids=chunk, to=Status.DELETED, detail="cancelled", only_from=[Status.QUEUE]
+            )
+            rows += list(Message.objects.filter(pk__in=moved).values("pk", "user_id", "batch_id", "price"))
+        refund(rows=rows, reason=f"batch {batch.pk} cancelled")
+        Batch.objects.filter(pk=batch.pk).update(cancelled_at=timezone.now())
+    return len(rows)
+
+
+def message_refund(*, message: Message, actor: User, memo: str) -> Decimal:
+    """Support staff give back a message's charge (at most once per message)."""
+    if not memo.strip():
+        raise ValidationFailed("A memo is required.", field="memo")
+    rows = [{"pk": message.pk, "user_id": message.user_id, "batch_id": message.batch_id, "price": message.price}]
+    amount = refund(rows=rows, reason=memo, actor=actor)
+    if not amount:
+        raise ValidationFailed("This message was already refunded or cost nothing.", field="message")
+    return amount

@@ -1,0 +1,74 @@
+"""Huey tasks: thin, idempotent, and passing ids or plain values only."""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from messaging.gateways import get_gateway
+from messaging.services.dispatch import dispatch_due, requeue_stale_claims
+from messaging.services.reports import EngineSink
+
+log = logging.getLogger(__name__)
+MAX_CHUNKS_PER_RUN = 200
+
+
+@db_task()
+def dispatch() -> int:
+    """Send everything that is due, chunk by chunk. Safe to run many at once: claims never overlap."""
+    gateway, sent = get_gateway(), 0
+    for _ in range(MAX_CHUNKS_PER_RUN):
+        claimed = dispatch_due(gateway=gateway, limit=settings.SMS_DISPATCH_CHUNK)
+        sent += claimed
+        if claimed < settings.SMS_DISPATCH_CHUNK:
+            return sent
+    dispatch()  # more remains: continue in a fresh task so other work can interleave
+    return sent
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("dispatch-periodic")
+def dispatch_periodic() -> None:
+    """The database is the source of truth: every minute, send scheduled messages that fell due and
+    put back claims a crashed worker left behind."""
+    requeue_stale_claims()
+    dispatch.call_local()
+
+
+@db_task()
+def simulator_deliver(reports, replies) -> None:
+    sink = EngineSink()
+    sink.reports(reports)
+    sink.inbound(replies)
+
+
+@db_task()
+def callback_deliver(callback_id: int) -> None:
+    from messaging.services.callbacks import callback_attempt
+
+    retry_in = callback_attempt(callback_id=callback_id)
+    if retry_in is not None:
+        callback_deliver.schedule(args=(callback_id,), delay=retry_in)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("callbacks-due")
+def callbacks_due() -> None:
+    """Retries whose scheduled task was lost (a restarted consumer) are picked up from the database."""
+    from messaging.models import Callback
+
+    due = Callback.objects.filter(state=Callback.State.PENDING, next_attempt_at__lte=timezone.now())
+    for pk in due.values_list("pk", flat=True)[:1000]:
+        callback_deliver(pk)
+
+
+@db_periodic_task(crontab(minute="17"))
+@lock_task("squash-daily-counts")
+def squash_daily_counts() -> None:
+    from messaging.services.stats import daily_counts_squash
+
+    with transaction.atomic():
+        daily_counts_squash()

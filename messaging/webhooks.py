@@ -1,0 +1,374 @@
+"""Outbound webhooks: calling customers' URLs safely, and signing what we send.
+
+Customer URLs are untrusted input, so `check_url` refuses anything that resolves to a
+non-public address (SSRF), and `deliver` connects to exactly the addresses it checked.
+`deliver` never raises and never follows redirects; retries are the caller's job
+(`backoff_seconds`, `MAX_ATTEMPTS`), and so is reusing one `webhook_id` across retries.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpcore
+import httpx
+
+MAX_ATTEMPTS = 8
+EXCERPT_CHARS = 500
+USER_AGENT = "sms-platform-webhooks/1"
+
+_METHODS = frozenset({"GET", "POST", "PUT"})
+# Enough bytes for EXCERPT_CHARS of UTF-8; the rest of a response body is never read.
+_EXCERPT_BYTES = EXCERPT_CHARS * 4
+_BACKOFF_FIRST_S = 30
+_BACKOFF_CAP_S = 3600
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
+_METADATA = ipaddress.IPv4Address("169.254.169.254")
+# Deprecated IPv4-compatible form (::a.b.c.d); it also holds :: and ::1.
+_V4_COMPAT = ipaddress.IPv6Network("::/96")
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+# WHATWG URL rule: a host whose last label is a number is an IPv4 address in some notation.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
+_DLR_PLACEHOLDER = re.compile(r"%(smsid|dlr|receiver|time)%")
+
+
+class UnsafeUrl(Exception):
+    """The URL may not be called: wrong shape, or it points at a non-public address."""
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    ok: bool
+    status_code: int | None
+    error: str
+    elapsed_ms: int
+    response_excerpt: str
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: httpx.URL
+    host: str
+    port: int
+
+
+# --- URL checks ---------------------------------------------------------------------------
+
+
+def _parse(url: str) -> _Target:
+    # One parser (httpx's) for both the check and the request, so they cannot disagree.
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise UnsafeUrl(f"Not a valid URL: {exc}") from None
+    if parsed.scheme not in ("http", "https"):
+        raise UnsafeUrl("Only http and https URLs are allowed.")
+    if parsed.userinfo:
+        raise UnsafeUrl("URLs with a user name or password are not allowed.")
+    host = parsed.raw_host.decode("ascii")
+    if not host:
+        raise UnsafeUrl("The URL has no host.")
+    port = parsed.port if parsed.port is not None else (443 if parsed.scheme == "https" else 80)
+    if not 1 <= port <= 65535:
+        raise UnsafeUrl(f"Port {port} is out of range.")
+    return _Target(url=parsed, host=host, port=port)
+
+
+def _is_encoded_ipv4(host: str) -> bool:
+    """`2130706433`, `0x7f.1`, `127.1`: resolvers read these as IPv4, `ipaddress` does not."""
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    if ":" in host or not _NUMERIC_LABEL.fullmatch(last):  # IPv6 literals are judged by address
+        return False
+    try:
+        ipaddress.IPv4Address(host)  # strict dotted quad: the one spelling we accept
+    except ValueError:
+        return True
+    return False
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)  # (server, client)
+    if any(ip in net for net in _NAT64):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
+def _is_public(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _V4_COMPAT:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            # The v4 address is where the packets end up, so judge that one.
+            return all(_is_public(v4) for v4 in embedded)
+    # `is_global` alone would do on current Pythons; its tables have changed between
+    # versions, so the categories we care about are spelled out too.
+    return (
+        ip.is_global
+        and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast)
+        and not (ip.is_reserved or ip.is_unspecified)
+        and ip not in _CGNAT
+        and ip != _METADATA
+    )
+
+
+def _resolve(target: _Target) -> list[str]:
+    """Every address the host resolves to, in the resolver's order, deduplicated."""
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeUrl(f"Cannot resolve {target.host}: {exc}") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise UnsafeUrl(f"Cannot resolve {target.host}.")
+    return addresses
+
+
+def _refuse_non_public(target: _Target, addresses: list[str]) -> None:
+    for address in addresses:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            raise UnsafeUrl(f"{target.host} resolves to an unrecognised address.") from None
+        if not _is_public(ip):
+            where = f"{ip} is" if address == target.host else f"{target.host} resolves to {ip},"
+            raise UnsafeUrl(f"{where} a private or reserved address; only public hosts are allowed.")
+
+
+def _checked(url: str, *, allow_private: bool) -> tuple[_Target, list[str]]:
+    target = _parse(url)
+    if not allow_private and _is_encoded_ipv4(target.host):
+        raise UnsafeUrl(f"Write the IPv4 address {target.host!r} as four decimal numbers.")
+    addresses = _resolve(target)
+    if not allow_private:
+        _refuse_non_public(target, addresses)
+    return target, addresses
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    """Raise UnsafeUrl unless `url` is an http(s) URL whose host resolves only to public addresses.
+
+    `allow_private=True` keeps the shape checks but skips the address checks, for tests and
+    on-premise installs that call internal hosts.
+    """
+    if allow_private:
+        _parse(url)  # resolving is skipped too: an internal name may only resolve where it is called
+        return
+    _checked(url, allow_private=False)
+
+
+# --- Delivery -----------------------------------------------------------------------------
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """Caps every socket operation at the time left overall.
+
+    httpcore's timeouts are per read, so a server dripping one byte at a time could otherwise
+    hold a worker for as long as it liked.
+    """
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None, exc: type[httpcore.TimeoutException]) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise exc("total time limit reached")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        tls = self._inner.start_tls(ssl_context, server_hostname, self._left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._inner.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects to the already-checked IP addresses, whatever host httpcore asks for.
+
+    httpcore still builds the Host header and the TLS server_hostname (SNI and certificate
+    check) from the URL's hostname; only the TCP connect is redirected. So there is no second
+    DNS lookup for a rebinding attacker to answer differently.
+    """
+
+    def __init__(self, addresses: list[str], deadline: float) -> None:
+        self._addresses = addresses
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: object = None,
+    ) -> httpcore.NetworkStream:
+        last_error: Exception = httpcore.ConnectError("no address to connect to")
+        for address in self._addresses:  # in resolver order, like socket.create_connection
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise httpcore.ConnectTimeout("total time limit reached")
+            try:
+                stream = super().connect_tcp(address, port, min(left, timeout or left), local_address, [])
+            except httpcore.ConnectError as exc:
+                last_error = exc
+                continue
+            return _DeadlineStream(stream, self._deadline)
+        raise last_error
+
+
+def _request_headers(target: _Target, headers: dict[str, str]) -> list[tuple[str, str]]:
+    # Host and framing come from us, not the caller: they must match what is actually sent.
+    own = {"host", "content-length", "transfer-encoding", "connection"}
+    result = [("Host", target.url.netloc.decode("ascii"))]
+    result += [(name, value) for name, value in headers.items() if name.lower() not in own]
+    if not any(name.lower() == "user-agent" for name, _ in result):
+        result.append(("User-Agent", USER_AGENT))
+    return result
+
+
+def _send(
+    method: str, target: _Target, addresses: list[str], body: bytes | None, headers: dict[str, str], timeout: float
+) -> tuple[int, str]:
+    deadline = time.monotonic() + timeout
+    url = httpcore.URL(
+        scheme=target.url.raw_scheme, host=target.url.raw_host, port=target.port, target=target.url.raw_path
+    )
+    pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=_PinnedBackend(addresses, deadline), retries=0
+    )
+    timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+    with (
+        pool,
+        pool.stream(
+            method, url, headers=_request_headers(target, headers), content=body, extensions={"timeout": timeouts}
+        ) as response,
+    ):
+        excerpt = b""
+        for chunk in response.iter_stream():
+            excerpt += chunk
+            if len(excerpt) >= _EXCERPT_BYTES:
+                break
+    return response.status, excerpt.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+
+
+def deliver(
+    *,
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float = 10.0,
+    allow_private: bool,
+) -> DeliveryOutcome:
+    """Make one request; 2xx is ok. Never raises, never follows redirects, gives up after `timeout`."""
+    started = time.monotonic()
+
+    def outcome(ok: bool, status: int | None, error: str, excerpt: str = "") -> DeliveryOutcome:
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        return DeliveryOutcome(ok=ok, status_code=status, error=error, elapsed_ms=elapsed_ms, response_excerpt=excerpt)
+
+    method = method.upper()
+    if method not in _METHODS:
+        return outcome(False, None, f"Method {method} is not supported.")
+    try:
+        target, addresses = _checked(url, allow_private=allow_private)
+        status, excerpt = _send(method, target, addresses, body, headers, timeout)
+    except UnsafeUrl as exc:
+        return outcome(False, None, f"Refused: {exc}")
+    except httpcore.TimeoutException as exc:
+        return outcome(False, None, f"Timed out after {timeout:g}s ({exc or type(exc).__name__}).")
+    except Exception as exc:  # the contract is "never raises": a bad URL must not kill a worker
+        return outcome(False, None, f"{type(exc).__name__}: {exc}")
+    if 200 <= status < 300:
+        return outcome(True, status, "", excerpt)
+    if 300 <= status < 400:
+        return outcome(False, status, f"HTTP {status}: redirects are not followed.", excerpt)
+    return outcome(False, status, f"HTTP {status}.", excerpt)
+
+
+# --- Signing ------------------------------------------------------------------------------
+
+
+def sign(*, secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
+    """Hex HMAC-SHA256 of `<webhook_id>.<timestamp>.<body>`."""
+    message = f"{webhook_id}.{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_headers(*, secret: str, webhook_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = sign(secret=secret, webhook_id=webhook_id, timestamp=timestamp, body=body)
+    return {
+        "X-Webhook-Id": webhook_id,
+        "X-Webhook-Timestamp": str(timestamp),
+        "X-Webhook-Signature": f"v1={signature}",
+    }
+
+
+def verify(
+    *, secret: str, headers: Mapping[str, str], body: bytes, tolerance_s: int = 300, now: int | None = None
+) -> bool:
+    """What an integrator runs on receipt: True when the signature matches and is fresh.
+
+    The timestamp window stops replays of an old, captured request. Several space-separated
+    `v1=` values are accepted, so a secret can be rotated without a gap.
+    """
+    lowered = {name.lower(): value for name, value in headers.items()}
+    webhook_id = lowered.get("x-webhook-id", "")
+    try:
+        timestamp = int(lowered.get("x-webhook-timestamp", ""))
+    except ValueError:
+        return False
+    now = int(time.time()) if now is None else now
+    if not webhook_id or abs(now - timestamp) > tolerance_s:
+        return False
+    expected = sign(secret=secret, webhook_id=webhook_id, timestamp=timestamp, body=body)
+    candidates = [
+        part.removeprefix("v1=") for part in lowered.get("x-webhook-signature", "").split() if part.startswith("v1=")
+    ]
+    return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
+
+
+# --- Retries and DLR templates ------------------------------------------------------------
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Wait before retry number `attempt` (1-based): 30 s, 1 m, 2 m, 4 m ... at most 1 h."""
+    return min(_BACKOFF_FIRST_S * 2 ** (max(attempt, 1) - 1), _BACKOFF_CAP_S)
+
+
+def expand_dlr_template(template: str, *, smsid: str, dlr: str, receiver: str, time: str) -> str:
+    """Fill a `dlruri` template (`...?id=%smsid%&dlr=%dlr%`) with URL-encoded values.
+
+    One pass, so a value that itself contains `%dlr%` is not expanded again.
+    """
+    values = {"smsid": smsid, "dlr": dlr, "receiver": receiver, "time": time}
+    return _DLR_PLACEHOLDER.sub(lambda m: quote(values[m.group(1)], safe=""), template)

@@ -1,8 +1,6 @@
 """Daily counters: squashing the delta rows (periodic) and reading statistics from them."""
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import Count, Sum
 
@@ -24,22 +22,22 @@ def daily_counts_squash() -> int:
     return squashed
 
 
-@dataclass(frozen=True)
-class DayStatus:
-    day: date
-    status: str
-    count: int
-    credits: Decimal
-
-
 def statistics(
-    *, team: Team, start: date, end: date, user: User | None = None, campaign: str | None = None, direction: str = "out"
-) -> list[DayStatus]:
-    """Messages and credits per day and status (days in the team's time zone), both ends included."""
+    *,
+    team: Team,
+    start: date,
+    end: date,
+    user: User | None = None,
+    campaign: str | None = None,
+    direction: str = "out",
+    by: tuple[str, ...] = ("day", "status"),
+) -> list[dict]:
+    """Messages (`count`) and `credits` grouped `by` day, status, campaign or user_id (days in the
+    team's time zone, both ends included)."""
     rows = DailyCount.objects.filter(team=team, day__gte=start, day__lte=end, direction=direction)
     if user is not None:
         rows = rows.filter(user=user)
     if campaign:
         rows = rows.filter(campaign=campaign)
-    totals = rows.values("day", "status").annotate(count=Sum("count"), credits=Sum("credits")).order_by("day", "status")
-    return [DayStatus(r["day"], r["status"], r["count"], r["credits"]) for r in totals if r["count"]]
+    totals = rows.values(*by).annotate(count=Sum("count"), credits=Sum("credits")).order_by(*by)
+    return [r for r in totals if r["count"]]

@@ -286,7 +286,7 @@ def test_daily_counts_follow_status_changes(user):
     before = statistics(team=user.team, start=today, end=today)
     daily_counts_squash()
     after = statistics(team=user.team, start=today, end=today)
-    assert {(s.status, s.count, s.credits) for s in before} == {
+    assert {(s["status"], s["count"], s["credits"]) for s in before} == {
         (Status.DELIVRD, 1, Decimal(1)),
         (Status.UNDELIV, 1, Decimal(1)),
     }

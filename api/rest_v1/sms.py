@@ -1,0 +1,168 @@
+"""REST API v1 `sms/...`: send one, send in bulk, send with URL parameters or the URL token."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+
+from accounts.errors import ValidationFailed
+from accounts.models import KeyKind
+from accounts.services.keys import api_key_authenticate
+from messaging.schedule import parse_send_time
+from messaging.services import Recipient, message_send
+
+from .base import RestV1View
+
+TAGS = ["REST API v1 (seed 001)"]
+SOURCE = "rest_v1"
+INVALID_NUMBER, EMPTY_MESSAGE = 2, 3  # the documented error codes of sms/send
+
+
+class SendInput(serializers.Serializer):
+    message = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False, default="")
+    recipientNumber = serializers.CharField(max_length=32, allow_blank=True, required=False, default="")
+    campaign = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    dateToSend = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
+    dataField = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+
+
+class SendOutput(serializers.Serializer):
+    messageId = serializers.CharField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+
+
+class BulkInput(serializers.Serializer):
+    sendSmsRequests = SendInput(many=True, allow_empty=False)
+    defaultDateToSend = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
+    messagesPerMinute = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+
+class CodedError(ValidationFailed):
+    """A validation error with the numeric code this API documents."""
+
+    def __init__(self, message: str, *, field: str, number: int) -> None:
+        super().__init__(message, field=field)
+        self.number = number
+
+
+def send_one(view: RestV1View, user, data: dict) -> Response:
+    if not data["message"].strip():
+        raise CodedError("Message cannot be empty", field="message", number=EMPTY_MESSAGE)
+    when = parse_send_time(data["dateToSend"], time_zone=user.team.time_zone, field="dateToSend")
+    result = message_send(
+        actor=user,
+        recipients=[Recipient(data["recipientNumber"], data_field=data["dataField"])],
+        text=data["message"],
+        campaign=data["campaign"],
+        scheduled_at=when,
+        source=SOURCE,
+    )
+    if result.rejected:
+        rejection = result.rejected[0]
+        if rejection.reason == "Invalid number":
+            raise CodedError("Invalid mobile number", field="recipientNumber", number=INVALID_NUMBER)
+        raise ValidationFailed(rejection.reason, field="message")
+    return Response({"messageId": str(result.messages[0].uuid), "error": None})
+
+
+class SmsView(RestV1View):
+    error_fields = {"credits": "message"}
+
+
+class SmsSendApi(SmsView):
+    @extend_schema(tags=TAGS, request=SendInput, responses=SendOutput, summary="Send a single message")
+    def post(self, request):
+        data = SendInput(data=self.params)
+        data.is_valid(raise_exception=True)
+        return send_one(self, request.user, data.validated_data)
+
+    @extend_schema(tags=TAGS, responses=SendInput, summary="An example of the data to POST")
+    def get(self, request):
+        return Response(
+            {"message": "Hello", "campaign": "", "recipientNumber": "+27725551234", "dateToSend": "", "dataField": ""}
+        )
+
+
+class SmsSendUrlParametersApi(SmsView):
+    @extend_schema(tags=TAGS, parameters=[SendInput], responses=SendOutput, summary="Send with URL parameters")
+    def get(self, request):
+        data = SendInput(data=self.params)
+        data.is_valid(raise_exception=True)
+        return send_one(self, request.user, data.validated_data)
+
+    post = get
+
+
+class SmsSendUrlTokenApi(SmsView):
+    """Authenticated by the URL-sending token in the path only (not the REST API token)."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(tags=TAGS, parameters=[SendInput], responses=SendOutput, summary="Send with your URL-sending token")
+    def get(self, request, token):
+        key = api_key_authenticate(secret=token, kind=KeyKind.URL)
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid URL-sending token.")
+        data = SendInput(data=self.params)
+        data.is_valid(raise_exception=True)
+        return send_one(self, key.user, data.validated_data)
+
+    post = get
+
+
+class SmsSendBulkApi(SmsView):
+    @extend_schema(tags=TAGS, request=BulkInput, responses=SendOutput(many=True), summary="Send many messages at once")
+    def post(self, request):
+        data = BulkInput(data=self.params)
+        data.is_valid(raise_exception=True)
+        body, team = data.validated_data, request.user.team
+        default_time = parse_send_time(body["defaultDateToSend"], time_zone=team.time_zone, field="defaultDateToSend")
+        items, errors = [], {}
+        for index, item in enumerate(body["sendSmsRequests"]):
+            if not item["message"].strip():
+                errors[index] = "Message cannot be empty"
+                continue
+            items.append(
+                (
+                    index,
+                    Recipient(
+                        item["recipientNumber"],
+                        text=item["message"],
+                        campaign=item["campaign"] or None,
+                        data_field=item["dataField"],
+                        scheduled_at=parse_send_time(item["dateToSend"], time_zone=team.time_zone, field="dateToSend"),
+                    ),
+                )
+            )
+        results: dict[int, dict] = {i: {"messageId": None, "error": e} for i, e in errors.items()}
+        if items:
+            result = message_send(
+                actor=request.user,
+                recipients=[r for _, r in items],
+                scheduled_at=default_time,
+                messages_per_minute=body.get("messagesPerMinute") or None,
+                source=SOURCE,
+            )
+            rejected = {r.index: r for r in result.rejected}
+            accepted = iter(result.messages)
+            for position, (index, _) in enumerate(items):
+                if position in rejected:
+                    reason = rejected[position].reason
+                    results[index] = {
+                        "messageId": None,
+                        "error": "Invalid mobile number" if reason == "Invalid number" else reason,
+                    }
+                else:
+                    results[index] = {"messageId": str(next(accepted).uuid), "error": None}
+        return Response({"sendSmsResponses": [results[i] for i in range(len(body["sendSmsRequests"]))]})
+
+    @extend_schema(tags=TAGS, responses=BulkInput, summary="An example of the data to POST")
+    def get(self, request):
+        example = {
+            "message": "Hello",
+            "campaign": "",
+            "recipientNumber": "+27725551234",
+            "dateToSend": "",
+            "dataField": "",
+        }
+        return Response({"sendSmsRequests": [example], "defaultDateToSend": "", "messagesPerMinute": 0})

@@ -1,5 +1,6 @@
 """Reading the send times the dialects document, in the team's time zone."""
 
+import contextlib
 import zoneinfo
 from datetime import datetime
 
@@ -21,15 +22,13 @@ def parse_send_time(value: object, *, time_zone: str, field: str) -> datetime | 
     parsed = None
     for fmt in FORMATS:
         try:
-            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - made aware below, in the team's zone
+            parsed = datetime.strptime(text, fmt)  # made aware below, in the team's zone
             break
         except ValueError:
             continue
     if parsed is None:
-        try:
+        with contextlib.suppress(ValueError):
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            pass
     if parsed is None:
         raise ValidationFailed(f"The {field} must be a date and time such as 2030-12-30 15:30:00.", field=field)
     if timezone.is_naive(parsed):

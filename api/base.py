@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from django.db import transaction
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import idempotency
 from .errors import ApiError, to_api_error
 from .ratelimit import rate_limit_hit
 
@@ -37,6 +39,33 @@ class DialectView(APIView):
         if not hasattr(self, "_params"):
             self._params = request_params(self.request)
         return self._params
+
+    def dispatch(self, request, *args, **kwargs):
+        """DRF's dispatch, with the handler and its Idempotency-Key answer in one transaction."""
+        self.args, self.kwargs = args, kwargs
+        request.body  # noqa: B018 - read once so the key's fingerprint and the parsers both see it
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request, self.headers = request, self.default_response_headers
+        claimed = None
+        try:
+            self.initial(request, *args, **kwargs)
+            handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
+            claimed = idempotency.claim(request._request, request.user.team) if request.user else None
+            if claimed is None:
+                response = handler(request, *args, **kwargs)
+            else:
+                with transaction.atomic():
+                    response = self.finalize_response(request, handler(request, *args, **kwargs), *args, **kwargs)
+                    response.render()
+                    idempotency.complete(claimed, response)
+        except idempotency.Replay as replay:
+            response = replay.response
+        except Exception as exc:
+            if claimed is not None:
+                idempotency.release(claimed)
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
 
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)

@@ -8,14 +8,37 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from .http_message import views as http_message
+from .messenger import blacklist as messenger_blacklist
+from .messenger import sms as messenger_sms
+from .raven import views as raven
 from .sms_api import keys as sms_api_keys
+from .sms_api import send as sms_api_send
 
 urlpatterns = [
+    # Seed 000: SMS API V2, Personal API, Blacklist (2FA lives in otp)
+    path("api", messenger_sms.SendApi.as_view()),
+    path("api/", messenger_sms.SendApi.as_view()),
+    path("api/personal", messenger_sms.PersonalApi.as_view()),
+    path("api/blacklist", messenger_blacklist.BlacklistApi.as_view()),
+    path("api/blacklist/create", messenger_blacklist.BlacklistCreateApi.as_view()),
+    path("api/blacklist/delete/<str:entry_id>", messenger_blacklist.BlacklistDeleteApi.as_view()),
+    # Seed 001: REST API v1
     path("api/rest/v1/", include("api.rest_v1.urls")),
+    # Seed 002: HTTP API message
+    path("api/message", http_message.MessageApi.as_view()),
+    # Seed 003: Outbound SMS
+    path("raven/v2/messages", raven.MessagesApi.as_view()),
+    path("raven/v2/messages/<str:message_id>", raven.MessageStatusApi.as_view()),
+    path("raven/v3/messages/batch", raven.BatchApi.as_view()),
+    # Seed 004: SMS API
+    path("v1/sms/send", sms_api_send.SendV1Api.as_view()),
+    path("api/v2/sms/send", sms_api_send.SendV2Api.as_view()),
     path("api/v2/account/balance", sms_api_keys.BalanceApi.as_view()),
     path("api/generate-key", sms_api_keys.GenerateKeyApi.as_view()),
     path("api/revoke-key", sms_api_keys.RevokeKeyApi.as_view()),
     path("api/regenerate-key", sms_api_keys.RegenerateKeyApi.as_view()),
+    # OpenAPI documentation, served locally
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v2", SpectacularSwaggerView.as_view(url_name="schema")),

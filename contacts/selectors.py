@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from accounts.errors import NotFound
 from accounts.models import Team
 from contacts.models import BlacklistEntry
 
@@ -16,3 +17,14 @@ def blacklisted_numbers(*, team: Team, numbers: Iterable[str]) -> set[str]:
         chunk = wanted[start : start + CHUNK]
         found.update(BlacklistEntry.objects.filter(team=team, number__in=chunk).values_list("number", flat=True))
     return found
+
+
+def blacklist_list(*, team: Team):
+    return BlacklistEntry.objects.filter(team=team)
+
+
+def blacklist_get(*, team: Team, entry_id: object) -> BlacklistEntry:
+    try:
+        return blacklist_list(team=team).get(pk=int(str(entry_id)))
+    except (BlacklistEntry.DoesNotExist, ValueError):
+        raise NotFound("Blacklist entry not found.", field="id") from None

@@ -1,7 +1,7 @@
 """A pretend network, so a fresh install shows a living system: it accepts every message, then
 reports each part delivered or undelivered (by `delivered_ratio`) after `latency_seconds`, and now
 and then has the recipient reply (`reply_ratio`). With `reports=False` it stays silent after
-accepting, and a test can play the network. Numbers ending in 0000 are always undelivered,
+accepting, and a test can play the network. Numbers ending in 666 are always undelivered,
 so tests and demos can ask for a failure."""
 
 import random
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .base import DeliveryReport, InboundSms, Outbound, ReportSink, SubmitResult
 
-FAILING_SUFFIX = "0000"
+FAILING_SUFFIX = "666"
 REPLIES = ("Thanks!", "OK", "STOP", "Got it, see you then.")
 
 

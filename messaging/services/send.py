@@ -89,8 +89,10 @@ def message_send(
     dlr_url: str = "",
     callbacks: Sequence[str] = (),
     campaign: str = "",
+    all_or_nothing: bool = False,
     source: str,
 ) -> SendResult:
+    """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged)."""
     team = actor.team
     if not recipients:
         raise ValidationFailed("At least one recipient is required.", field="recipients")
@@ -124,7 +126,7 @@ def message_send(
             continue
         price = prices.per_segment(number) * analysis.segments
         prepared.append(_Prepared(index, number, converted, analysis, price, r))
-    if not prepared:
+    if not prepared or (rejected and all_or_nothing):
         return SendResult(messages=[], rejected=rejected)
 
     blocked = blacklisted_numbers(team=team, numbers=[p.number for p in prepared]) if team.skip_blacklisted else set()

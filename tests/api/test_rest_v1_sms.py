@@ -196,7 +196,7 @@ def test_analyse_full_counts_segments_and_cost(api, auth):
 
 def test_statistics_by_count_and_by_credit(post, api, auth, owner):
     post("sms/send", {"message": "x" * 200, "recipientNumber": "+27725551234", "campaign": "c1"})
-    post("sms/send", {"message": "Hi", "recipientNumber": "+27725550000"})  # undelivered by the simulator
+    post("sms/send", {"message": "Hi", "recipientNumber": "+27725550666"})  # undelivered by the simulator
     counts = api.get(f"{BASE}/account/statistics", **auth).json()
     assert (
         counts["grandTotal"]["delivered"] == 1

@@ -1,0 +1,546 @@
+"""SMPP 3.4 gateway: submit_sm over one transceiver bind; receipts and MO arrive as deliver_sm.
+
+Built on smpplib's PDU codec and socket client. One background thread owns the connection:
+it binds (lazily, on the first submit), reads every PDU, answers enquire_link, deliver_sm and
+unbind, sends the enquire_link keep-alive and reconnects with backoff when the link drops.
+Submitting threads only write submit_sm PDUs and wait for their submit_sm_resp, with at most
+`window` outstanding across all of them.
+
+A part is sent again after a reconnect only if it never got its submit_sm_resp: delivery is at
+least once, so a part the SMSC took just before the link died may reach the handset twice.
+"""
+
+import contextlib
+import itertools
+import logging
+import random
+import re
+import select
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import gsm0338
+from smpplib import consts, exceptions, smpp
+from smpplib.client import Client, SimpleSequenceGenerator
+from smpplib.command import Command
+
+from messaging.gateways.base import REPORT_STATES, DeliveryReport, InboundSms, Outbound, ReportSink, SubmitResult
+
+logger = logging.getLogger(__name__)
+
+DATA_CODING = {"GSM7": 0x00, "UCS2": 0x08}
+ESM_UDHI = 0x40  # short_message starts with a user data header
+ESM_RECEIPT = 0x04  # deliver_sm message type "SMSC delivery receipt"
+PID_SILENT = 0x40  # "type 0" short message: acknowledged by the handset, never shown
+MAX_SHORT_MESSAGE = 254  # octets, UDH included
+
+_GSM7 = gsm0338.Codec()
+_STATUS_NAMES = {
+    value: name.removeprefix("SMPP_") for name, value in vars(consts).items() if name.startswith("SMPP_ESME_")
+}
+# Refusals worth retrying later; every other command_status is final for that message.
+_TRANSIENT = frozenset({consts.SMPP_ESME_RTHROTTLED, consts.SMPP_ESME_RMSGQFUL, consts.SMPP_ESME_RX_T_APPN})
+# message_state TLV values as receipt "stat" words.
+_MESSAGE_STATES = {
+    1: "ENROUTE",
+    2: "DELIVRD",
+    3: "EXPIRED",
+    4: "DELETED",
+    5: "UNDELIV",
+    6: "ACCEPTD",
+    7: "UNKNOWN",
+    8: "REJECTD",
+}
+_STAT_ALIASES = {"DELIVERED": "DELIVRD", "UNDELIVERABLE": "UNDELIV", "ACCEPTED": "ACCEPTD", "REJECTED": "REJECTD"}
+_RECEIPT_FIELD = re.compile(r"\b(id|stat|err|done date):(\S*)", re.IGNORECASE)
+_RECEIPT_TEXT = re.compile(r"\btext:", re.IGNORECASE)
+_POLL = 0.2  # seconds between checks of the stop flag and the deadlines
+
+
+class _SequenceNumbers(SimpleSequenceGenerator):
+    """smpplib numbers a PDU in whichever thread builds it (even parsing takes a number)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def next_sequence(self) -> int:
+        with self._lock:
+            return super().next_sequence()
+
+
+class _PeerUnbound(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class _Job:
+    message: Outbound
+    part_ids: list[str] = field(default_factory=list)
+    error: str = ""
+    permanent: bool = True
+
+    def fail(self, error: str, *, permanent: bool) -> None:
+        if not self.error:  # the first reason is the one worth reporting
+            self.error, self.permanent = error, permanent
+
+    def result(self) -> SubmitResult:
+        if self.error:
+            return SubmitResult(self.message.message_id, accepted=False, error=self.error, permanent=self.permanent)
+        return SubmitResult(self.message.message_id, accepted=True, part_ids=tuple(self.part_ids))
+
+
+@dataclass(eq=False)
+class _Part:
+    job: _Job
+    index: int
+    fields: dict[str, object]  # submit_sm parameters
+    client: Client | None = None  # the connection it was last written to
+    sent_at: float = 0.0
+    answered: bool = False  # a submit_sm_resp came back: never send this part again
+    lost: bool = False  # its connection died before the answer
+    status: int = 0
+    network_id: str = ""
+
+
+class SmppGateway:
+    """A Gateway speaking SMPP 3.4 to one SMSC (see the module docstring)."""
+
+    name = "smpp"
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        system_id: str,
+        password: str,
+        sink: ReportSink,
+        system_type: str = "",
+        window: int = 10,
+        enquire_link_interval: float = 30.0,
+        source_ton: int = consts.SMPP_TON_UNK,  # for a sender that is neither "+digits" nor alphanumeric
+        source_npi: int = consts.SMPP_NPI_ISDN,
+        connect_timeout: float = 10.0,
+        response_timeout: float = 30.0,  # per submit_sm, and for enquire_link
+        outage_timeout: float = 15.0,  # how long a submit waits for a bind before refusing (temporarily)
+        backoff_min: float = 0.5,
+        backoff_max: float = 30.0,
+    ) -> None:
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        self.host, self.port = host, int(port)
+        self._credentials = {"system_id": system_id, "password": password, "system_type": system_type}
+        self._sink = sink
+        self._window = window
+        self._enquire_link_interval = enquire_link_interval
+        self._source_ton, self._source_npi = source_ton, source_npi
+        self._connect_timeout = connect_timeout
+        self._response_timeout = response_timeout
+        self._outage_timeout = outage_timeout
+        self._backoff_min, self._backoff_max = backoff_min, backoff_max
+
+        self._sequence = _SequenceNumbers()
+        self._references = itertools.count(random.randrange(256))  # UDH concatenation references
+        self._cond = threading.Condition()  # guards _client, _pending, _thread, _last_error
+        self._send_lock = threading.Lock()  # one writer on the socket at a time
+        self._client: Client | None = None  # set while bound
+        self._pending: dict[int, _Part] = {}  # sequence_number -> part awaiting its submit_sm_resp
+        self._last_error = "not connected yet"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the Gateway contract ------------------------------------------------------------
+
+    def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
+        jobs = [_Job(message) for message in messages]
+        queue: deque[_Part] = deque()
+        for job in jobs:
+            queue.extend(self._prepare(job))
+        if queue:
+            self._start()
+            self._send_all(queue)
+        return [job.result() for job in jobs]
+
+    def close(self) -> None:
+        """Unbind and stop the connection thread; a later submit binds again."""
+        with self._cond:
+            thread = self._thread
+            self._stop.set()
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join(self._connect_timeout + 5)
+            if thread.is_alive():
+                logger.warning("SMPP connection thread did not stop in time")
+
+    # -- building submit_sm --------------------------------------------------------------
+
+    def _prepare(self, job: _Job) -> list[_Part]:
+        message = job.message
+        if message.encoding not in DATA_CODING:
+            job.fail(f"unsupported encoding {message.encoding!r}", permanent=True)
+            return []
+        if not message.parts or len(message.parts) > 255:
+            job.fail(f"cannot send {len(message.parts)} parts", permanent=True)
+            return []
+        try:
+            payloads = [_encode(text, message.encoding) for text in message.parts]
+            source_ton, source_npi, source_addr = self._source(message.sender)
+        except UnicodeError:
+            job.fail(f"text or sender does not fit {message.encoding}", permanent=True)
+            return []
+        esm_class = 0
+        if len(payloads) > 1:
+            # 8-bit reference concatenation IE: 00 03 <ref> <total> <seq>, one reference per message
+            with self._cond:
+                reference = next(self._references) % 256
+            header = bytes((0x05, 0x00, 0x03, reference, len(payloads)))
+            payloads = [header + bytes((i,)) + payload for i, payload in enumerate(payloads, start=1)]
+            esm_class = ESM_UDHI
+        if any(len(payload) > MAX_SHORT_MESSAGE for payload in payloads):
+            job.fail("a part is longer than one SMS", permanent=True)
+            return []
+        job.part_ids = [""] * len(payloads)
+        common = {
+            "source_addr_ton": source_ton,
+            "source_addr_npi": source_npi,
+            "source_addr": source_addr,
+            "dest_addr_ton": consts.SMPP_TON_INTL,
+            "dest_addr_npi": consts.SMPP_NPI_ISDN,
+            "destination_addr": message.to.removeprefix("+"),
+            "esm_class": esm_class,
+            "protocol_id": PID_SILENT if message.silent else 0,
+            "registered_delivery": 1 if message.request_dlr else 0,
+            "data_coding": DATA_CODING[message.encoding],
+        }
+        return [_Part(job, i, {**common, "short_message": payload}) for i, payload in enumerate(payloads)]
+
+    def _source(self, sender: str) -> tuple[int, int, str]:
+        sender.encode("ascii")  # smpplib writes addresses as Latin-1 C strings; anything else is refused
+        if sender.startswith("+") and sender[1:].isdigit():
+            return consts.SMPP_TON_INTL, consts.SMPP_NPI_ISDN, sender[1:]
+        if sender and not sender.isdigit():
+            return consts.SMPP_TON_ALNUM, consts.SMPP_NPI_UNK, sender
+        return self._source_ton, self._source_npi, sender
+
+    # -- the submitting side -------------------------------------------------------------
+
+    def _send_all(self, queue: deque[_Part]) -> None:
+        """Write every part, at most `window` unanswered, and wait for their answers."""
+        inflight: dict[_Part, None] = {}  # sent and unanswered, in sending order
+        outage_since: float | None = None
+        while queue or inflight:
+            with self._cond:
+                now = time.monotonic()
+                self._settle(inflight, queue, now)
+                if not queue and not inflight:
+                    break
+                client = self._client
+                if self._stop.is_set() or client is None:
+                    outage_since = outage_since or now
+                    if self._stop.is_set() or now - outage_since >= self._outage_timeout:
+                        reason = "gateway closed" if self._stop.is_set() else f"SMSC unavailable: {self._last_error}"
+                        self._give_up(inflight, queue, reason)
+                        break
+                    self._cond.wait(_POLL)
+                    continue
+                outage_since = None
+                if not queue or len(self._pending) >= self._window:
+                    self._cond.wait(_POLL)
+                    continue
+                part = queue.popleft()
+                if part.job.error:  # a sibling part was refused: the message is lost anyway
+                    continue
+                pdu = smpp.make_pdu("submit_sm", client=client, **part.fields)
+                part.client, part.sent_at, part.lost = client, now, False
+                self._pending[pdu.sequence] = part
+                inflight[part] = None
+            logger.debug("submit_sm seq=%s message=%s part=%s", pdu.sequence, part.job.message.message_id, part.index)
+            try:
+                self._send(client, pdu)
+            except (exceptions.ConnectionError, exceptions.PDUError, OSError) as exc:
+                self._drop(client, f"write failed: {_describe(exc)}")
+
+    def _settle(self, inflight: dict[_Part, None], queue: deque[_Part], now: float) -> None:
+        """Fold answers into their jobs; queue lost parts again, in order; time out silent ones."""
+        lost: list[_Part] = []
+        for part in list(inflight):
+            if part.answered:
+                del inflight[part]
+                if part.status:
+                    name = _STATUS_NAMES.get(part.status, f"ESME status 0x{part.status:08X}")
+                    part.job.fail(name, permanent=part.status not in _TRANSIENT)
+                else:
+                    part.job.part_ids[part.index] = part.network_id
+            elif part.lost:
+                del inflight[part]
+                lost.append(part)  # never answered, so sending it again cannot double an answered part
+            elif now - part.sent_at > self._response_timeout:
+                del inflight[part]
+                self._pending = {seq: p for seq, p in self._pending.items() if p is not part}
+                part.job.fail("no submit_sm_resp in time", permanent=False)
+        queue.extendleft(reversed(lost))
+
+    def _give_up(self, inflight: dict[_Part, None], queue: deque[_Part], reason: str) -> None:
+        for part in (*inflight, *queue):
+            part.job.fail(reason, permanent=False)
+        self._pending = {seq: p for seq, p in self._pending.items() if p not in inflight}
+        inflight.clear()
+        queue.clear()
+
+    # -- the connection thread -----------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._cond:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=f"smpp-{self.host}:{self.port}", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        delay = self._backoff_min
+        while not self._stop.is_set():
+            started = time.monotonic()
+            client: Client | None = None
+            reason = "closed"
+            try:
+                client = self._bind()
+                with self._cond:
+                    self._client = client
+                    self._cond.notify_all()
+                logger.info("SMPP bound to %s:%s as %s", self.host, self.port, self._credentials["system_id"])
+                self._serve(client)
+            except _PeerUnbound:
+                reason = "the SMSC unbound"
+            except (exceptions.ConnectionError, exceptions.PDUError, OSError) as exc:
+                reason = _describe(exc)
+            except Exception as exc:  # a bug must not end the thread: the gateway would go silent
+                logger.exception("SMPP connection thread failed")
+                reason = repr(exc)
+            finally:
+                if client is not None:
+                    self._drop(client, reason)
+                    _disconnect(client)
+            if self._stop.is_set():
+                break
+            if time.monotonic() - started > self._backoff_max:  # that session was healthy: start over
+                delay = self._backoff_min
+            logger.warning("SMPP link to %s:%s down (%s); reconnecting in %.1fs", self.host, self.port, reason, delay)
+            self._stop.wait(delay)
+            delay = min(delay * 2, self._backoff_max)
+        logger.info("SMPP gateway to %s:%s stopped", self.host, self.port)
+
+    def _bind(self) -> Client:
+        client = Client(
+            self.host,
+            self.port,
+            timeout=self._connect_timeout,
+            sequence_generator=self._sequence,
+            logger_name=f"{__name__}.wire",  # smpplib logs whole PDUs (texts too) at DEBUG
+            allow_unknown_opt_params=True,
+        )
+        try:
+            client.connect()
+            client.bind_transceiver(**self._credentials)
+        except Exception as exc:
+            with self._cond:
+                self._last_error = _describe(exc)
+            _disconnect(client)
+            raise
+        return client
+
+    def _serve(self, client: Client) -> None:
+        """Read and answer PDUs until the link fails, the SMSC unbinds or close() is called."""
+        sock = client._socket  # smpplib has no public accessor; the reader only polls it
+        next_ping = time.monotonic() + self._enquire_link_interval
+        ping_sent_at: float | None = None
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if ping_sent_at is not None and now - ping_sent_at > self._response_timeout:
+                raise exceptions.ConnectionError("no answer to enquire_link")
+            if now >= next_ping:
+                self._send(client, smpp.make_pdu("enquire_link", client=client))
+                ping_sent_at = ping_sent_at or now
+                next_ping = now + self._enquire_link_interval
+            readable, _, _ = select.select([sock], [], [], max(0.0, min(_POLL, next_ping - now)))
+            if readable:
+                pdu = _read(client)
+                if pdu is not None:
+                    ping_sent_at = None  # any PDU shows the link is alive
+                    self._dispatch(client, pdu)
+        self._unbind(client)
+
+    def _unbind(self, client: Client) -> None:
+        self._send(client, smpp.make_pdu("unbind", client=client))
+        deadline = time.monotonic() + min(self._response_timeout, 2.0)
+        while (left := deadline - time.monotonic()) > 0:
+            if select.select([client._socket], [], [], left)[0]:
+                pdu = _read(client)
+                if pdu is not None and pdu.command == "unbind_resp":
+                    logger.info("SMPP unbound from %s:%s", self.host, self.port)
+                    return
+                if pdu is not None and pdu.command != "unbind":
+                    self._dispatch(client, pdu)
+
+    def _dispatch(self, client: Client, pdu: Command) -> None:
+        command = pdu.command
+        if command in ("submit_sm_resp", "generic_nack"):
+            self._answered(pdu)
+        elif command == "deliver_sm":
+            self._reply(client, "deliver_sm_resp", pdu, status=self._deliver(pdu))
+        elif command == "enquire_link":
+            self._reply(client, "enquire_link_resp", pdu)
+        elif command == "unbind":
+            self._reply(client, "unbind_resp", pdu)
+            raise _PeerUnbound
+        elif command not in ("enquire_link_resp", "unbind_resp"):
+            logger.warning("ignoring SMPP %s from %s:%s", command, self.host, self.port)
+
+    def _answered(self, pdu: Command) -> None:
+        with self._cond:
+            part = self._pending.pop(pdu.sequence, None)
+            if part is None:
+                logger.warning("SMPP %s for unknown sequence %s (late or duplicate)", pdu.command, pdu.sequence)
+                return
+            part.answered = True
+            if pdu.command == "submit_sm_resp" and pdu.status == consts.SMPP_ESME_ROK:
+                part.network_id = (pdu.message_id or b"").decode("ascii", "replace")
+            else:
+                part.status = pdu.status or consts.SMPP_ESME_RUNKNOWNERR
+            self._cond.notify_all()
+
+    def _deliver(self, pdu: Command) -> int:
+        """Hand a receipt or an MO message to the sink; the command_status to answer with."""
+        try:
+            if pdu.esm_class & ESM_RECEIPT:
+                report = parse_receipt(pdu)
+                if report is None:
+                    logger.warning("SMPP receipt without a message id; dropped")
+                    return consts.SMPP_ESME_ROK
+                deliver, items = self._sink.reports, [report]
+            else:
+                deliver, items = self._sink.inbound, [parse_mo(pdu)]
+        except Exception:  # offering it again would fail the same way
+            logger.exception("unreadable SMPP deliver_sm refused")
+            return consts.SMPP_ESME_RX_P_APPN
+        try:
+            deliver(items)
+        except Exception:
+            # Keep reading; a temporary error makes the SMSC offer the PDU again later.
+            logger.exception("report sink failed on an SMPP deliver_sm")
+            return consts.SMPP_ESME_RX_T_APPN
+        return consts.SMPP_ESME_ROK
+
+    def _reply(self, client: Client, command: str, request: Command, status: int = consts.SMPP_ESME_ROK) -> None:
+        resp = smpp.make_pdu(command, client=client, status=status)
+        resp.sequence = request.sequence
+        self._send(client, resp)
+
+    def _send(self, client: Client, pdu: Command) -> None:
+        with self._send_lock:
+            client.send_pdu(pdu)
+
+    def _drop(self, client: Client, reason: str) -> None:
+        """Forget a dead connection: its unanswered parts go back to their submitters."""
+        with self._cond:
+            if self._client is client:
+                self._client = None
+                self._last_error = reason
+                with contextlib.suppress(AttributeError, OSError):  # wakes the reader if a submitter noticed first
+                    client._socket.shutdown(socket.SHUT_RDWR)
+            for seq in [seq for seq, part in self._pending.items() if part.client is client]:
+                self._pending.pop(seq).lost = True
+            self._cond.notify_all()
+
+
+# -- PDU helpers ---------------------------------------------------------------------------
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    if encoding == "GSM7":
+        return _GSM7.encode(text)[0]  # unpacked septets, one per octet: the SMSC packs them
+    return text.encode("utf-16-be")
+
+
+def _read(client: Client) -> Command | None:
+    """The next PDU, or None for one smpplib cannot parse (it was read whole, so the stream is intact)."""
+    try:
+        return client.read_pdu()
+    except TimeoutError as exc:  # a PDU cut off halfway: the stream is unusable
+        raise exceptions.ConnectionError("timed out inside a PDU") from exc
+    except (exceptions.UnknownCommandError, ValueError, IndexError) as exc:
+        logger.warning("unreadable SMPP PDU ignored: %r", exc)
+        return None
+
+
+def _describe(exc: BaseException) -> str:
+    # smpplib raises a bare ConnectionError() when the peer closes the socket
+    return f"{type(exc).__name__}: {exc}" if str(exc) else f"{type(exc).__name__}: connection closed"
+
+
+def _disconnect(client: Client) -> None:
+    client.state = consts.SMPP_CLIENT_STATE_OPEN  # else smpplib warns about closing a bound session
+    client.disconnect()
+
+
+def _text(raw: object) -> str:
+    return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw or "")
+
+
+def parse_receipt(pdu: Command) -> DeliveryReport | None:
+    """A delivery receipt from its TLVs (receipted_message_id, message_state) or its text.
+
+    Text form (SMPP 3.4 appendix B): "id:IIII sub:001 dlvrd:001 submit date:YYMMDDhhmm
+    done date:YYMMDDhhmm stat:DELIVRD err:000 text:...". Dates are taken as UTC."""
+    body = _RECEIPT_TEXT.split(_text(pdu.short_message or pdu.message_payload), maxsplit=1)[0]
+    fields = {key.lower(): value for key, value in _RECEIPT_FIELD.findall(body)}
+    part_id = _text(pdu.receipted_message_id) or fields.get("id", "")
+    if not part_id:
+        return None
+    if pdu.message_state in _MESSAGE_STATES:
+        state = _MESSAGE_STATES[pdu.message_state]
+    else:
+        stat = fields.get("stat", "").upper()
+        state = stat if stat in REPORT_STATES else _STAT_ALIASES.get(stat, "UNKNOWN")
+    err = fields.get("err", "")
+    error = err if err.strip("0") else ""  # "000" means no error
+    return DeliveryReport(part_id=part_id, state=state, at=_receipt_time(fields.get("done date", "")), error=error)
+
+
+def _receipt_time(value: str) -> datetime:
+    # By length: strptime would also read "2501011201" as 12:00:01 with single-digit fields.
+    pattern = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}.get(len(value))
+    if pattern and value.isdigit():
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(value, pattern).replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
+def parse_mo(pdu: Command) -> InboundSms:
+    """A mobile-originated message; a concatenated one arrives part by part (no reassembly)."""
+    body: bytes = pdu.short_message or pdu.message_payload or b""
+    if pdu.esm_class & ESM_UDHI and body:
+        body = body[1 + body[0] :]
+    coding = pdu.data_coding or 0
+    if coding == 0x00:
+        text = _GSM7.decode(body, "replace")[0]
+    elif coding == 0x08:
+        text = body.decode("utf-16-be", "replace")
+    elif coding == 0x01:
+        text = body.decode("ascii", "replace")
+    else:  # Latin-1 (0x03) and anything we do not know: never fail on an MO
+        text = body.decode("latin-1")
+    source = _text(pdu.source_addr)
+    numeric = source.isdigit() and pdu.source_addr_ton in (consts.SMPP_TON_UNK, consts.SMPP_TON_INTL)
+    return InboundSms(
+        sender="+" + source if numeric else source,
+        to=_text(pdu.destination_addr),
+        text=text,
+        at=datetime.now(UTC),
+    )

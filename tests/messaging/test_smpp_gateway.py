@@ -1,0 +1,404 @@
+"""SmppGateway against a real SMSC process (tests/smsc.py, built on smpp34.Server).
+
+Each test starts the SMSC as a subprocess on a free port and reads its JSON-lines journal
+to see what reached the network. No database: only Django-free modules are imported."""
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from smpplib import smpp
+from smpplib.command import Command
+
+from messaging.gateways.base import DeliveryReport, Outbound, RecordingSink
+from messaging.gateways.smpp import SmppGateway, parse_mo, parse_receipt
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 5.0  # seconds: upper bound for anything asynchronous (receipts, MO, restarts)
+MO_REPLY = "Tere, õun!"  # not GSM-7: the MO comes back as UCS-2
+SMSC_OPTIONS = ("--mo-keyword", "PING", "--mo-reply", MO_REPLY, "--reject-prefix", "+999")
+SMSC_OPTIONS += ("--throttle-prefix", "+777", "--fail-prefix", "+888", "--reject-text", "REFUSE ME")
+
+
+def wait_for(condition: Callable[[], object], timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout}s: {condition}")
+        time.sleep(0.02)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Smsc:
+    """tests/smsc.py as a subprocess; its journal is one JSON object per line."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        self.directory, self.port = directory, port
+        self.starts = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.journal = directory / "smsc-0.jsonl"
+
+    def start(self, *extra: str) -> None:
+        self.starts += 1
+        self.journal = self.directory / f"smsc-{self.starts}.jsonl"
+        args = ["--port", str(self.port), "--journal", str(self.journal), *SMSC_OPTIONS, *extra]
+        with open(self.directory / "smsc.stderr", "ab") as stderr:
+            self.process = subprocess.Popen([sys.executable, "-m", "tests.smsc", *args], cwd=ROOT, stderr=stderr)
+        wait_for(lambda: self.events("listening") or self.process.poll() is not None)
+        assert self.events("listening"), (self.directory / "smsc.stderr").read_text()
+
+    def kill(self) -> None:
+        """Like a crash: no unbind, the TCP connection just dies."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(WAIT)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(WAIT)
+
+    def events(self, kind: str, journal: Path | None = None) -> list[dict]:
+        journal = journal or self.journal
+        if not journal.exists():
+            return []
+        lines = journal.read_text(encoding="utf-8").splitlines(keepends=True)
+        events = [json.loads(line) for line in lines if line.endswith("\n")]  # skip a half-written last line
+        return [event for event in events if event["event"] == kind]
+
+
+@pytest.fixture
+def smsc(tmp_path: Path) -> Iterator[Smsc]:
+    server = Smsc(tmp_path, free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sink() -> RecordingSink:
+    return RecordingSink()
+
+
+@pytest.fixture
+def make_gateway(smsc: Smsc, sink: RecordingSink) -> Iterator[Callable[..., SmppGateway]]:
+    made: list[SmppGateway] = []
+
+    def make(**options: object) -> SmppGateway:
+        settings = {"sink": sink, "window": 5, "connect_timeout": 2.0, "response_timeout": 5.0, "outage_timeout": WAIT}
+        settings.update(options)
+        gateway = SmppGateway(host="127.0.0.1", port=smsc.port, system_id="test", password="secret", **settings)
+        made.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in made:
+        gateway.close()
+
+
+@pytest.fixture
+def gateway(make_gateway: Callable[..., SmppGateway]) -> SmppGateway:
+    return make_gateway()
+
+
+def sms(message_id: int, to: str, *parts: str, sender: str = "+3725000001", encoding: str = "GSM7", **kw) -> Outbound:
+    return Outbound(message_id=message_id, sender=sender, to=to, parts=parts, encoding=encoding, **kw)
+
+
+def test_single_gsm7_submit_and_its_delivery_receipt(gateway: SmppGateway, smsc: Smsc, sink: RecordingSink) -> None:
+    text = "Hello €uro [ok] {x} ~ | ^ \\ Ä§"  # extension characters travel as escape pairs
+
+    [result] = gateway.submit([sms(1, "+3725550001", text)])
+
+    assert result.accepted and result.message_id == 1
+    assert len(result.part_ids) == 1
+    [submitted] = smsc.events("submit")
+    assert submitted["message_id"] == result.part_ids[0]
+    assert submitted["text"] == text
+    assert (submitted["data_coding"], submitted["esm_class"], submitted["protocol_id"]) == (0, 0, 0)
+    assert submitted["registered_delivery"] == 1
+    assert (submitted["source_addr"], submitted["source_ton"], submitted["source_npi"]) == ("3725000001", 1, 1)
+    assert (submitted["destination_addr"], submitted["dest_ton"], submitted["dest_npi"]) == ("3725550001", 1, 1)
+    wait_for(lambda: sink.received_reports)
+    [report] = sink.received_reports
+    assert (report.part_id, report.state, report.error) == (result.part_ids[0], "DELIVRD", "")
+    assert report.at.tzinfo is not None
+
+
+def test_ucs2_text_from_an_alphanumeric_sender(gateway: SmppGateway, smsc: Smsc) -> None:
+    text = "Привет, õun 😀"
+
+    [result] = gateway.submit([sms(2, "+3725550002", text, sender="Brand", encoding="UCS2")])
+
+    assert result.accepted
+    [submitted] = smsc.events("submit")
+    assert (submitted["data_coding"], submitted["text"]) == (8, text)
+    assert (submitted["source_addr"], submitted["source_ton"]) == ("Brand", 5)
+
+
+def test_concatenated_message_carries_one_reference_and_ordered_parts(
+    gateway: SmppGateway, smsc: Smsc, sink: RecordingSink
+) -> None:
+    parts = ("a" * 153, "b" * 153, "the end")
+    other = ("x" * 153, "y")
+
+    first, second = gateway.submit([sms(3, "+3725550003", *parts), sms(4, "+3725550004", *other)])
+
+    assert first.accepted and len(set(first.part_ids)) == 3
+    assert second.accepted and len(second.part_ids) == 2
+    submits = [event for event in smsc.events("submit") if event["destination_addr"] == "3725550003"]
+    assert len(submits) == 3  # each part exactly once
+    by_id = {event["message_id"]: event for event in submits}
+    for seq, (part_id, text) in enumerate(zip(first.part_ids, parts, strict=True), start=1):
+        event = by_id[part_id]
+        assert event["esm_class"] == 0x40
+        assert (event["udh"]["total"], event["udh"]["seq"], event["text"]) == (3, seq, text)
+    assert len({event["udh"]["ref"] for event in submits}) == 1
+    other_ref = next(e["udh"]["ref"] for e in smsc.events("submit") if e["destination_addr"] == "3725550004")
+    assert other_ref != submits[0]["udh"]["ref"]
+    wait_for(lambda: len(sink.received_reports) == 5)
+    assert {report.part_id for report in sink.received_reports} == {*first.part_ids, *second.part_ids}
+
+
+def test_refused_destination_is_permanent_and_spares_the_rest(gateway: SmppGateway) -> None:
+    refused, fine = gateway.submit([sms(5, "+9991234567", "no"), sms(6, "+3725550006", "yes")])
+
+    assert (refused.accepted, refused.error, refused.permanent, refused.part_ids) == (
+        False,
+        "ESME_RINVDSTADR",
+        True,
+        (),
+    )
+    assert fine.accepted
+
+
+def test_a_message_with_one_refused_part_is_refused(gateway: SmppGateway, smsc: Smsc) -> None:
+    [result] = gateway.submit([sms(18, "+3725550018", "a" * 153, "REFUSE ME", "c")])
+
+    assert (result.accepted, result.error, result.permanent, result.part_ids) == (False, "ESME_RSYSERR", True, ())
+    assert any(event["status"] == 0 for event in smsc.events("submit"))  # its first part did go out
+
+
+def test_text_outside_the_encoding_is_refused_before_the_network(gateway: SmppGateway, smsc: Smsc) -> None:
+    [result] = gateway.submit([sms(19, "+3725550019", "õun")])  # õ is not GSM-7
+
+    assert (result.accepted, result.permanent) == (False, True)
+    assert smsc.events("submit") == [] and smsc.events("bind") == []
+
+
+def test_throttling_is_a_temporary_refusal(gateway: SmppGateway) -> None:
+    [result] = gateway.submit([sms(7, "+7771234567", "slow down")])
+
+    assert (result.accepted, result.error, result.permanent) == (False, "ESME_RTHROTTLED", False)
+
+
+def test_undeliverable_receipt(gateway: SmppGateway, sink: RecordingSink) -> None:
+    [result] = gateway.submit([sms(8, "+8881234567", "lost")])
+
+    assert result.accepted
+    wait_for(lambda: sink.received_reports)
+    [report] = sink.received_reports
+    assert (report.part_id, report.state, report.error) == (result.part_ids[0], "UNDELIV", "001")
+
+
+def test_mobile_originated_message_reaches_the_sink(gateway: SmppGateway, sink: RecordingSink) -> None:
+    [result] = gateway.submit([sms(9, "+3725550009", "PING", request_dlr=False)])
+
+    assert result.accepted
+    wait_for(lambda: sink.received_inbound)
+    [mo] = sink.received_inbound
+    assert (mo.sender, mo.to, mo.text) == ("+3725550009", "3725000001", MO_REPLY)
+    assert sink.received_reports == []
+
+
+def test_silent_sms_uses_protocol_id_0x40(gateway: SmppGateway, smsc: Smsc) -> None:
+    [result] = gateway.submit([sms(10, "+3725550010", "", silent=True, request_dlr=False)])
+
+    assert result.accepted
+    [submitted] = smsc.events("submit")
+    assert (submitted["protocol_id"], submitted["registered_delivery"]) == (0x40, 0)
+
+
+def test_window_bounds_outstanding_submits_and_loses_nothing(
+    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+) -> None:
+    gateway = make_gateway(window=5)
+    gateway._pending = outstanding = _HighWater()  # observe the window from the inside
+    messages = [sms(100 + i, f"+37256{i:06d}", f"message {i}", request_dlr=False) for i in range(50)]
+
+    results = gateway.submit(messages)
+
+    assert [r.message_id for r in results] == [m.message_id for m in messages]
+    assert all(r.accepted for r in results)
+    assert len({r.part_ids[0] for r in results}) == 50
+    destinations = sorted(event["destination_addr"] for event in smsc.events("submit"))
+    assert destinations == sorted(m.to.removeprefix("+") for m in messages)  # none lost, none twice
+    assert 1 < outstanding.high <= 5
+
+
+def test_reconnects_after_the_smsc_restarts(gateway: SmppGateway, smsc: Smsc, sink: RecordingSink) -> None:
+    [before] = gateway.submit([sms(11, "+3725550011", "before", request_dlr=False)])
+    old_journal = smsc.journal
+    smsc.kill()
+    smsc.start()  # same port, new process
+
+    [after] = gateway.submit([sms(12, "+3725550012", "after")])
+
+    assert before.accepted and after.accepted
+    assert [event["text"] for event in smsc.events("submit")] == ["after"]
+    assert len(smsc.events("submit", old_journal)) == 1
+    wait_for(lambda: sink.received_reports)
+    assert sink.received_reports[0].part_id == after.part_ids[0]
+
+
+def test_worker_threads_share_one_bind(gateway: SmppGateway, smsc: Smsc) -> None:
+    batches = [[sms(300 + 20 * t + i, f"+37258{t}{i:05d}", "hi") for i in range(20)] for t in range(3)]
+
+    with ThreadPoolExecutor(3) as pool:
+        results = [r for batch in pool.map(gateway.submit, batches) for r in batch]
+
+    assert all(r.accepted for r in results) and len({r.part_ids[0] for r in results}) == 60
+    assert len(smsc.events("bind")) == 1
+    assert len({e["destination_addr"] for e in smsc.events("submit")}) == len(smsc.events("submit")) == 60
+
+
+def test_after_a_crash_only_unanswered_parts_are_sent_again(
+    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+) -> None:
+    smsc.stop()
+    smsc.start("--crash-after", "3")  # dies on the 3rd submit_sm, with up to 5 in flight
+    first_journal = smsc.journal
+    gateway = make_gateway(window=5)
+    messages = [sms(200 + i, f"+37257{i:06d}", f"message {i}", request_dlr=False) for i in range(10)]
+
+    with ThreadPoolExecutor(1) as pool:
+        submitting = pool.submit(gateway.submit, messages)
+        smsc.process.wait(WAIT)
+        smsc.start()
+        results = submitting.result(timeout=2 * WAIT)
+
+    assert all(result.accepted for result in results)
+    before = {e["message_id"]: e["destination_addr"] for e in smsc.events("submit", first_journal)}
+    after = {e["message_id"]: e["destination_addr"] for e in smsc.events("submit")}
+    assert smsc.events("crash", first_journal) and after  # the link really died with work left
+    for message, result in zip(messages, results, strict=True):
+        destination = message.to.removeprefix("+")
+        [part_id] = result.part_ids
+        assert before.get(part_id) == destination or after.get(part_id) == destination
+        if part_id in before:  # answered by the first SMSC: never offered to the second
+            assert destination not in after.values()
+
+
+def test_an_outage_longer_than_the_bound_refuses_temporarily(
+    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+) -> None:
+    gateway = make_gateway(outage_timeout=1.0)
+    assert gateway.submit([sms(13, "+3725550013", "up")])[0].accepted
+    smsc.kill()
+
+    started = time.monotonic()
+    [result] = gateway.submit([sms(14, "+3725550014", "down")])
+
+    assert time.monotonic() - started < 3
+    assert (result.accepted, result.permanent) == (False, False)
+    assert result.error.startswith("SMSC unavailable")
+
+
+def test_a_failing_sink_does_not_stop_the_reader(make_gateway: Callable[..., SmppGateway], smsc: Smsc) -> None:
+    sink = _FlakySink()
+    gateway = make_gateway(sink=sink)
+
+    [first] = gateway.submit([sms(15, "+3725550015", "one")])
+    wait_for(lambda: smsc.events("receipt"))
+    [second] = gateway.submit([sms(16, "+3725550016", "two")])
+
+    wait_for(lambda: sink.received_reports)
+    assert [report.part_id for report in sink.received_reports] == [second.part_ids[0]]
+    refused = smsc.events("receipt")[0]
+    assert (refused["message_id"], refused["status"]) == (first.part_ids[0], 0x64)  # ESME_RX_T_APPN: retry later
+
+
+def test_close_unbinds(gateway: SmppGateway, smsc: Smsc) -> None:
+    gateway.submit([sms(17, "+3725550017", "bye", request_dlr=False)])
+
+    gateway.close()
+
+    wait_for(lambda: smsc.events("unbind"))
+
+
+class _HighWater(dict):
+    """A dict that remembers its largest size."""
+
+    high = 0
+
+    def __setitem__(self, key: object, value: object) -> None:
+        super().__setitem__(key, value)
+        self.high = max(self.high, len(self))
+
+
+class _FlakySink(RecordingSink):
+    """Fails on its first batch of reports, like a database that was briefly away."""
+
+    failed = False
+
+    def reports(self, reports: object) -> None:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("database is away")
+        super().reports(reports)
+
+
+def deliver_sm(**fields: object) -> Command:
+    return smpp.make_pdu("deliver_sm", client=None, sequence=1, **fields)
+
+
+def test_receipt_text_alone_is_enough() -> None:
+    pdu = deliver_sm(
+        esm_class=0x04,
+        short_message=b"id:0A1B2C sub:001 dlvrd:000 submit date:2501011200 done date:250101120159 "
+        b"stat:UNDELIV err:034 text:stat:DELIVRD",
+    )
+
+    report = parse_receipt(pdu)
+
+    assert report == DeliveryReport("0A1B2C", "UNDELIV", datetime(2025, 1, 1, 12, 1, 59, tzinfo=UTC), "034")
+
+
+def test_receipt_tlvs_win_and_long_state_names_are_mapped() -> None:
+    assert parse_receipt(deliver_sm(esm_class=0x04, receipted_message_id=b"77", message_state=3)).state == "EXPIRED"
+    assert parse_receipt(deliver_sm(esm_class=0x04, short_message=b"id:5 stat:DELIVERED")).state == "DELIVRD"
+    assert parse_receipt(deliver_sm(esm_class=0x04, short_message=b"stat:DELIVRD")) is None
+
+
+def test_mo_with_alphanumeric_source_and_udh() -> None:
+    pdu = deliver_sm(
+        source_addr=b"Bank",
+        source_addr_ton=5,
+        destination_addr=b"3725000001",
+        esm_class=0x40,
+        data_coding=0,
+        short_message=bytes((5, 0, 3, 9, 2, 1)) + "Hi €".encode("gsm03.38"),
+    )
+
+    mo = parse_mo(pdu)
+
+    assert (mo.sender, mo.to, mo.text) == ("Bank", "3725000001", "Hi €")

@@ -27,9 +27,11 @@ class SendInput(serializers.Serializer):
     receiver = serializers.CharField(max_length=2000, error_messages=required("receiver"))
     sender = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     conversion = serializers.ChoiceField(
-        choices=[0, 1, 2], required=False, default=1,
+        choices=[0, 1, 2],
+        required=False,
+        default=1,
         error_messages={"invalid_choice": "The selected conversion is invalid."},
-    )  # fmt: skip
+    )
     deliverytime = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     dlruri = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     dlrid = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -51,9 +51,15 @@ def test_000_basic_query_string_request(call, key):
 
 def test_000_form_request_with_all_parameters_returns_dlr_id(call, key, user):
     body = {
-        "api_token": key, "smstext": "Message you want to send", "receiver": "37255555555", "sender": "Bar",
-        "conversion": 2, "deliverytime": "2099-12-30 15:30:00", "dlruri": "https://www.your-dlr-url.com", "dlrid": 158,
-    }  # fmt: skip
+        "api_token": key,
+        "smstext": "Message you want to send",
+        "receiver": "37255555555",
+        "sender": "Bar",
+        "conversion": 2,
+        "deliverytime": "2099-12-30 15:30:00",
+        "dlruri": "https://www.your-dlr-url.com",
+        "dlrid": 158,
+    }
     response = call("post", "/api/", body)
     assert response.status_code == 200, response.content
     assert response.json() == {"status": "Success", "message": "Success", "description": QUEUED, "dlr_id": "158"}
@@ -79,13 +85,28 @@ def test_000_low_balance_warning(call, key, user):
 @pytest.mark.parametrize(
     ("body", "status", "expected"),
     [
-        ({"smstext": "Hi", "receiver": "37255555555", "dlruri": "not a url"}, 422,
-         {"message": "The given data was invalid.", "errors": {"dlruri": ["The dlruri format is invalid."]}}),
-        ({"smstext": "Hi", "receiver": "12"}, 422, {"message": "Problem with validating numbers", "error": "Invalid number"}),
-        ({"receiver": "37255555555"}, 422, {"message": "The given data was invalid.", "errors": {"smstext": ["The smstext field is required."]}}),
-        ({"smstext": "Hi"}, 422, {"message": "The given data was invalid.", "errors": {"receiver": ["The receiver field is required."]}}),
+        (
+            {"smstext": "Hi", "receiver": "37255555555", "dlruri": "not a url"},
+            422,
+            {"message": "The given data was invalid.", "errors": {"dlruri": ["The dlruri format is invalid."]}},
+        ),
+        (
+            {"smstext": "Hi", "receiver": "12"},
+            422,
+            {"message": "Problem with validating numbers", "error": "Invalid number"},
+        ),
+        (
+            {"receiver": "37255555555"},
+            422,
+            {"message": "The given data was invalid.", "errors": {"smstext": ["The smstext field is required."]}},
+        ),
+        (
+            {"smstext": "Hi"},
+            422,
+            {"message": "The given data was invalid.", "errors": {"receiver": ["The receiver field is required."]}},
+        ),
     ],
-)  # fmt: skip
+)
 def test_000_documented_failures_change_nothing(call, key, user, body, status, expected):
     response = call("post", "/api", {"api_token": key, **body})
     assert response.status_code == status
@@ -107,8 +128,13 @@ def test_000_missing_or_wrong_token_is_401(call, key):
 
 
 def test_000_personal_api_example(call, key):
-    body = {"api_token": key, "smstext": "Foo %my_var% Bar %second_var%", "my_var": "variable",
-            "second_var": "another variable", "receiver": "37255555555555"}  # fmt: skip
+    body = {
+        "api_token": key,
+        "smstext": "Foo %my_var% Bar %second_var%",
+        "my_var": "variable",
+        "second_var": "another variable",
+        "receiver": "37255555555555",
+    }
     response = call("post", "/api/personal", body)
     answer = response.json()
     assert answer == {
@@ -147,8 +173,16 @@ def test_000_blacklist_examples(call, key, user):
 
 
 def test_002_one_recipient_example(call, user):
-    query = urlencode({"_login": user.email, "_password": PASSWORD, "destination_number": "12123388100", "body": "test",
-                       "require_dlr": 1, "request_id": "1"})  # fmt: skip
+    query = urlencode(
+        {
+            "_login": user.email,
+            "_password": PASSWORD,
+            "destination_number": "12123388100",
+            "body": "test",
+            "require_dlr": 1,
+            "request_id": "1",
+        }
+    )
     response = call("post", f"/api/message?{query}")
     assert response.status_code == 200, response.content
     data = response.json()["data"]
@@ -184,8 +218,16 @@ def test_002_authentication_error_example(call, user):
 
 
 def test_002_bad_number_is_an_error_entry_and_silent_sms(call, user):
-    query = urlencode([("_login", user.email), ("_password", PASSWORD), ("destination_number", "12123388100"),
-                       ("destination_number", "1"), ("body", "ping"), ("stealth_ping", "1")])  # fmt: skip
+    query = urlencode(
+        [
+            ("_login", user.email),
+            ("_password", PASSWORD),
+            ("destination_number", "12123388100"),
+            ("destination_number", "1"),
+            ("body", "ping"),
+            ("stealth_ping", "1"),
+        ]
+    )
     data = call("post", f"/api/message?{query}").json()["data"]
     assert [d["attributes"]["status"] for d in data] == ["ok", "error"]
     assert Message.objects.get().silent is True
@@ -195,8 +237,13 @@ def test_002_bad_number_is_an_error_entry_and_silent_sms(call, user):
 
 
 def test_003_send_example_and_status(call, key):
-    body = {"from": "2222", "text": "We detect an incident outside of us due to a Power Cut that affects your área.",
-            "to": "+525500000000", "requestDR": True, "type": "MT"}  # fmt: skip
+    body = {
+        "from": "2222",
+        "text": "We detect an incident outside of us due to a Power Cut that affects your área.",
+        "to": "+525500000000",
+        "requestDR": True,
+        "type": "MT",
+    }
     response = call("post", "/raven/v2/messages", body, format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200, response.content
     answer = response.json()
@@ -216,9 +263,16 @@ def test_003_send_example_and_status(call, key):
 
 
 def test_003_batch_example_with_placeholders(call, key):
-    body = {"from": "12345", "text": "Hi {0}, your balance is ${1}", "type": "MT",
-            "to": [{"to:": "+525500000000", "params": ["Elizabeth", 10.65]}, {"to:": "+525511111111", "params": ["Joshua", 20.5]},
-                   {"to": "123", "params": []}]}  # fmt: skip
+    body = {
+        "from": "12345",
+        "text": "Hi {0}, your balance is ${1}",
+        "type": "MT",
+        "to": [
+            {"to:": "+525500000000", "params": ["Elizabeth", 10.65]},
+            {"to:": "+525511111111", "params": ["Joshua", 20.5]},
+            {"to": "123", "params": []},
+        ],
+    }
     response = call("post", "/raven/v3/messages/batch", body, format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200, response.content
     data = response.json()["data"]
@@ -248,8 +302,12 @@ def test_003_errors_keep_the_envelope(call, key):
 def test_004_v1_send_with_national_numbers(call, user):
     user.team.default_country = "KE"
     user.team.save()
-    body = {"numbers": "0701234567, 0712345678", "message_body": "Hello, this is a test message.",
-            "username": user.email, "password": PASSWORD}  # fmt: skip
+    body = {
+        "numbers": "0701234567, 0712345678",
+        "message_body": "Hello, this is a test message.",
+        "username": user.email,
+        "password": PASSWORD,
+    }
     response = call("post", "/v1/sms/send", body)
     assert response.status_code == 200, response.content
     assert [m["number"] for m in response.json()["messages"]] == ["+254701234567", "+254712345678"]
@@ -285,8 +343,13 @@ def test_004_v2_send_get_and_post(call, key):
 
 
 def test_a_message_sent_in_one_dialect_reads_the_same_in_the_others(call, user, key):
-    sent = call("post", "/raven/v2/messages", {"from": "Acme", "text": "Cross", "to": "+37255555555", "requestDR": True}, format="json",
-                HTTP_AUTHORIZATION=f"Bearer {key}").json()["data"]  # fmt: skip
+    sent = call(
+        "post",
+        "/raven/v2/messages",
+        {"from": "Acme", "text": "Cross", "to": "+37255555555", "requestDR": True},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    ).json()["data"]
     rest = call("get", f"/api/rest/v1/messages/{sent['id']}", HTTP_EMAIL=user.email, HTTP_TOKEN=key).json()
     raven = call("get", f"/raven/v2/messages/{sent['id']}", HTTP_AUTHORIZATION=f"Bearer {key}").json()["data"]
     assert rest["messageId"] == raven["id"] == sent["id"]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/blacklist", messenger_blacklist.BlacklistApi.as_view()),
     path("api/blacklist/create", messenger_blacklist.BlacklistCreateApi.as_view()),
     path("api/blacklist/delete/<str:entry_id>", messenger_blacklist.BlacklistDeleteApi.as_view()),
+    path("", include("api.messenger.twofa_urls")),
     # Seed 001: REST API v1
     path("api/rest/v1/", include("api.rest_v1.urls")),
     # Seed 002: HTTP API message

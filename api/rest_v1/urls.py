@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import account, messages, sms
 
 urlpatterns = [
+    path("", include("api.rest_v1.contacts_urls")),
     path("account/balance", account.AccountBalanceApi.as_view()),
     path("account/statistics", messages.AccountStatisticsApi.as_view()),
     path("account/transfer", account.AccountTransferApi.as_view()),

@@ -1,0 +1,3 @@
+"""2FA API of seed 000 (views in api/messenger/twofa.py)."""
+
+urlpatterns: list = []

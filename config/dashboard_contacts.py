@@ -1,0 +1,3 @@
+"""Dashboard pages of contacts, groups, templates and the blacklist (views in contacts/views.py)."""
+
+urlpatterns: list = []

@@ -135,6 +135,9 @@ class Message(models.Model):
     data_field = models.CharField(max_length=255, blank=True)
     request_dlr = models.BooleanField(default=True)
     silent = models.BooleanField(default=False)
+    has_secret = models.BooleanField(
+        default=False, help_text="The stored text is masked; the real one (a PIN) went to the gateway from memory only."
+    )
     dlr_url = models.CharField(max_length=500, blank=True, help_text="Seed 000 dlruri template (GET).")
     callbacks = models.JSONField(default=list, blank=True, help_text="Seed 003 callback URLs (JSON POST).")
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")

@@ -36,6 +36,7 @@ CLAIM_FIELDS = (
     "user_id",
     "batch_id",
     "price",
+    "has_secret",
 )
 
 
@@ -60,18 +61,29 @@ def claim_due(*, limit: int, now: datetime | None = None) -> list[dict]:
 def dispatch_due(*, gateway: Gateway, limit: int) -> int:
     """Claim, submit and record one chunk; returns how many messages were claimed."""
     claimed = claim_due(limit=limit)
-    if not claimed:
-        return 0
+    if claimed:
+        submit(gateway=gateway, claimed=claimed)
+    return len(claimed)
+
+
+def submit_claimed(*, gateway: Gateway, message_ids: Sequence[int], texts: dict[int, str]) -> None:
+    """Submit messages claimed at creation, with texts held in memory (see Recipient.secret_text)."""
+    claimed = list(Message.objects.filter(pk__in=message_ids, status=Status.DEQUEUED).values(*CLAIM_FIELDS))
+    submit(gateway=gateway, claimed=claimed, texts=texts)
+
+
+def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: dict[int, str] | None = None) -> None:
     outbound = []
     for row in claimed:
-        parts = segments.split(row["text"])
+        text = (texts or {}).get(row["pk"], row["text"])
+        parts = segments.split(text)
         outbound.append(
             Outbound(
                 message_id=row["pk"],
                 sender=row["sender"],
                 to=row["recipient"],
                 parts=tuple(parts),
-                encoding=segments.analyse(row["text"]).encoding,
+                encoding=segments.analyse(text).encoding,
                 request_dlr=row["request_dlr"],
                 silent=row["silent"],
             )
@@ -83,7 +95,6 @@ def dispatch_due(*, gateway: Gateway, limit: int) -> int:
         log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
         results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound]
     record_results(claimed=claimed, results=results, now=submitted_at)
-    return len(claimed)
 
 
 def record_results(*, claimed: Sequence[dict], results: Sequence[SubmitResult], now: datetime) -> None:
@@ -109,7 +120,9 @@ def record_results(*, claimed: Sequence[dict], results: Sequence[SubmitResult], 
     for r in results:
         if r.accepted:
             continue
-        if not r.permanent and rows[r.message_id]["attempts"] < MAX_ATTEMPTS:
+        # A secret text lives only in the memory of this submit: it cannot be retried later.
+        row = rows[r.message_id]
+        if not r.permanent and row["attempts"] < MAX_ATTEMPTS and not row["has_secret"]:
             retry.append(r.message_id)
         else:
             # Refused for good by the network, or out of retries: refunded either way.
@@ -156,11 +169,18 @@ def refund(*, rows: Sequence[dict], reason: str, actor: User | None = None) -> D
 
 
 def requeue_stale_claims(*, now: datetime | None = None) -> int:
-    """Claims a crashed worker left behind go back to the queue (at-least-once; see README)."""
+    """Claims a crashed worker left behind go back to the queue (at-least-once; see README).
+    A message whose real text was only in memory (a PIN) cannot be sent again: it fails, refunded."""
     now = now or timezone.now()
-    return Message.objects.filter(status=Status.DEQUEUED, claimed_at__lt=now - STALE_CLAIM).update(
-        status=Status.QUEUE, status_at=now
-    )
+    stale = Message.objects.filter(status=Status.DEQUEUED, claimed_at__lt=now - STALE_CLAIM)
+    lost = list(stale.filter(has_secret=True).values("pk", "user_id", "batch_id", "price"))
+    if lost:
+        with transaction.atomic():
+            ids = message_transition(
+                message_ids=[r["pk"] for r in lost], to=Status.ERROR, at=now, error="lost before sending", done_at=now
+            )
+            refund(rows=[r for r in lost if r["pk"] in ids], reason="lost before sending")
+    return stale.filter(has_secret=False).update(status=Status.QUEUE, status_at=now)
 
 
 def _group(items, *, key) -> dict:

@@ -39,6 +39,7 @@ class Recipient:
     campaign: str | None = None
     data_field: str = ""
     scheduled_at: datetime | None = None
+    secret_text: str | None = None  # the text the gateway gets when `text` is stored masked (a PIN)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def message_send(
         r = p.recipient
         when = r.scheduled_at or (start + interval * position if interval else scheduled_at)
         is_blocked = p.number in blocked
+        secret = r.secret_text is not None and not is_blocked
         messages.append(
             Message(
                 team=team,
@@ -148,7 +150,10 @@ def message_send(
                 encoding=p.analysis.encoding,
                 segments=p.analysis.segments,
                 price=Decimal(0) if is_blocked else p.price,
-                status=Status.BLACKLISTED if is_blocked else Status.QUEUE,
+                status=Status.BLACKLISTED if is_blocked else (Status.DEQUEUED if secret else Status.QUEUE),
+                has_secret=secret,
+                claimed_at=now if secret else None,
+                attempts=1 if secret else 0,
                 client_ref=_clean_ref(r.client_ref, "client_ref"),
                 campaign=campaign if r.campaign is None else _clean_ref(r.campaign, "campaign"),
                 data_field=str(r.data_field or "")[:255],
@@ -193,6 +198,11 @@ def message_send(
                 raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits") from None
         _count_new(messages)
         transaction.on_commit(_kick_dispatcher)
+        secrets = {m.pk: r.recipient.secret_text for m, r in zip(messages, prepared, strict=True) if m.has_secret}
+        if secrets:
+            # Claimed at creation, submitted from memory by this process once committed: the real
+            # text never reaches the database, and the dispatcher never sees these messages.
+            transaction.on_commit(lambda: dispatch_secrets(texts=secrets))
 
     actor.refresh_from_db(fields=["balance"])
     return SendResult(
@@ -210,6 +220,13 @@ def _count_new(messages: Sequence[Message]) -> None:
     for status in {r["status"] for r in rows}:
         deltas += count_deltas([r for r in rows if r["status"] == status], status=status, sign=+1)
     DailyCount.objects.bulk_create(deltas)
+
+
+def dispatch_secrets(*, texts: dict[int, str]) -> None:
+    from messaging.gateways import get_gateway
+    from messaging.services.dispatch import submit_claimed
+
+    submit_claimed(gateway=get_gateway(), message_ids=list(texts), texts=texts)
 
 
 def _kick_dispatcher() -> None:

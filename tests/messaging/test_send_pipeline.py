@@ -292,3 +292,34 @@ def test_daily_counts_follow_status_changes(user):
     }
     assert before == after
     assert DailyCount.objects.count() <= 4
+
+
+def test_secret_text_goes_to_the_gateway_but_never_to_the_database(user, settings):
+    from tests.messaging import recording_gateway
+
+    settings.SMS_GATEWAY = "tests.messaging.recording_gateway.RecordingGateway"
+    recording_gateway.SUBMITTED.clear()
+    recipient = Recipient("+37255555555", text="Your code is ******", secret_text="Your code is K7Q2ZP")
+    with committing(execute=True):
+        message_send(actor=user, recipients=[recipient], source="test")
+    assert [("".join(m.parts), m.to) for m in recording_gateway.SUBMITTED] == [("Your code is K7Q2ZP", "+37255555555")]
+    message = Message.objects.get()
+    assert message.status == Status.SENT and message.text == "Your code is ******" and message.has_secret
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM messaging_message WHERE text LIKE %s", ["%K7Q2ZP%"])
+        assert cursor.fetchone()[0] == 0
+
+
+def test_a_secret_message_lost_by_a_crash_fails_and_is_refunded_instead_of_sending_the_mask(user, time_machine):
+    from messaging.services.dispatch import requeue_stale_claims
+
+    recipient = Recipient("+37255555555", text="Your code is ******", secret_text="Your code is K7Q2ZP")
+    message_send(actor=user, recipients=[recipient], source="test")  # on-commit submit never runs: a "crash"
+    time_machine.move_to(timezone.now() + timedelta(minutes=11))
+    requeue_stale_claims()
+    message = Message.objects.get()
+    assert message.status == Status.ERROR and message.is_refunded
+    user.refresh_from_db()
+    assert user.balance == Decimal(100)

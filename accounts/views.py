@@ -8,7 +8,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views import View
-from django.views.generic import TemplateView
 
 from accounts import selectors, services
 from accounts.forms import ApiKeyForm, SubUserEditForm, SubUserForm, TeamSettingsForm, TransferForm, call_service
@@ -46,19 +45,6 @@ class TeamPageMixin(LoginRequiredMixin):
                 raise PermissionDenied
             self.team = request.user.team
         return super().dispatch(request, *args, **kwargs)
-
-
-class OverviewView(TeamPageMixin, TemplateView):
-    template_name = "dashboard/overview.html"
-
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        return super().get_context_data(
-            balance=user.balance,
-            team_balance=selectors.team_balance(team=self.team) if user.is_team_manager else None,
-            low_balance=user.balance < self.team.low_balance_threshold,
-            **kwargs,
-        )
 
 
 class TeamView(TeamPageMixin, View):

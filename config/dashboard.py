@@ -3,11 +3,21 @@
 from django.urls import include, path
 
 from accounts import views as account_views
+from messaging import views as messaging_views
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", account_views.OverviewView.as_view(), name="overview"),
+    path("", messaging_views.OverviewView.as_view(), name="overview"),
+    path("send/", messaging_views.SendView.as_view(), name="send"),
+    path("send/quote/", messaging_views.QuoteView.as_view(), name="quote"),
+    path("messages/", messaging_views.MessageListView.as_view(), name="messages"),
+    path("messages/export.csv", messaging_views.MessageExportView.as_view(), name="messages-export"),
+    path("messages/<uuid:message_id>/", messaging_views.MessageDetailView.as_view(), name="message"),
+    path("inbox/", messaging_views.InboxView.as_view(), name="inbox"),
+    path("batches/", messaging_views.BatchListView.as_view(), name="batches"),
+    path("batches/<int:batch_id>/", messaging_views.BatchDetailView.as_view(), name="batch"),
+    path("statistics/", messaging_views.StatisticsView.as_view(), name="statistics"),
     path("team/", account_views.TeamView.as_view(), name="team"),
     path("team/users/<int:user_id>/", account_views.UserEditView.as_view(), name="user-edit"),
     path("keys/", account_views.ApiKeysView.as_view(), name="keys"),

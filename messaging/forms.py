@@ -1,0 +1,36 @@
+import re
+
+from django import forms
+
+from messaging.conversion import CONVERSION_LEVELS
+
+CONVERSION_CHOICES = [
+    (0, "0 — send as written"),
+    (1, "1 — typographic characters to GSM"),
+    (2, "2 — everything to GSM 7-bit"),
+]
+assert [c for c, _ in CONVERSION_CHOICES] == list(CONVERSION_LEVELS)
+
+
+class SendForm(forms.Form):
+    numbers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "+37255555555, 0701234567 …"}),
+        required=False,
+        help_text="One or more numbers, separated by commas, spaces or new lines.",
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "data-counter": "1"}), strip=False)
+    sender = forms.CharField(
+        max_length=20, required=False, help_text="Numeric (+ and up to 15 digits) or up to 11 characters."
+    )
+    scheduled_at = forms.DateTimeField(
+        required=False,
+        label="Send at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Empty: now. In your team's time zone.",
+    )
+    conversion = forms.TypedChoiceField(choices=CONVERSION_CHOICES, coerce=int, initial=0)
+    messages_per_minute = forms.IntegerField(min_value=1, required=False, label="Messages per minute (throttle)")
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def numbers_list(self) -> list[str]:
+        return [n for n in re.split(r"[\s,;]+", self.cleaned_data.get("numbers") or "") if n]

@@ -1,0 +1,303 @@
+"""Dashboard pages of messaging: send (with the live quote), history, detail, inbox, batches, statistics."""
+
+import csv
+import zoneinfo
+from datetime import date, timedelta
+
+from django.contrib import messages as flash
+from django.core.paginator import Paginator
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+
+from accounts.errors import DomainError
+from accounts.forms import call_service
+from accounts.selectors import team_balance
+from accounts.views import TeamPageMixin
+from messaging import selectors
+from messaging.filters import MessageFilter
+from messaging.forms import SendForm
+from messaging.models import Direction
+from messaging.pricing import quote
+from messaging.services import Recipient, batch_cancel, message_mark_read, message_send
+from messaging.services.stats import statistics
+from messaging.vocabulary import is_final
+
+CONFIRM_ABOVE = 100  # recipients; larger sends show their total cost first
+PAGE_SIZE = 50
+
+
+class OverviewView(TeamPageMixin, View):
+    """Balances, today's and this month's messages, delivery rate, 30 days by status, recent batches."""
+
+    def get(self, request):
+        user, today = request.user, timezone.localdate()
+        rows = statistics(team=self.team, start=today - timedelta(days=29), end=today)
+        month = [r for r in rows if r["day"] >= today.replace(day=1)]
+        delivered = sum(r["count"] for r in rows if r["status"] == "DELIVRD")
+        finished = sum(r["count"] for r in rows if is_final(r["status"]) and r["status"] != "BLACKLISTED")
+        batches = [(b, selectors.batch_progress(batch=b)) for b in selectors.batch_list(team=self.team)[:5]]
+        context = {
+            "balance": user.balance,
+            "team_balance": team_balance(team=self.team) if user.is_team_manager else None,
+            "low_balance": user.balance < self.team.low_balance_threshold,
+            "today_count": sum(r["count"] for r in rows if r["day"] == today),
+            "month_count": sum(r["count"] for r in month),
+            "delivery_rate": round(100 * delivered / finished) if finished else None,
+            "batches": batches,
+            **_day_table(rows, today - timedelta(days=29), today, by_credits=False),
+        }
+        return render(request, "dashboard/overview.html", context)
+
+
+class SendView(TeamPageMixin, View):
+    def get(self, request, form=None, preview=None):
+        form = form or SendForm(initial={"sender": self.team.default_sender})
+        return render(
+            request, "messaging/send.html", {"form": form, "preview": preview, "confirm_above": CONFIRM_ABOVE}
+        )
+
+    def post(self, request):
+        form = SendForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        data, numbers = form.cleaned_data, form.numbers_list()
+        if not numbers:
+            form.add_error("numbers", "Add at least one number.")
+            return self.get(request, form=form)
+        when = data["scheduled_at"]
+        if when and timezone.is_naive(when):
+            when = when.replace(tzinfo=zoneinfo.ZoneInfo(self.team.time_zone))
+        if len(numbers) > CONFIRM_ABOVE and not data["confirmed"]:
+            one = call_service(form, lambda: quote(team=self.team, text=data["text"], conversion=data["conversion"]))
+            if one is None:
+                return self.get(request, form=form)
+            form.data = form.data.copy()
+            form.data["confirmed"] = "on"
+            preview = {
+                "recipients": len(numbers),
+                "segments": one.analysis.segments,
+                "estimate": one.credits * len(numbers),
+            }
+            return self.get(request, form=form, preview=preview)
+        result = call_service(
+            form,
+            lambda: message_send(
+                actor=request.user,
+                recipients=[Recipient(n) for n in numbers],
+                text=data["text"],
+                sender=data["sender"],
+                conversion=data["conversion"],
+                scheduled_at=when,
+                messages_per_minute=data["messages_per_minute"],
+                source="dashboard",
+            ),
+        )
+        if result is None:
+            return self.get(request, form=form)
+        if result.rejected and not result.messages:
+            form.add_error("numbers", "; ".join(f"{r.number}: {r.reason}" for r in result.rejected[:10]))
+            return self.get(request, form=form)
+        skipped = (
+            f" {len(result.rejected)} skipped: " + ", ".join(r.number for r in result.rejected[:10])
+            if result.rejected
+            else ""
+        )
+        flash.success(request, f"{len(result.messages)} message(s) accepted for {result.cost} credits.{skipped}")
+        if result.batch:
+            return redirect("dashboard:batch", batch_id=result.batch.pk)
+        return redirect("dashboard:message", message_id=result.messages[0].uuid)
+
+
+class QuoteView(TeamPageMixin, View):
+    """The live counter's numbers, from the same `quote` the send path charges with."""
+
+    def get(self, request):
+        try:
+            conversion = int(request.GET.get("conversion", 0))
+            q = quote(
+                team=self.team,
+                text=request.GET.get("text", ""),
+                recipient=request.GET.get("to", ""),
+                conversion=conversion,
+            )
+        except (DomainError, ValueError) as exc:
+            return JsonResponse({"error": getattr(exc, "message", str(exc))}, status=400)
+        a = q.analysis
+        return JsonResponse(
+            {
+                "characters": a.characters,
+                "encoding": a.encoding,
+                "units": a.units,
+                "segments": a.segments,
+                "per_segment": a.per_segment,
+                "remaining": a.remaining,
+                "too_long": a.too_long,
+                "unicode_chars": list(a.unicode_chars),
+                "credits": str(q.credits),
+                "text": q.text,
+            }
+        )
+
+
+def _filtered(request, team):
+    filterset = MessageFilter(request.GET or None, queryset=selectors.message_list(team=team, include_deleted=True))
+    return filterset, filterset.qs.select_related("batch").order_by("-id")
+
+
+class MessageListView(TeamPageMixin, View):
+    template = "messaging/messages.html"
+    direction = None
+
+    def get(self, request):
+        filterset, messages = _filtered(request, self.team)
+        if self.direction:
+            messages = messages.filter(direction=self.direction)
+        page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, self.template, {"filter": filterset, "page": page, "query": query.urlencode()})
+
+
+class InboxView(MessageListView):
+    template = "messaging/inbox.html"
+    direction = Direction.IN
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class MessageExportView(TeamPageMixin, View):
+    """CSV of the filtered history, streamed in chunks: constant memory whatever the size."""
+
+    def get(self, request):
+        _, messages = _filtered(request, self.team)
+        writer = csv.writer(_Echo())
+        columns = [
+            "id",
+            "direction",
+            "created",
+            "sender",
+            "recipient",
+            "status",
+            "segments",
+            "price",
+            "campaign",
+            "text",
+        ]
+
+        def rows():
+            yield writer.writerow(columns)
+            for m in messages.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        m.uuid,
+                        m.direction,
+                        m.created_at.isoformat(),
+                        m.sender,
+                        m.recipient,
+                        m.status,
+                        m.segments,
+                        m.price,
+                        m.campaign,
+                        _safe(m.text),
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="messages.csv"'
+        return response
+
+
+def _safe(value: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: such text is quoted."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+class MessageDetailView(TeamPageMixin, View):
+    def get(self, request, message_id):
+        message = selectors.message_get(team=self.team, message_id=message_id)
+        return render(
+            request,
+            "messaging/message.html",
+            {
+                "message": message,
+                "events": message.events.all(),
+                "parts": message.parts.all(),
+                "callbacks": message.notifications.prefetch_related("tries"),
+                "replies": message.replies.all(),
+            },
+        )
+
+    def post(self, request, message_id):
+        message = selectors.message_get(team=self.team, message_id=message_id)
+        message_mark_read(message=message, read=request.POST.get("read") == "1")
+        return redirect("dashboard:message", message_id=message.uuid)
+
+
+class BatchListView(TeamPageMixin, View):
+    def get(self, request):
+        page = Paginator(selectors.batch_list(team=self.team), 25).get_page(request.GET.get("page"))
+        rows = [(b, selectors.batch_progress(batch=b)) for b in page]
+        return render(request, "messaging/batches.html", {"page": page, "rows": rows})
+
+
+class BatchDetailView(TeamPageMixin, View):
+    def get(self, request, batch_id):
+        batch = selectors.batch_get(team=self.team, batch_id=batch_id)
+        progress = selectors.batch_progress(batch=batch)
+        if request.GET.get("format") == "json":
+            return JsonResponse({**progress.__dict__, "percent": progress.percent, "done": progress.done})
+        return render(request, "messaging/batch.html", {"batch": batch, "progress": progress})
+
+    def post(self, request, batch_id):
+        batch = selectors.batch_get(team=self.team, batch_id=batch_id)
+        try:
+            cancelled = batch_cancel(batch=batch, actor=request.user)
+            flash.success(request, f"{cancelled} waiting message(s) cancelled and refunded.")
+        except DomainError as exc:
+            flash.error(request, exc.message)
+        return redirect("dashboard:batch", batch_id=batch.pk)
+
+
+class StatisticsView(TeamPageMixin, View):
+    def get(self, request):
+        today = timezone.localdate()
+        try:
+            start = _date(request.GET.get("start")) or today - timedelta(days=29)
+            end = _date(request.GET.get("end")) or today
+        except ValueError:
+            start, end = today - timedelta(days=29), today
+            flash.error(request, "Dates must be YYYY-MM-DD.")
+        by_credits = request.GET.get("by") == "credits"
+        user = None if request.user.is_team_manager else request.user
+        rows = statistics(team=self.team, start=start, end=end, user=user)
+        table = _day_table(rows, start, end, by_credits)
+        return render(
+            request,
+            "messaging/statistics.html",
+            {"start": start, "end": end, "by_credits": by_credits, **table},
+        )
+
+
+def _date(value):
+    return date.fromisoformat(value) if value else None
+
+
+def _day_table(rows, start, end, by_credits) -> dict:
+    """Rows of (day, {status: value}) for every day in range, the statuses seen, and a chart dataset."""
+    statuses = sorted({r["status"] for r in rows})
+    values: dict = {}
+    for r in rows:
+        values.setdefault(r["day"], {})[r["status"]] = float(r["credits"]) if by_credits else r["count"]
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    table = [(day, [values.get(day, {}).get(s, 0) for s in statuses]) for day in days]
+    totals = [sum(row[1][i] for row in table) for i in range(len(statuses))]
+    chart = {
+        "labels": [d.isoformat() for d in days],
+        "datasets": [{"label": s, "data": [row[1][i] for row in table]} for i, s in enumerate(statuses)],
+    }
+    return {"statuses": statuses, "table": table, "totals": totals, "chart": chart}

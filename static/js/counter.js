@@ -1,0 +1,37 @@
+// The live counter asks the server's own quote (the rules that charge), debounced as you type.
+(function () {
+  const script = document.currentScript;
+  const url = script.dataset.quoteUrl;
+  const text = document.querySelector("textarea[data-counter]");
+  const counter = document.getElementById("counter");
+  if (!text || !counter) return;
+  const conversion = document.querySelector("[name=conversion]");
+  const numbers = document.querySelector("[name=numbers]");
+  let timer = null;
+
+  function show(data) {
+    for (const el of counter.querySelectorAll("[data-k]")) {
+      const key = el.dataset.k;
+      if (key === "unicode_chars") {
+        el.textContent = data.unicode_chars.length ? "UCS-2 because of: " + data.unicode_chars.join(" ") : "";
+      } else {
+        el.textContent = data[key];
+      }
+    }
+    counter.classList.toggle("too-long", data.too_long);
+  }
+
+  function ask() {
+    const first = (numbers && numbers.value.split(/[\s,;]+/).find(Boolean)) || "";
+    const params = new URLSearchParams({ text: text.value, conversion: conversion ? conversion.value : "0", to: first });
+    fetch(url + "?" + params, { credentials: "same-origin" })
+      .then((r) => r.json())
+      .then((data) => { if (!data.error) show(data); });
+  }
+
+  function later() { clearTimeout(timer); timer = setTimeout(ask, 150); }
+  text.addEventListener("input", later);
+  if (conversion) conversion.addEventListener("change", ask);
+  if (numbers) numbers.addEventListener("change", ask);
+  ask();
+})();

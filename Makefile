@@ -26,3 +26,12 @@ test: install
 
 lint: install
 	$(PY) -m ruff check .
+
+# Benchmarks run against PostgreSQL and Redis (in a scratch database); see the README.
+BENCH_ENV := DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/1}
+
+bench: install
+	$(BENCH_ENV) $(PY) -m bench
+
+bench-smoke: install
+	$(PY) -m bench --smoke

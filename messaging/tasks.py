@@ -1,19 +1,22 @@
 """Huey tasks: thin, idempotent, and passing ids or plain values only."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from messaging.gateways import get_gateway
-from messaging.services.dispatch import dispatch_due, requeue_stale_claims
+from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.reports import EngineSink
 
 log = logging.getLogger(__name__)
 MAX_CHUNKS_PER_RUN = 200
+PERIODIC = timedelta(seconds=60)
 
 
 @db_task()
@@ -24,9 +27,21 @@ def dispatch() -> int:
         claimed = dispatch_due(gateway=gateway, limit=settings.SMS_DISPATCH_CHUNK)
         sent += claimed
         if claimed < settings.SMS_DISPATCH_CHUNK:
+            wake_for_next_due()
             return sent
     dispatch()  # more remains: continue in a fresh task so other work can interleave
     return sent
+
+
+def wake_for_next_due() -> None:
+    """Scheduled and throttled messages due within the next minute get a dispatch at their time,
+    to the second; later ones are picked up by the periodic task (the database stays the truth)."""
+    due = next_due_at()
+    if due is None or due - timezone.now() > PERIODIC:
+        return
+    # One wake-up per second of due time, however many dispatch runs ask for it.
+    if cache.add(f"dispatch-wake:{int(due.timestamp())}", 1, timeout=120):
+        dispatch.schedule(eta=due)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -58,6 +58,16 @@ def claim_due(*, limit: int, now: datetime | None = None) -> list[dict]:
         return list(Message.objects.filter(pk__in=ids, status=Status.DEQUEUED, claimed_at=now).values(*CLAIM_FIELDS))
 
 
+def next_due_at() -> datetime | None:
+    """When the next scheduled message falls due (None when nothing waits)."""
+    return (
+        Message.objects.filter(status=Status.QUEUE, scheduled_at__gt=timezone.now())
+        .order_by("scheduled_at")
+        .values_list("scheduled_at", flat=True)
+        .first()
+    )
+
+
 def dispatch_due(*, gateway: Gateway, limit: int) -> int:
     """Claim, submit and record one chunk; returns how many messages were claimed."""
     claimed = claim_due(limit=limit)

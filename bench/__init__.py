@@ -1,0 +1,1 @@
+"""Benchmarks: each scenario prints figures against targets; `python -m bench [NAME ...] [--smoke]`."""

@@ -1,0 +1,89 @@
+"""The real huey consumer process: a message goes from QUEUE to DELIVRD through it, and a
+scheduled message survives a consumer restart. Needs a database two processes can share, so it
+runs on PostgreSQL (CI's second round, with Redis as the broker when REDIS_URL is set)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from huey.contrib.djhuey import HUEY
+
+from messaging.models import Message, Status
+from messaging.services import Recipient, message_send
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def queued_for_real(monkeypatch):
+    """Enqueue into the real broker instead of running tasks inline."""
+    monkeypatch.setattr(HUEY, "immediate", False)
+    HUEY.flush()
+    yield
+    HUEY.flush()
+
+
+def start_consumer() -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "SMS_SIMULATOR_LATENCY_SECONDS": "0",
+        "SMS_SIMULATOR_DELIVERED_RATIO": "1",
+        "SMS_SIMULATOR_REPLY_RATIO": "0",
+    }
+    return subprocess.Popen([sys.executable, "manage.py", "run_huey", "--workers", "2"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def wait_for(predicate, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def status_of(message) -> str:
+    return Message.objects.values_list("status", flat=True).get(pk=message.pk)
+
+
+def test_a_message_travels_through_the_consumer_process(queued_for_real):
+    user = UserFactory(credits=10)
+    consumer = start_consumer()
+    try:
+        message = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Hi", source="test").messages[0]
+        assert wait_for(lambda: status_of(message) == Status.DELIVRD), status_of(message)
+    finally:
+        consumer.send_signal(signal.SIGINT)
+        consumer.wait(timeout=20)
+
+
+def test_a_scheduled_message_survives_a_consumer_restart(queued_for_real):
+    user = UserFactory(credits=10)
+    first = start_consumer()
+    when = timezone.now() + timedelta(seconds=4)
+    message = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Later", scheduled_at=when,
+                           source="test").messages[0]  # fmt: skip
+    time.sleep(1)
+    first.kill()  # SIGKILL: no goodbye
+    first.wait(timeout=10)
+    assert status_of(message) == Status.QUEUE
+    second = start_consumer()
+    try:
+        assert wait_for(lambda: status_of(message) == Status.DELIVRD, seconds=90), status_of(message)
+        assert Message.objects.get(pk=message.pk).sent_at >= when
+    finally:
+        second.send_signal(signal.SIGINT)
+        second.wait(timeout=20)

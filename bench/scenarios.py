@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from .core import Figure, peak_memory, scenario, timed
 
+# Cyrillic on purpose: a UCS-2 text.
 SAMPLES = [
     "Your parcel 4711 is ready for pickup at the shop on Main Street until 18:00.",
     "Price: 5€ — {special} offer [today] only ~ reply STOP to opt out | 100% free",
-    "Привет! Ваш код подтверждения: 4711. Никому его не сообщайте.",
+    "Привет! Ваш код подтверждения: 4711. Никому его не сообщайте.",  # noqa: RUF001
     "Great news 🎉🎉 your order shipped 🚚 track it here: https://example.com/t/4711 👍",
     "x" * 300,
 ]
@@ -19,8 +20,12 @@ def _team_user(credits: int):
     from accounts.models import Role
     from accounts.services import team_create
 
-    team = team_create(name="Bench", owner_email=f"bench{random.randrange(10**9)}@example.com",
-                       owner_password="bench-password-1", credits=credits)  # fmt: skip
+    team = team_create(
+        name="Bench",
+        owner_email=f"bench{random.randrange(10**9)}@example.com",
+        owner_password="bench-password-1",
+        credits=credits,
+    )
     return team.users.get(role=Role.OWNER)
 
 
@@ -75,8 +80,13 @@ def dispatch_simulator(smoke: bool) -> list[Figure]:
 
     n = 1_000 if smoke else 100_000
     user = _team_user(credits=n * 2)
-    message_send(actor=user, recipients=[Recipient(f"+37255{i:06d}") for i in range(n)], text="Hi",
-                 scheduled_at=None, source="bench")  # fmt: skip
+    message_send(
+        actor=user,
+        recipients=[Recipient(f"+37255{i:06d}") for i in range(n)],
+        text="Hi",
+        scheduled_at=None,
+        source="bench",
+    )
     gateway = SimulatorGateway(sink=EngineSink(), delivered_ratio=1.0, latency_seconds=0, reply_ratio=0)
     with timed() as elapsed:
         while dispatch_due(gateway=gateway, limit=settings.SMS_DISPATCH_CHUNK):
@@ -84,8 +94,16 @@ def dispatch_simulator(smoke: bool) -> list[Figure]:
     done = Message.objects.filter(user=user, status=Status.DELIVRD).count()
     assert done == n, done
     how = f"{n:,} messages, chunks of {settings.SMS_DISPATCH_CHUNK}, claim + submit + receipts, one thread"
-    return [Figure("dispatch_simulator", "messages dispatched and delivered per second", round(n / elapsed()), "msg/s",
-                   ">= 5000", how)]  # fmt: skip
+    return [
+        Figure(
+            "dispatch_simulator",
+            "messages dispatched and delivered per second",
+            round(n / elapsed()),
+            "msg/s",
+            ">= 5000",
+            how,
+        )
+    ]
 
 
 @scenario("history")
@@ -116,23 +134,37 @@ def history(smoke: bool) -> list[Figure]:
                     price=Decimal(1),
                     created_at=now - timedelta(minutes=i % 43_200),
                     campaign=f"c{i % 7}",
-                )  # fmt: skip
+                )
                 for i in range(start, min(n, start + batch))
             ],
             batch_size=5000,
         )
     DailyCount.objects.bulk_create(
-        [DailyCount(team=team, user=user, day=(now - timedelta(days=d)).date(), direction="out", status=s, campaign="",
-                    count=n // 300, credits=Decimal(n // 300)) for d in range(30) for s in (Status.DELIVRD, Status.UNDELIV)]
-    )  # fmt: skip
+        [
+            DailyCount(
+                team=team,
+                user=user,
+                day=(now - timedelta(days=d)).date(),
+                direction="out",
+                status=s,
+                campaign="",
+                count=n // 300,
+                credits=Decimal(n // 300),
+            )
+            for d in range(30)
+            for s in (Status.DELIVRD, Status.UNDELIV)
+        ]
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE messaging_message")
     timings = []
     for i in range(50):
         with timed() as elapsed:
-            qs = MessageFilter({"status": [Status.DELIVRD], "campaign": f"c{i % 7}"},
-                               queryset=message_list(team=team, include_deleted=True)).qs.order_by("-id")  # fmt: skip
+            qs = MessageFilter(
+                {"status": [Status.DELIVRD], "campaign": f"c{i % 7}"},
+                queryset=message_list(team=team, include_deleted=True),
+            ).qs.order_by("-id")
             list(qs[:50])
         timings.append(elapsed() * 1000)
     timings.sort()

@@ -1,0 +1,77 @@
+"""The dashboard's main paths in a real browser."""
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import ApiKey, Role
+from messaging.models import Message, Status
+from messaging.pricing import quote
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def owner():
+    return UserFactory(credits=100, email="owner@e2e.test", first_name="Olive")
+
+
+def log_in(page, user):
+    page.goto("/login/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def test_log_in_send_and_watch_it_delivered(page, shoot, owner):
+    log_in(page, owner)
+    assert page.inner_text("[data-testid=balance]") == "100.00"
+    shoot("overview")
+    page.click("text=Send")
+    page.fill("textarea[name=numbers]", "+37255555555")
+    page.fill("textarea[name=text]", "Hello from the browser 😀")
+    page.wait_for_function("document.querySelector('[data-k=encoding]').textContent === 'UCS2'")
+    expected = quote(team=owner.team, text="Hello from the browser 😀", recipient="+37255555555")
+    assert page.inner_text("[data-k=segments]") == str(expected.analysis.segments)
+    assert Decimal(page.inner_text("[data-k=credits]")) == expected.credits
+    assert "😀" in page.inner_text("[data-k=unicode_chars]")
+    shoot("send")
+    page.click("button:has-text('Send')")
+    page.wait_for_url("**/messages/*/")
+    assert "DELIVRD" in page.inner_text("main")
+    shoot("message")
+    assert Message.objects.get().status == Status.DELIVRD
+    page.goto("/messages/")
+    shoot("messages")
+    page.goto("/statistics/")
+    shoot("statistics")
+
+
+def test_transfer_credits_and_manage_api_keys(page, shoot, owner):
+    member = UserFactory(team=owner.team, role=Role.MEMBER, email="member@e2e.test")
+    log_in(page, owner)
+    page.goto("/team/")
+    page.fill("input[name=to_email]", member.email)
+    page.fill("input[name=amount]", "12.5")
+    page.click("button:has-text('Transfer')")
+    page.wait_for_selector("text=Credits transferred.")
+    shoot("team")
+    member.refresh_from_db()
+    assert member.balance == Decimal("12.5")
+
+    page.goto("/keys/")
+    page.fill("input[name=name]", "browser key")
+    page.fill("input[name=expiry_days]", "30")
+    page.click("button:has-text('Create key')")
+    secret = page.inner_text("[data-testid=new-secret]")
+    key = ApiKey.objects.get(user=owner)
+    assert secret.startswith(key.prefix) and key.expires_at is not None
+    shoot("keys")
+    page.click("button:has-text('Revoke')")
+    page.wait_for_selector("text=revoked")
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    page.goto("/settings/")
+    shoot("settings")

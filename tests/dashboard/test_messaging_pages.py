@@ -91,8 +91,13 @@ def test_history_filters_export_and_isolation(page, owner):
 
 def test_batch_progress_and_cancel(page, owner):
     later = timezone.now() + timedelta(days=1)
-    result = message_send(actor=owner, recipients=[Recipient("+37255555555"), Recipient("+37255555556")], text="Later",
-                          scheduled_at=later, source="test")  # fmt: skip
+    result = message_send(
+        actor=owner,
+        recipients=[Recipient("+37255555555"), Recipient("+37255555556")],
+        text="Later",
+        scheduled_at=later,
+        source="test",
+    )
     progress = page.get(f"/batches/{result.batch.pk}/", {"format": "json"}).json()
     assert (progress["total"], progress["queued"], progress["percent"]) == (2, 2, 0)
     assert b"#" + str(result.batch.pk).encode() in page.get("/batches/").content

@@ -42,8 +42,13 @@ def start_consumer() -> subprocess.Popen:
         "SMS_SIMULATOR_DELIVERED_RATIO": "1",
         "SMS_SIMULATOR_REPLY_RATIO": "0",
     }
-    return subprocess.Popen([sys.executable, "manage.py", "run_huey", "--workers", "2"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_for(predicate, seconds: float = 20) -> bool:
@@ -74,8 +79,9 @@ def test_a_scheduled_message_survives_a_consumer_restart(queued_for_real):
     user = UserFactory(credits=10)
     first = start_consumer()
     when = timezone.now() + timedelta(seconds=4)
-    message = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Later", scheduled_at=when,
-                           source="test").messages[0]  # fmt: skip
+    message = message_send(
+        actor=user, recipients=[Recipient("+37255555555")], text="Later", scheduled_at=when, source="test"
+    ).messages[0]
     time.sleep(1)
     first.kill()  # SIGKILL: no goodbye
     first.wait(timeout=10)

@@ -30,8 +30,12 @@ def status_of(message) -> str:
 
 def test_messages_reach_delivered_and_failed_through_smpp(smsc):
     user = UserFactory(credits=100)
-    sent = message_send(actor=user, recipients=[Recipient("+37255555555"), Recipient("+37258881234")], text="Hello SMPP " * 20,
-                        source="test").messages  # fmt: skip
+    sent = message_send(
+        actor=user,
+        recipients=[Recipient("+37255555555"), Recipient("+37258881234")],
+        text="Hello SMPP " * 20,
+        source="test",
+    ).messages
     dispatch_due(gateway=get_gateway(), limit=100)
     wait_for(lambda: status_of(sent[0]) == Status.DELIVRD, timeout=10)
     wait_for(lambda: status_of(sent[1]) == Status.UNDELIV, timeout=10)  # the SMSC fails +3725888...

@@ -49,6 +49,7 @@ _TYPOGRAPHY = str.maketrans(
 
 
 def convert(text: str, level: int) -> str:
+    """The text at a conversion level (see the module docstring); level 2 always gives GSM-7."""
     if level not in CONVERSION_LEVELS:
         raise ValueError(f"conversion level must be one of {CONVERSION_LEVELS}, not {level!r}")
     if level == 0:

@@ -63,6 +63,11 @@ class Gateway(Protocol):
         """Hand the messages to the network; one result per message, in order."""
         ...
 
+    def recorded(self) -> None:
+        """Called once the engine has stored the results of the last submit. A gateway that makes
+        its own reports (the simulator) hands them over now; a real network needs nothing here."""
+        ...
+
     def close(self) -> None: ...
 
 

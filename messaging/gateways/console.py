@@ -22,5 +22,8 @@ class ConsoleGateway:
             for m in messages
         ]
 
+    def recorded(self) -> None:
+        pass
+
     def close(self) -> None:
         pass

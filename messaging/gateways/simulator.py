@@ -35,6 +35,7 @@ class SimulatorGateway:
         self.reply_ratio = reply_ratio
         self.send_reports = reports
         self.random = random.Random(seed)
+        self._due: list[tuple[list[DeliveryReport], list[InboundSms]]] = []
 
     def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
         results, reports, replies = [], [], []
@@ -49,14 +50,18 @@ class SimulatorGateway:
             if delivered and not m.silent and self.random.random() < self.reply_ratio:
                 replies.append(InboundSms(sender=m.to, to=m.sender, text=self.random.choice(REPLIES), at=at))
         if self.latency <= 0:
-            # Reports may reach the engine before it has stored the part ids: it keeps them until then.
-            self.sink.reports(reports)
-            self.sink.inbound(replies)
+            self._due.append((reports, replies))  # handed over in recorded(), once the parts are stored
         else:
             from messaging.tasks import simulator_deliver
 
             simulator_deliver.schedule(args=(reports, replies), delay=self.latency)
         return results
+
+    def recorded(self) -> None:
+        due, self._due = self._due, []
+        for reports, replies in due:
+            self.sink.reports(reports)
+            self.sink.inbound(replies)
 
     def close(self) -> None:
         pass

@@ -167,6 +167,9 @@ class SmppGateway:
             self._send_all(queue)
         return [job.result() for job in jobs]
 
+    def recorded(self) -> None:
+        """Receipts come from the SMSC on the reader thread; nothing to hand over here."""
+
     def close(self) -> None:
         """Unbind and stop the connection thread; a later submit binds again."""
         with self._cond:

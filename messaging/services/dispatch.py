@@ -105,6 +105,7 @@ def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: dict[int, str] |
         log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
         results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound]
     record_results(claimed=claimed, results=results, now=submitted_at)
+    gateway.recorded()
 
 
 def record_results(*, claimed: Sequence[dict], results: Sequence[SubmitResult], now: datetime) -> None:

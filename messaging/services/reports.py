@@ -49,11 +49,16 @@ def report_apply(*, reports: Sequence[DeliveryReport]) -> None:
             [EarlyReport(network_id=r.part_id, state=r.state, at=r.at, error=r.error[:255]) for r in early]
         )
         touched: dict[int, DeliveryReport] = {}
-        for r in sorted((r for r in valid if r.part_id in parts), key=lambda r: r.at):
-            # Guarded like messages: a late ENROUTE never overwrites DELIVRD.
-            part = parts[r.part_id]
-            if MessagePart.objects.filter(pk=part.pk, state__in=statuses_below(r.state)).update(state=r.state):
-                touched[part.message_id] = r
+        by_state: dict[str, list[DeliveryReport]] = defaultdict(list)
+        for r in valid:
+            if r.part_id in parts:
+                by_state[r.state].append(r)
+                touched[parts[r.part_id].message_id] = max(r, touched.get(parts[r.part_id].message_id, r), key=lambda x: x.at)
+        # One guarded UPDATE per state, lowest rank first: a late ENROUTE never overwrites DELIVRD,
+        # and a duplicate changes nothing (the message transition below is guarded too).
+        for state in sorted(by_state, key=rank):
+            ids = [r.part_id for r in by_state[state]]
+            MessagePart.objects.filter(network_id__in=ids, state__in=statuses_below(state)).update(state=state)
         if not touched:
             return
         states: dict[int, list[str]] = defaultdict(list)

@@ -18,5 +18,8 @@ class RecordingGateway:
             for m in messages
         ]
 
+    def recorded(self):
+        pass
+
     def close(self):
         pass

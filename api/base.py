@@ -30,6 +30,7 @@ class DialectView(APIView):
     field names to the dialect's own parameter names."""
 
     error_fields: dict[str, str] = {}
+    idempotent = True  # False where a stored answer would keep a secret (2FA PINs) or undo a count
 
     def render_error(self, error: ApiError) -> Response:
         raise NotImplementedError
@@ -50,7 +51,8 @@ class DialectView(APIView):
         try:
             self.initial(request, *args, **kwargs)
             handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
-            claimed = idempotency.claim(request._request, request.user.team) if request.user else None
+            wants_key = self.idempotent and request.user is not None
+            claimed = idempotency.claim(request._request, request.user.team) if wants_key else None
             if claimed is None:
                 response = handler(request, *args, **kwargs)
             else:

@@ -48,7 +48,8 @@ def to_api_error(exc: Exception, *, field_names: dict[str, str] | None = None) -
     rename = field_names or {}
     if isinstance(exc, DomainError):
         fields = {rename.get(exc.field, exc.field): [exc.message]} if exc.field else {}
-        return ApiError(STATUS_BY_CODE[exc.code], str(exc.code), exc.message, fields)
+        retry_after = getattr(exc, "retry_after", None)
+        return ApiError(STATUS_BY_CODE[exc.code], str(exc.code), exc.message, fields, retry_after=retry_after)
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         first = next(iter(fields.values()))[0] if fields else "The given data was invalid."

@@ -19,7 +19,8 @@ class MessengerView(DialectView):
         if error.status == 404:
             return Response({"message": error.message}, status=404)
         if error.status == 429:
-            return Response({"message": "Too Many Attempts."}, status=429)
+            body = {"message": INVALID, "errors": error.fields} if error.fields else {"message": "Too Many Attempts."}
+            return Response(body, status=429)
         fields = error.fields or {"error": [error.message]}
         return Response({"message": INVALID, "errors": fields}, status=422 if error.status < 500 else error.status)
 

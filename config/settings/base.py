@@ -179,3 +179,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# 2FA PINs (otp): the HMAC key of stored PINs (empty: derived from DJANGO_SECRET_KEY), the PIN
+# lifetime, how long the verification log is kept, and the defaults of a new team's 2FA policy.
+OTP_HMAC_KEY = env("OTP_HMAC_KEY", default="")
+OTP_PIN_TTL_SECONDS = env.int("OTP_PIN_TTL_SECONDS", default=300)
+OTP_LOG_RETENTION_DAYS = env.int("OTP_LOG_RETENTION_DAYS", default=30)
+OTP_DEFAULT_TEXT_TEMPLATE = env("OTP_DEFAULT_TEXT_TEMPLATE", default="Your code is {pin}")
+OTP_DEFAULT_MAX_ATTEMPTS = env.int("OTP_DEFAULT_MAX_ATTEMPTS", default=5)
+OTP_DEFAULT_RESEND_COOLDOWN_SECONDS = env.int("OTP_DEFAULT_RESEND_COOLDOWN_SECONDS", default=30)
+OTP_DEFAULT_RECEIVER_LIMIT = env.int("OTP_DEFAULT_RECEIVER_LIMIT", default=5)
+OTP_DEFAULT_RECEIVER_WINDOW_SECONDS = env.int("OTP_DEFAULT_RECEIVER_WINDOW_SECONDS", default=600)
+OTP_DEFAULT_TEAM_HOURLY_LIMIT = env.int("OTP_DEFAULT_TEAM_HOURLY_LIMIT", default=1000)

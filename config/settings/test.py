@@ -14,3 +14,8 @@ WHITENOISE_AUTOREFRESH = True
 # A deterministic simulator: everything delivered at once, no replies (tests ask for failures by number).
 SMS_GATEWAY = "simulator"
 SMS_SIMULATOR = {"delivered_ratio": 1.0, "latency_seconds": 0.0, "reply_ratio": 0.0}
+
+# A file, not SQLite's shared in-memory database: threads that write (SMPP receipts, the live server)
+# then wait on the busy timeout instead of failing with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -1,5 +1,7 @@
 """Unit tests: huey runs tasks inline; a fast password hasher; an in-memory cache per process."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import HUEY
 
@@ -18,4 +20,4 @@ SMS_SIMULATOR = {"delivered_ratio": 1.0, "latency_seconds": 0.0, "reply_ratio": 
 # A file, not SQLite's shared in-memory database: threads that write (SMPP receipts, the live server)
 # then wait on the busy timeout instead of failing with "database table is locked".
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405

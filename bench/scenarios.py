@@ -10,7 +10,7 @@ from .core import Figure, peak_memory, scenario, timed
 # Cyrillic on purpose: a UCS-2 text.
 SAMPLES = [
     "Your parcel 4711 is ready for pickup at the shop on Main Street until 18:00.",
-    "Price: 5€ — {special} offer [today] only ~ reply STOP to opt out | 100% free",
+    "Price: 5€ - {special} offer [today] only ~ reply STOP to opt out | 100% free",
     "Привет! Ваш код подтверждения: 4711. Никому его не сообщайте.",  # noqa: RUF001
     "Great news 🎉🎉 your order shipped 🚚 track it here: https://example.com/t/4711 👍",
     "x" * 300,

@@ -57,6 +57,7 @@ def reference_split(text: str) -> list[str]:
 tricky = st.lists(
     st.one_of(
         st.sampled_from(["a", "€", "[", "\f", "Ж", "é", "ç", EMOJI, FLAG, FAMILY, "\u0301", "\u200d", "\r", "\n"]),
+        st.sampled_from(["\ud83d", "\ude00"]),  # lone surrogates: JSON lets them through
         st.characters(),
     ),
     max_size=300,
@@ -230,6 +231,12 @@ def test_lone_surrogate_counts_one_unit():
     result = analyse(text)
     assert (result.encoding, result.units, result.segments) == (UCS2, 73, 2)
     assert "".join(split(text)) == text
+
+
+def test_two_lone_surrogates_are_not_taken_for_a_pair():
+    text = "\ud83d\ude00" + EMOJI + "Ж" * 70  # two code points that look like a pair once encoded
+    assert [len(part) for part in split(text)] == [66, 7]  # 2 + 2 + 63 units, then 7
+    assert analyse(text).units == 74
 
 
 # --- properties -------------------------------------------------------------------------------

@@ -1,0 +1,69 @@
+"""CSV export: formula injection guarded, E.164 numbers left usable, streamed."""
+
+import csv
+import io
+
+import pytest
+
+from contacts import csv_export, services
+from contacts.csv_export import safe_cell
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+SUM(A1:A2)", "'+SUM(A1:A2)"),
+        ("-2+3", "'-2+3"),
+        ("@cmd", "'@cmd"),
+        ("\t=1", "'\t=1"),
+        ("+37255555555", "+37255555555"),  # a valid E.164 number stays usable
+        ("+1 555 0100", "'+1 555 0100"),  # not strictly E.164: escaped
+        ("+372555=1", "'+372555=1"),
+        ("Mari", "Mari"),
+        ("", ""),
+        (None, ""),
+        (42, "42"),
+    ],
+)
+def test_safe_cell(cell, written):
+    assert safe_cell(cell) == written
+
+
+def read(lines) -> list[list[str]]:
+    text = "".join(lines)
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_contacts_export_escapes_formulas_and_keeps_numbers():
+    team = TeamFactory()
+    group = services.group_create(team=team, name="=Group")
+    services.contact_create(
+        team=team, number="+37255555555", first_name="=1+1", last_name="@SUM(A1)", fields={"note": "-x"}, groups=[group]
+    )
+    services.contact_create(team=team, number="+37255555556", first_name="Jaan")
+    rows = read(csv_export.contacts_csv(team=team))
+    assert rows[0] == ["number", "first_name", "last_name", "title", "email", "notes", "groups", "created_at", "note"]
+    assert rows[1][:3] == ["+37255555555", "'=1+1", "'@SUM(A1)"]
+    assert rows[1][6] == "'=Group" and rows[1][8] == "'-x"
+    assert rows[2][:2] == ["+37255555556", "Jaan"] and rows[2][8] == ""
+    only_group = read(csv_export.contacts_csv(team=team, group=group))
+    assert len(only_group) == 2
+
+
+def test_groups_and_blacklist_export():
+    team, other = TeamFactory(), TeamFactory()
+    group = services.group_create(team=team, name="+Staff")
+    services.group_contact_add(
+        team=team, group=group, contact=services.contact_create(team=team, number="+37255555555")
+    )
+    services.blacklist_add(team=team, number="+37255555555")
+    services.blacklist_add(team=other, number="+37255555556")
+    groups = read(csv_export.groups_csv(team=team))
+    assert groups[1][1:3] == ["'+Staff", "1"]
+    blacklist = read(csv_export.blacklist_csv(team=team))
+    assert [r[0] for r in blacklist[1:]] == ["+37255555555"]

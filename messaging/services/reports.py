@@ -53,7 +53,9 @@ def report_apply(*, reports: Sequence[DeliveryReport]) -> None:
         for r in valid:
             if r.part_id in parts:
                 by_state[r.state].append(r)
-                touched[parts[r.part_id].message_id] = max(r, touched.get(parts[r.part_id].message_id, r), key=lambda x: x.at)
+                touched[parts[r.part_id].message_id] = max(
+                    r, touched.get(parts[r.part_id].message_id, r), key=lambda x: x.at
+                )
         # One guarded UPDATE per state, lowest rank first: a late ENROUTE never overwrites DELIVRD,
         # and a duplicate changes nothing (the message transition below is guarded too).
         for state in sorted(by_state, key=rank):

@@ -44,11 +44,12 @@ class DialectView(APIView):
     def dispatch(self, request, *args, **kwargs):
         """DRF's dispatch, with the handler and its Idempotency-Key answer in one transaction."""
         self.args, self.kwargs = args, kwargs
-        request.body  # noqa: B018 - read once so the key's fingerprint and the parsers both see it
+        django_request = request
         request = self.initialize_request(request, *args, **kwargs)
         self.request, self.headers = request, self.default_response_headers
         claimed = None
         try:
+            django_request.body  # noqa: B018 - read once so the key's fingerprint and the parsers both see it
             self.initial(request, *args, **kwargs)
             handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
             wants_key = self.idempotent and request.user is not None

@@ -4,6 +4,7 @@ in its own documented shape. Dialects decide words and layout, never which error
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 
@@ -66,6 +67,8 @@ def to_api_error(exc: Exception, *, field_names: dict[str, str] | None = None) -
         return ApiError(403, ErrorCode.FORBIDDEN, "You do not have permission to perform this action.")
     if isinstance(exc, exceptions.MethodNotAllowed):
         return ApiError(405, "method_not_allowed", str(exc.detail))
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError(413, "too_large", "The request body is too large.")
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return ApiError(415, "parse", str(exc.detail))
     if isinstance(exc, exceptions.APIException):

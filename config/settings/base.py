@@ -95,6 +95,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
+# A bulk send of 100,000 recipients is about 8 MB of JSON; anything much larger is refused (413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_REQUEST_BYTES", default=16 * 2**20)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200_000
+
 REDIS_URL = env("REDIS_URL", default="")
 
 # Rate-limit counters and throttles must be shared by every web process: Redis when configured.

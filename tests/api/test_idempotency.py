@@ -105,3 +105,11 @@ def test_ten_threads_with_one_key_send_one_message():
     assert statuses.count(200) >= 1 and set(statuses) <= {200, 409}
     user.refresh_from_db()
     assert user.balance == Decimal(9)
+
+
+def test_an_oversized_body_is_refused_in_the_dialect_shape(api, user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    auth = {"HTTP_EMAIL": user.email, "HTTP_TOKEN": issue_key(user)}
+    response = api.post("/api/rest/v1/sms/send", {**BODY, "message": "x" * 2000}, format="json", **auth)
+    assert response.status_code == 413 and response.json()["message"] == "The request body is too large."
+    assert not Message.objects.exists()

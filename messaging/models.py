@@ -266,3 +266,14 @@ class EarlyReport(models.Model):
     at = models.DateTimeField()
     error = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
+
+
+class SimulatedSubmission(models.Model):
+    """The simulator's network: what it accepted, once per message. Like an upstream that takes an
+    idempotency key, a message handed over twice (after a worker crash) is answered from here and
+    not sent again."""
+
+    message_id = models.BigIntegerField(unique=True)
+    part_ids = models.JSONField()
+    state = models.CharField(max_length=10, help_text="The receipt this network gives (and gives again if lost).")
+    submitted_at = models.DateTimeField(default=timezone.now)

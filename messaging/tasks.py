@@ -11,6 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from messaging.gateways import get_gateway
+from messaging.gateways.simulator import SimulatorGateway
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.reports import EngineSink
 
@@ -51,6 +52,22 @@ def dispatch_periodic() -> None:
     put back claims a crashed worker left behind."""
     requeue_stale_claims()
     dispatch.call_local()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("simulator-redeliver")
+def simulator_redeliver() -> None:
+    gateway = get_gateway()
+    if isinstance(gateway, SimulatorGateway):
+        gateway.redeliver_reports(older_than=timedelta(minutes=1))
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+def simulator_forget() -> None:
+    """The simulator's network keeps what it accepted for a day."""
+    from messaging.models import SimulatedSubmission
+
+    SimulatedSubmission.objects.filter(submitted_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
 @db_task()

@@ -171,6 +171,8 @@ SMS_SMPP = {
     "window": env.int("SMS_SMPP_WINDOW", default=10),
 }
 SMS_DISPATCH_CHUNK = env.int("SMS_DISPATCH_CHUNK", default=500)
+# A claimed message not answered by the gateway within this time goes back to the queue.
+SMS_CLAIM_TIMEOUT_SECONDS = env.int("SMS_CLAIM_TIMEOUT_SECONDS", default=600)
 SMS_OPT_OUT_KEYWORDS = env.list(
     "SMS_OPT_OUT_KEYWORDS", default=["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 )

@@ -38,15 +38,33 @@ class SimulatorGateway:
         self._due: list[tuple[list[DeliveryReport], list[InboundSms]]] = []
 
     def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
+        from messaging.models import SimulatedSubmission
+
+        known = dict(
+            SimulatedSubmission.objects.filter(message_id__in=[m.message_id for m in messages]).values_list(
+                "message_id", "part_ids"
+            )
+        )
+        states = {m.message_id: self._state(m) for m in messages if m.message_id not in known}
+        SimulatedSubmission.objects.bulk_create(
+            [
+                SimulatedSubmission(message_id=m.message_id, part_ids=self._part_ids(m), state=states[m.message_id])
+                for m in messages
+                if m.message_id in states
+            ],
+            ignore_conflicts=True,
+        )
         results, reports, replies = [], [], []
         at = timezone.now() + timedelta(seconds=self.latency)
         for m in messages:
-            part_ids = tuple(f"sim-{m.message_id}-{i}" for i in range(len(m.parts)))
+            if m.message_id in known:  # handed over again after a crash: the network already has it
+                results.append(SubmitResult(m.message_id, True, tuple(known[m.message_id])))
+                continue
+            part_ids = self._part_ids(m)
             results.append(SubmitResult(m.message_id, True, part_ids))
-            delivered = not m.to.endswith(FAILING_SUFFIX) and self.random.random() < self.delivered_ratio
+            delivered = states[m.message_id] == "DELIVRD"
             if m.request_dlr and self.send_reports:
-                state = "DELIVRD" if delivered else "UNDELIV"
-                reports += [DeliveryReport(part_id=p, state=state, at=at) for p in part_ids]
+                reports += [DeliveryReport(part_id=p, state=states[m.message_id], at=at) for p in part_ids]
             if delivered and not m.silent and self.random.random() < self.reply_ratio:
                 replies.append(InboundSms(sender=m.to, to=m.sender, text=self.random.choice(REPLIES), at=at))
         if self.latency <= 0:
@@ -56,6 +74,30 @@ class SimulatorGateway:
 
             simulator_deliver.schedule(args=(reports, replies), delay=self.latency)
         return results
+
+    def _state(self, m: Outbound) -> str:
+        delivered = not m.to.endswith(FAILING_SUFFIX) and self.random.random() < self.delivered_ratio
+        return "DELIVRD" if delivered else "UNDELIV"
+
+    def redeliver_reports(self, *, older_than: timedelta) -> int:
+        """Like an SMSC retrying receipts: messages still SENT a while after submission get their
+        receipts again (a worker that died before handing them over lost them)."""
+        from messaging.models import Message, SimulatedSubmission, Status
+
+        waiting = Message.objects.filter(
+            status=Status.SENT, request_dlr=True, sent_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)[:10_000]
+        rows = SimulatedSubmission.objects.filter(message_id__in=list(waiting)).values_list("part_ids", "state")
+        reports = [
+            DeliveryReport(part_id=p, state=state, at=timezone.now()) for part_ids, state in rows for p in part_ids
+        ]
+        if reports and self.send_reports:
+            self.sink.reports(reports)
+        return len(reports)
+
+    @staticmethod
+    def _part_ids(m: Outbound) -> tuple[str, ...]:
+        return tuple(f"sim-{m.message_id}-{i}" for i in range(len(m.parts)))
 
     def recorded(self) -> None:
         due, self._due = self._due, []

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,7 +25,6 @@ from messaging.services.status import message_transition
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-STALE_CLAIM = timedelta(minutes=10)
 CLAIM_FIELDS = (
     "pk",
     "sender",
@@ -180,10 +180,13 @@ def refund(*, rows: Sequence[dict], reason: str, actor: User | None = None) -> D
 
 
 def requeue_stale_claims(*, now: datetime | None = None) -> int:
-    """Claims a crashed worker left behind go back to the queue (at-least-once; see README).
+    """Claims a crashed worker left behind go back to the queue. The hand-off to the gateway is
+    at-least-once; a gateway that knows our message id (the simulator, HTTP upstreams with an
+    idempotency key) makes the effect exactly-once. See the README's reliability section.
     A message whose real text was only in memory (a PIN) cannot be sent again: it fails, refunded."""
     now = now or timezone.now()
-    stale = Message.objects.filter(status=Status.DEQUEUED, claimed_at__lt=now - STALE_CLAIM)
+    timeout = timedelta(seconds=settings.SMS_CLAIM_TIMEOUT_SECONDS)
+    stale = Message.objects.filter(status=Status.DEQUEUED, claimed_at__lt=now - timeout)
     lost = list(stale.filter(has_secret=True).values("pk", "user_id", "batch_id", "price"))
     if lost:
         with transaction.atomic():

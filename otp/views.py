@@ -1,11 +1,17 @@
-"""Dashboard page of the team's 2FA verifications: receiver, times and status, never a PIN."""
+"""Dashboard pages of 2FA: the verification log (never a PIN) and the team's 2FA policy."""
 
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views import View
 from django.views.generic import ListView
 
+from accounts.forms import call_service
 from accounts.views import TeamPageMixin
 
+from .forms import PolicyForm
 from .models import PinStatus
-from .selectors import pin_list
+from .selectors import otp_policy_get, pin_list
+from .services import POLICY_FIELDS, otp_policy_update
 
 
 class VerificationListView(TeamPageMixin, ListView):
@@ -18,3 +24,20 @@ class VerificationListView(TeamPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(statuses=PinStatus.choices, status=self.request.GET.get("status", ""), **kwargs)
+
+
+class PolicyView(TeamPageMixin, View):
+    manager_only = True
+
+    def get(self, request, form=None):
+        form = form or PolicyForm(instance=otp_policy_get(team=self.team))
+        return render(request, "otp/policy.html", {"form": form})
+
+    def post(self, request):
+        form = PolicyForm(request.POST, instance=otp_policy_get(team=self.team))
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in POLICY_FIELDS if name in form.cleaned_data}
+            if call_service(form, lambda: otp_policy_update(team=self.team, actor=request.user, **fields)):
+                messages.success(request, "2FA settings saved.")
+                return redirect("dashboard:otp-policy")
+        return self.get(request, form=form)

@@ -3,12 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from messaging import hooks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account_views.password_change, name="password_change"),
+    path("hooks/dlr", hooks.ReportHook.as_view()),
+    path("hooks/inbound", hooks.InboundHook.as_view()),
     path("", include("api.urls")),
     path("", include("config.dashboard")),
 ]

@@ -176,6 +176,8 @@ SMS_CLAIM_TIMEOUT_SECONDS = env.int("SMS_CLAIM_TIMEOUT_SECONDS", default=600)
 SMS_OPT_OUT_KEYWORDS = env.list(
     "SMS_OPT_OUT_KEYWORDS", default=["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 )
+# Shared secret of the /hooks/ endpoints where HTTP upstreams post receipts and replies (empty: off).
+SMS_HOOKS_SECRET = env("SMS_HOOKS_SECRET", default="")
 # Callbacks to private, loopback and link-local addresses are refused unless this is on.
 SMS_CALLBACKS_ALLOW_PRIVATE = env.bool("SMS_CALLBACKS_ALLOW_PRIVATE", default=False)
 

@@ -75,3 +75,36 @@ def test_transfer_credits_and_manage_api_keys(page, shoot, owner):
     assert key.revoked_at is not None
     page.goto("/settings/")
     shoot("settings")
+
+
+def test_import_a_csv_with_a_broken_row_and_see_the_report(page, shoot, owner, tmp_path):
+    from contacts.models import Contact
+
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(
+        "number,first_name,last_name\n+37255550001,Mari,Maasikas\nnot a number,Bad,Row\n+37255550002,Jaan,Tamm\n"
+    )
+    log_in(page, owner)
+    page.goto("/contacts/import/")
+    page.set_input_files("input[type=file]", str(csv_file))
+    page.click("button:has-text('Upload and preview')")
+    page.wait_for_selector("[data-testid=preview]")
+    shoot("import-preview")
+    page.click("button[value=start]")
+    page.wait_for_function("document.querySelector('[data-field=created]').textContent.trim() === '2'")
+    assert page.inner_text("[data-field=skipped]").strip() == "1"
+    assert "not a number" in page.inner_text("[data-testid=errors]")
+    shoot("import-done")
+    assert sorted(Contact.objects.values_list("first_name", flat=True)) == ["Jaan", "Mari"]
+    for name, url in [
+        ("contacts", "/contacts/"),
+        ("groups", "/groups/"),
+        ("templates", "/templates/"),
+        ("blacklist", "/blacklist/"),
+        ("group-send", "/groups/send/"),
+        ("batches", "/batches/"),
+        ("verifications", "/verifications/"),
+        ("otp-policy", "/settings/2fa/"),
+    ]:
+        page.goto(url)
+        shoot(name)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from . import idempotency
 from .errors import ApiError, to_api_error
 from .ratelimit import rate_limit_hit
+from .schema import DialectSchema
 
 
 def request_params(request) -> dict[str, Any]:
@@ -30,6 +31,7 @@ class DialectView(APIView):
     field names to the dialect's own parameter names."""
 
     error_fields: dict[str, str] = {}
+    schema = DialectSchema()
     idempotent = True  # False where a stored answer would keep a secret (2FA PINs) or undo a count
 
     def render_error(self, error: ApiError) -> Response:

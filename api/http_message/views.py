@@ -8,7 +8,14 @@ many numbers); a number that cannot be sent gets `"status": "error"` in its own 
 charged; a request that cannot be read at all (credentials, no number, no credits) gets `errors`."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.authentication import LoginPasswordAuthentication
@@ -16,7 +23,6 @@ from api.base import DialectView
 from api.errors import ApiError
 from messaging.services import Recipient, message_send
 
-TAGS = ["HTTP API message (seed 002)"]
 TITLES = {
     401: ("authentication", "Authentication error", "Please check your login and password"),
     429: ("rate_limited", "Too many requests", None),
@@ -25,6 +31,98 @@ TITLES = {
 
 def _truthy(value: str) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+# The documented shapes, for the schema.
+
+
+def _repeated(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), required=False, help_text=help_text)
+
+
+@extend_schema_serializer(component_name="HttpMessageRequest")
+class MessageInput(serializers.Serializer):
+    destination_number = serializers.ListField(
+        child=serializers.CharField(), help_text="A number of a recipient; repeat it for several recipients."
+    )
+    body = _repeated("The text, paired with `destination_number` by position; one value serves them all.")
+    source_name = _repeated("A name of the sender.")
+    source_number = _repeated("A number of the sender (when there is no `source_name`).")
+    require_dlr = _repeated("1 to require a delivery receipt.")
+    stealth_ping = _repeated("Silent SMS: 1 sends an invisible message (type 0) and asks for its receipt.")
+    request_id = _repeated("Yours; returned in `meta.request_id`.")
+
+
+@extend_schema_serializer(component_name="HttpMessageAttributes")
+class AttributesOutput(serializers.Serializer):
+    destination_number = serializers.CharField()
+    segments = serializers.IntegerField(help_text="0 when the message was not sent.")
+    status = serializers.ChoiceField(
+        choices=["ok", "error"], help_text="ok: sent and charged; error: not sent, not charged."
+    )
+
+
+@extend_schema_serializer(component_name="HttpMessageMeta")
+class MetaOutput(serializers.Serializer):
+    request_id = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="HttpMessage")
+class DataOutput(serializers.Serializer):
+    attributes = AttributesOutput()
+    id = serializers.CharField(help_text="The message id; empty when it was not sent.")
+    meta = MetaOutput(required=False, help_text="When the request gave a `request_id`.")
+    type = serializers.CharField(help_text='"message"')
+
+
+@extend_schema_serializer(component_name="HttpMessageOne")
+class OneOutput(serializers.Serializer):
+    data = DataOutput(help_text="One number: one object.")
+
+
+@extend_schema_serializer(component_name="HttpMessageMany")
+class ManyOutput(serializers.Serializer):
+    data = DataOutput(many=True, help_text="Several numbers: one object each, in order.")
+
+
+@extend_schema_serializer(component_name="HttpMessageErrorSource")
+class ErrorSourceOutput(serializers.Serializer):
+    parameter = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="HttpMessageError")
+class ErrorOutput(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    source = ErrorSourceOutput(required=False, help_text="The parameter at fault, when there is one.")
+
+
+@extend_schema_serializer(component_name="HttpMessageErrors")
+class ErrorsOutput(serializers.Serializer):
+    errors = ErrorOutput(many=True)
+
+
+def _item(number: str, message_id: str, request_id: str) -> dict:
+    return {
+        "attributes": {"destination_number": number, "segments": 1, "status": "ok"},
+        "id": message_id,
+        "meta": {"request_id": request_id},
+        "type": "message",
+    }
+
+
+def _errors(name: str, code: str, title: str, detail: str, parameter: str = "") -> OpenApiExample:
+    error = {"code": code, "title": title, "detail": detail}
+    if parameter:
+        error["source"] = {"parameter": parameter}
+    return OpenApiExample(name, value={"errors": [error]})
+
+
+ONE_OR_MANY = PolymorphicProxySerializer(
+    component_name="HttpMessageResponse", serializers=[OneOutput, ManyOutput], resource_type_field_name=None
+)
+TAGS = ["HTTP API message (seed 002)"]
 
 
 class MessageApi(DialectView):
@@ -56,20 +154,97 @@ class MessageApi(DialectView):
         return merged
 
     @extend_schema(
+        operation_id="http_message_send",
         tags=TAGS,
-        request=None,
         summary="Send messages to one or more numbers",
+        description="The parameters may be given in the query string (as in the seed's examples: "
+        "`POST /api/message?_login=LOGIN&_password=PASSWORD&destination_number=12123388100&body=test&require_dlr=1`), "
+        "or in a form, multipart or JSON body. A number that cannot be sent gets its own `error` entry and is "
+        "not charged; the request is one transaction. The answer holds `data` or `errors`, never both.",
+        request=MessageInput,
+        responses={
+            200: OpenApiResponse(
+                ONE_OR_MANY,
+                description="`data` is an object for one number, an array for several.",
+                examples=[
+                    OpenApiExample(
+                        "Send message to 1 recipient", value={"data": _item("12123388100", "1561370632513", "1")}
+                    ),
+                    OpenApiExample(
+                        "Send message to 2 recipients",
+                        value={
+                            "data": [
+                                _item("12123388100", "1561371433517", "1"),
+                                _item("12123388101", "1561371433518", "2"),
+                            ]
+                        },
+                    ),
+                ],
+            ),
+            400: OpenApiResponse(
+                ErrorsOutput,
+                description="The body could not be read.",
+                examples=[_errors("Unreadable body", "parse", "Request error", "The body must be a JSON object.")],
+            ),
+            401: OpenApiResponse(
+                ErrorsOutput,
+                description="Wrong or missing `_login` / `_password`.",
+                examples=[
+                    _errors(
+                        "Error",
+                        "authentication",
+                        "Authentication error",
+                        "Please check your login and password",
+                    )
+                ],
+            ),
+            402: OpenApiResponse(
+                ErrorsOutput,
+                description="Not enough credits: nothing was sent.",
+                examples=[
+                    _errors(
+                        "Not enough credits",
+                        "insufficient_credits",
+                        "Request error",
+                        "Insufficient credits: this costs 7.",
+                        "body",
+                    )
+                ],
+            ),
+            422: OpenApiResponse(
+                ErrorsOutput,
+                description="No `destination_number`, or another parameter refused.",
+                examples=[
+                    _errors(
+                        "No destination_number",
+                        "destination_number",
+                        "Request error",
+                        "destination_number is required",
+                    )
+                ],
+            ),
+            429: OpenApiResponse(
+                ErrorsOutput,
+                description="Past the rate limit (or too many failed logins): wait `Retry-After` seconds.",
+                examples=[
+                    _errors(
+                        "Rate limit",
+                        "rate_limited",
+                        "Too many requests",
+                        "Request was throttled. Expected available in 41 seconds.",
+                    )
+                ],
+            ),
+        },
         examples=[
             OpenApiExample(
-                "One recipient",
-                response_only=True,
+                "Two recipients",
+                request_only=True,
                 value={
-                    "data": {
-                        "attributes": {"destination_number": "12123388100", "segments": 1, "status": "ok"},
-                        "id": "…",
-                        "meta": {"request_id": "1"},
-                        "type": "message",
-                    }
+                    "destination_number": ["12123388100", "12123388101"],
+                    "body": ["test", "test1"],
+                    "require_dlr": ["1", "1"],
+                    "request_id": ["1", "2"],
                 },
             )
         ],

@@ -2,25 +2,81 @@
 10:47:14`, year-day-month) and numbers without the '+', as documented."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from contacts import selectors, services
 from contacts.models import BlacklistSource
 
-from .base import MessengerView, required
+from .base import TAGS, UNREADABLE, MessengerView, error_responses, invalid, required
 
-TAGS = ["Blacklist API (seed 000)"]
 DATE_FORMAT = "%Y-%d-%m %H:%M:%S"
+NOT_FOUND = "Blacklist entry not found."
 
 
+@extend_schema_serializer(component_name="MessengerBlacklistCreateRequest")
 class CreateInput(serializers.Serializer):
     receiver = serializers.CharField(max_length=32, error_messages=required("receiver"))
 
 
+@extend_schema_serializer(component_name="MessengerBlacklistEntry")
+class EntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    receiver = serializers.CharField(help_text="Without the `+`.")
+    created_at = serializers.CharField(help_text="`Y-d-m H:i:s` in your team's time zone, as the seed shows it.")
+    source = serializers.ChoiceField(choices=BlacklistSource.choices)
+
+
+@extend_schema_serializer(component_name="MessengerBlacklist")
+class ListOutput(serializers.Serializer):
+    response = serializers.CharField()
+    message = serializers.CharField()
+    data = EntryOutput(many=True)
+
+
+@extend_schema_serializer(component_name="MessengerBlacklistChange")
+class ChangeOutput(serializers.Serializer):
+    response = serializers.CharField()
+    message = serializers.CharField()
+
+
 class BlacklistApi(MessengerView):
-    @extend_schema(tags=TAGS, summary="Your blacklist")
+    @extend_schema(
+        operation_id="messenger_blacklist",
+        tags=TAGS,
+        summary="Your blacklist",
+        description="Numbers you keep apart; sending to a blacklisted number is refused and not charged.",
+        responses={
+            200: OpenApiResponse(
+                ListOutput,
+                examples=[
+                    OpenApiExample(
+                        "Response",
+                        value={
+                            "response": "Success",
+                            "message": "Blacklist",
+                            "data": [
+                                {
+                                    "id": 2222,
+                                    "receiver": "37256666666",
+                                    "created_at": "2021-31-12 10:47:14",
+                                    "source": "api",
+                                },
+                                {
+                                    "id": 3333,
+                                    "receiver": "37255555555",
+                                    "created_at": "2021-31-12 10:55:28",
+                                    "source": "api",
+                                },
+                            ],
+                        },
+                    )
+                ],
+            ),
+            **error_responses(),
+        },
+    )
     def get(self, request):
         entries = selectors.blacklist_list(team=request.user.team).order_by("id")
         data = [
@@ -38,7 +94,25 @@ class BlacklistApi(MessengerView):
 class BlacklistCreateApi(MessengerView):
     error_fields = {"number": "receiver"}
 
-    @extend_schema(tags=TAGS, request=CreateInput, summary="Add a number to your blacklist")
+    @extend_schema(
+        operation_id="messenger_blacklist_create",
+        tags=TAGS,
+        summary="Add a number to your blacklist",
+        request=CreateInput,
+        responses={
+            200: OpenApiResponse(
+                ChangeOutput,
+                examples=[
+                    OpenApiExample(
+                        "Response",
+                        value={"response": "Success", "message": "Number (37255555555) added to your blacklist"},
+                    )
+                ],
+            ),
+            **error_responses(invalid("No receiver", "receiver", "The receiver field is required.")),
+        },
+        examples=[OpenApiExample("Request", request_only=True, value={"receiver": "3725555555"})],
+    )
     def post(self, request):
         data = CreateInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -50,7 +124,25 @@ class BlacklistCreateApi(MessengerView):
 
 
 class BlacklistDeleteApi(MessengerView):
-    @extend_schema(tags=TAGS, request=None, summary="Remove a number from your blacklist")
+    @extend_schema(
+        operation_id="messenger_blacklist_delete",
+        tags=TAGS,
+        request=None,
+        summary="Remove a number from your blacklist",
+        description="`entry_id` is the `id` of the entry in your blacklist.",
+        responses={
+            200: OpenApiResponse(
+                ChangeOutput,
+                examples=[
+                    OpenApiExample(
+                        "Response",
+                        value={"response": "Success", "message": "Number with id 2222 removed from blacklist"},
+                    )
+                ],
+            ),
+            **error_responses(UNREADABLE, not_found=NOT_FOUND),
+        },
+    )
     def post(self, request, entry_id):
         entry = selectors.blacklist_get(team=request.user.team, entry_id=entry_id)
         services.blacklist_remove(entry=entry)

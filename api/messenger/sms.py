@@ -7,7 +7,13 @@ team's default sender; the Personal API only fills the text (it sends and charge
 import uuid
 
 from django.core.validators import URLValidator
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -15,26 +21,61 @@ from messaging.personalise import fill_variables
 from messaging.schedule import parse_send_time
 from messaging.services import Recipient, message_send
 
-from .base import INVALID, MessengerView, required
+from .base import INVALID, TAGS, InvalidOutput, MessengerView, error_responses, invalid, required
 
-TAGS = ["SMS API V2 (seed 000)"]
 QUEUED = "Your message was succesfully added to the queue"  # documented spelling, kept
 LOW_BALANCE = "Balance low, please contact us!"
 
 
+@extend_schema_serializer(component_name="MessengerSendRequest")
 class SendInput(serializers.Serializer):
-    smstext = serializers.CharField(trim_whitespace=False, error_messages=required("smstext"))
-    receiver = serializers.CharField(max_length=2000, error_messages=required("receiver"))
-    sender = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    smstext = serializers.CharField(
+        trim_whitespace=False,
+        error_messages=required("smstext"),
+        help_text="The text. GSM 03.38: 160 characters in one SMS, 153 a part; otherwise 70 and 67.",
+    )
+    receiver = serializers.CharField(
+        max_length=2000,
+        error_messages=required("receiver"),
+        help_text="The number with its country code (`37255555555`); several numbers separated by commas.",
+    )
+    sender = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Numeric (`+` and up to 15 digits, can be replied to) or alphanumeric (up to 11 characters).",
+    )
     conversion = serializers.ChoiceField(
         choices=[0, 1, 2],
         required=False,
         default=1,
         error_messages={"invalid_choice": "The selected conversion is invalid."},
+        help_text="0: as is; 1: typographic characters to their GSM equivalents; "
+        "2: everything to GSM 7-bit, dropping what cannot be converted.",
     )
-    deliverytime = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    dlruri = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    dlrid = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    deliverytime = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="When to send, `YYYY-MM-DD HH:MM:SS` in your team's time zone.",
+    )
+    dlruri = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Delivery-report URL, called with GET; `%smsid%`, `%dlr%`, `%receiver%` and `%time%` are "
+        "filled in (`%dlr%`: 1 delivered, 2 undelivered, 4 queued at the operator, 8 sent, 16 rejected).",
+    )
+    dlrid = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your id for the delivery reports (with `dlruri` only); a UUID is made when it is missing.",
+    )
 
     def validate_dlruri(self, value: str) -> str:
         if value:
@@ -46,28 +87,86 @@ class SendInput(serializers.Serializer):
         return value
 
 
+@extend_schema_serializer(component_name="MessengerSendResponse")
 class SuccessOutput(serializers.Serializer):
-    status = serializers.CharField()
-    message = serializers.CharField()
+    status = serializers.CharField(help_text='"Success"')
+    message = serializers.CharField(help_text='"Success" (the seed shows both keys)')
     description = serializers.CharField()
-    dlr_id = serializers.CharField(required=False)
-    warning = serializers.CharField(required=False)
+    dlr_id = serializers.CharField(required=False, help_text="With `dlruri` only: `dlrid`, or a UUID.")
+    warning = serializers.CharField(required=False, help_text="When the balance is low.")
+
+
+@extend_schema_serializer(component_name="MessengerNumberError")
+class NumberErrorOutput(serializers.Serializer):
+    message = serializers.CharField(help_text='"Problem with validating numbers"')
+    error = serializers.CharField(help_text='"Invalid number"')
+
+
+SEND_ERROR = PolymorphicProxySerializer(
+    component_name="MessengerSendError",
+    serializers=[InvalidOutput, NumberErrorOutput],
+    resource_type_field_name=None,
+)
+SUCCESS = {"status": "Success", "message": "Success", "description": QUEUED}
 
 
 class SendApi(MessengerView):
     error_fields = {"recipients": "receiver", "credits": "smstext", "scheduled_at": "deliverytime"}
 
     @extend_schema(
+        operation_id="messenger_send",
         tags=TAGS,
-        request=SendInput,
-        responses=SuccessOutput,
         summary="Send an SMS",
+        description="Parameters may also be given in the query string, as in "
+        "`POST /api?api_token=YOUR_API_KEY&smstext=Foo&receiver=372555555555&sender=Bar`. "
+        "One invalid number among several refuses the whole request.",
+        request=SendInput,
+        responses={
+            200: OpenApiResponse(
+                SuccessOutput,
+                description="Queued.",
+                examples=[
+                    OpenApiExample("Success without dlruri", value=SUCCESS),
+                    OpenApiExample(
+                        "Success with dlruri", value={**SUCCESS, "dlr_id": "6d775630-54b0-4da2-b0b2-8f22f2d91e56"}
+                    ),
+                    OpenApiExample("Success with dlrid 158", value={**SUCCESS, "dlr_id": "158"}),
+                    OpenApiExample(
+                        "Success with a warning message",
+                        value={**SUCCESS, "warning": "Balance low, please contact us!"},
+                    ),
+                ],
+            ),
+            **error_responses(
+                invalid("The dlruri was not in a correct URL format", "dlruri", "The dlruri format is invalid."),
+                OpenApiExample(
+                    "The receiver number was invalid",
+                    value={"message": "Problem with validating numbers", "error": "Invalid number"},
+                ),
+                invalid("No smstext", "smstext", "The smstext field is required."),
+                invalid("Not enough credits", "smstext", "Insufficient credits: this costs 7."),
+                invalid_as=SEND_ERROR,
+            ),
+        },
         examples=[
             OpenApiExample(
-                "Success with dlruri",
-                response_only=True,
-                value={"status": "Success", "message": "Success", "description": QUEUED, "dlr_id": "158"},
-            )
+                "Basic request",
+                request_only=True,
+                value={"smstext": "Message you want to send", "receiver": "37255555555", "sender": "Bar"},
+            ),
+            OpenApiExample(
+                "All the parameters",
+                request_only=True,
+                value={
+                    "smstext": "Message you want to send",
+                    "receiver": "3725555555",
+                    "sender": "Bar",
+                    "conversion": 2,
+                    "deliverytime": "2019-12-30 15:30:00",
+                    "dlruri": "https://www.your-dlr-url.com?dlr=%dlr%&id=%smsid%",
+                    "dlrid": "158",
+                },
+            ),
         ],
     )
     def post(self, request):
@@ -102,8 +201,70 @@ class SendApi(MessengerView):
         return Response(answer)
 
 
+PERSONAL_REQUEST = {
+    "type": "object",
+    "properties": {
+        "smstext": {"type": "string", "description": "The text, with variables marked `%var%`."},
+        "id": {"type": "string", "description": "Returned as given; a UUID when missing."},
+        "receiver": {"type": "string", "description": "Returned as given; null when missing."},
+    },
+    "required": ["smstext"],
+    "additionalProperties": {"type": "string", "description": "The value of each `%name%` variable."},
+}
+
+
+@extend_schema_serializer(component_name="MessengerPersonalResponse")
+class PersonalOutput(serializers.Serializer):
+    message = serializers.CharField()
+    id = serializers.CharField()
+    original_text = serializers.CharField()
+    formatted_text = serializers.CharField()
+    receiver = serializers.CharField(allow_null=True)
+
+
 class PersonalApi(MessengerView):
-    @extend_schema(tags=TAGS, summary="Fill %var% variables of a text")
+    @extend_schema(
+        operation_id="messenger_personal",
+        tags=TAGS,
+        summary="Personal API: fill %var% variables of a text",
+        description="Every parameter other than `api_token`, `smstext`, `id` and `receiver` is a variable. "
+        "Nothing is sent or charged.",
+        request={
+            "application/json": PERSONAL_REQUEST,
+            "application/x-www-form-urlencoded": PERSONAL_REQUEST,
+            "multipart/form-data": PERSONAL_REQUEST,
+        },
+        responses={
+            200: OpenApiResponse(
+                PersonalOutput,
+                examples=[
+                    OpenApiExample(
+                        "Success response",
+                        value={
+                            "message": "Success",
+                            "id": "8f793eda-78c7-47f9-ad00-1b4fdc8e9ae6",
+                            "original_text": "Foo %my_var% Bar %second_var%",
+                            "formatted_text": "Foo variable Bar another variable",
+                            "receiver": "37255555555555",
+                        },
+                    )
+                ],
+            ),
+            **error_responses(invalid("No smstext was provided", "smstext", "The smstext field is required.")),
+        },
+        examples=[
+            OpenApiExample(
+                "Two variables",
+                request_only=True,
+                value={
+                    "smstext": "Foo %my_var% Bar %second_var%",
+                    "my_var": "variable",
+                    "second_var": "another variable",
+                    "receiver": "37255555555555",
+                },
+            )
+        ],
+    )
     def post(self, request):
         params = self.params
         text = params.get("smstext")

@@ -13,21 +13,21 @@ Choices where the seed is silent (also in the API docs):
   verification back would undo its count. A retried send meets the resend cooldown instead.
 """
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from otp import conf
 from otp.services import pin_issue, pin_verify
 
-from .base import INVALID, MessengerView, required
+from .base import TAGS, MessengerView, ThrottledOutput, error_responses, invalid, required
 
-TAGS = ["2FA API (seed 000)"]
 AUTHENTICATED = "User has been authenticated"
 PIN_SHAPE = f"The pin must be between {conf.PIN_LENGTH_MIN} and {conf.PIN_LENGTH_MAX} characters."
 PIN_ID_SHAPE = f"The pin id must be {conf.PIN_ID_LENGTH} characters."
 
 
+@extend_schema_serializer(component_name="MessengerTwoFactorSendRequest")
 class TwoFactorSendInput(serializers.Serializer):
     receiver = serializers.CharField(
         max_length=32, error_messages={**required("receiver"), "max_length": "Invalid number"}
@@ -44,6 +44,7 @@ class TwoFactorSendInput(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="MessengerTwoFactorVerifyRequest")
 class TwoFactorVerifyInput(serializers.Serializer):
     pin = serializers.CharField(
         min_length=conf.PIN_LENGTH_MIN,
@@ -57,37 +58,30 @@ class TwoFactorVerifyInput(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="MessengerTwoFactorSent")
 class TwoFactorSent(serializers.Serializer):
     pin = serializers.CharField()
     pin_id = serializers.CharField()
     sms = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="MessengerTwoFactorSendResponse")
 class TwoFactorSendOutput(serializers.Serializer):
     message = serializers.CharField()
     response = TwoFactorSent()
 
 
+@extend_schema_serializer(component_name="MessengerTwoFactorVerified")
 class TwoFactorVerified(serializers.Serializer):
     auth_status = serializers.CharField()
     pin = serializers.CharField()
     pin_id = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="MessengerTwoFactorVerifyResponse")
 class TwoFactorVerifyOutput(serializers.Serializer):
     message = serializers.CharField()
     response = TwoFactorVerified()
-
-
-class TwoFactorError(serializers.Serializer):
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-def _failure(name: str, field: str, text: str, status: str = "422") -> OpenApiExample:
-    return OpenApiExample(
-        name, response_only=True, status_codes=[status], value={"message": INVALID, "errors": {field: [text]}}
-    )
 
 
 class TwoFactorView(MessengerView):
@@ -100,38 +94,45 @@ class TwoFactorView(MessengerView):
 
 class TwoFactorSendApi(TwoFactorView):
     @extend_schema(
+        operation_id="messenger_2fa_send",
         tags=TAGS,
         summary="Send a 2FA code",
         description="Sends a PIN by SMS (charged like any message). Keep the pin_id private. "
-        "The PIN expires 5 minutes after it is sent; a new PIN for the same receiver replaces the old one.",
+        "The PIN expires 5 minutes after it is sent; a new PIN for the same receiver replaces the old one. "
+        "`Idempotency-Key` is ignored here: a retried send meets the resend cooldown instead.",
         request=TwoFactorSendInput,
         responses={
-            200: TwoFactorSendOutput,
-            401: OpenApiResponse(description='`{"message": "Unauthenticated."}`'),
-            422: TwoFactorError,
-            429: OpenApiResponse(TwoFactorError, description="A send cap was reached; see Retry-After."),
+            200: OpenApiResponse(
+                TwoFactorSendOutput,
+                examples=[
+                    OpenApiExample(
+                        "Success",
+                        value={
+                            "message": "Success",
+                            "response": {"pin": "MP3KMJ", "pin_id": "BEN4KJIK62GNZDVFJCMG", "sms": "sent"},
+                        },
+                    )
+                ],
+            ),
+            **error_responses(
+                invalid("The receiver field was missing", "receiver", "The receiver field is required."),
+                invalid("The receiver was an invalid phone number", "receiver", "Invalid number"),
+                invalid("The pin_length was too long", "pin_length", "The pin length must be between 4 and 20."),
+            ),
+            429: OpenApiResponse(
+                ThrottledOutput,
+                description="Past the rate limit, or a send cap was reached; see Retry-After.",
+                examples=[
+                    OpenApiExample("Rate limit", value={"message": "Too Many Attempts."}),
+                    invalid(
+                        "Resend cooldown",
+                        "receiver",
+                        "A PIN was just sent to this receiver. Wait 30 seconds before requesting another.",
+                    ),
+                ],
+            ),
         },
-        examples=[
-            OpenApiExample("Request", request_only=True, value={"receiver": "37255555555"}),
-            OpenApiExample(
-                "Success",
-                response_only=True,
-                status_codes=["200"],
-                value={
-                    "message": "Success",
-                    "response": {"pin": "MP3KMJ", "pin_id": "BEN4KJIK62GNZDVFJCMG", "sms": "sent"},
-                },
-            ),
-            _failure("The receiver field was missing", "receiver", "The receiver field is required."),
-            _failure("The receiver was an invalid phone number", "receiver", "Invalid number"),
-            _failure("The pin_length was too long", "pin_length", "The pin length must be between 4 and 20."),
-            _failure(
-                "Resend cooldown",
-                "receiver",
-                "A PIN was just sent to this receiver. Wait 30 seconds before requesting another.",
-                "429",
-            ),
-        ],
+        examples=[OpenApiExample("Request", request_only=True, value={"receiver": "37255555555"})],
     )
     def post(self, request):
         params = {k: v for k, v in self.params.items() if not (k == "pin_length" and v in ("", None))}
@@ -148,31 +149,40 @@ class TwoFactorSendApi(TwoFactorView):
 
 class TwoFactorVerifyApi(TwoFactorView):
     @extend_schema(
+        operation_id="messenger_2fa_verify",
         tags=TAGS,
         summary="Authenticate a 2FA code",
         description="The right PIN for a pin_id succeeds once, within 5 minutes of sending.",
         request=TwoFactorVerifyInput,
         responses={
-            200: TwoFactorVerifyOutput,
-            401: OpenApiResponse(description='`{"message": "Unauthenticated."}`'),
-            422: TwoFactorError,
+            200: OpenApiResponse(
+                TwoFactorVerifyOutput,
+                examples=[
+                    OpenApiExample(
+                        "Success",
+                        value={
+                            "message": "Success",
+                            "response": {
+                                "auth_status": AUTHENTICATED,
+                                "pin": "DXYMZO",
+                                "pin_id": "XOK4426WH1HLOG1BOUJK",
+                            },
+                        },
+                    )
+                ],
+            ),
+            **error_responses(
+                invalid(
+                    "The pin has already been authenticated", "auth_status", "The PIN has already been authenticated"
+                ),
+                invalid("The pin provided is invalid", "pin", "PIN not found"),
+                invalid("The pin and pin_id don't match", "pin_id", "PIN and PIN ID not matching"),
+                invalid("The pin has expired (expires after 5 minutes)", "expire_time", "The PIN given has expired"),
+                invalid("Too many wrong attempts", "pin_id", "Too many wrong attempts: request a new PIN"),
+            ),
         },
         examples=[
-            OpenApiExample("Request", request_only=True, value={"pin": "DXYMZO", "pin_id": "XOK4426WH1HLOG1BOUJK"}),
-            OpenApiExample(
-                "Success",
-                response_only=True,
-                status_codes=["200"],
-                value={
-                    "message": "Success",
-                    "response": {"auth_status": AUTHENTICATED, "pin": "DXYMZO", "pin_id": "XOK4426WH1HLOG1BOUJK"},
-                },
-            ),
-            _failure("The pin has already been authenticated", "auth_status", "The PIN has already been authenticated"),
-            _failure("The pin provided is invalid", "pin", "PIN not found"),
-            _failure("The pin and pin_id don't match", "pin_id", "PIN and PIN ID not matching"),
-            _failure("The pin has expired (expires after 5 minutes)", "expire_time", "The PIN given has expired"),
-            _failure("Too many wrong attempts", "pin_id", "Too many wrong attempts: request a new PIN"),
+            OpenApiExample("Request", request_only=True, value={"pin": "DXYMZO", "pin_id": "XOK4426WH1HLOG1BOUJK"})
         ],
     )
     def post(self, request):

@@ -1,16 +1,21 @@
 """REST API v1 `account/...`: balance, transfer and sub-accounts."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import selectors, services
 
-from .base import RestV1View
-
-TAGS = ["REST API v1 (seed 001)"]
+from .base import TAGS, RestV1View, bad_request, error_responses
 
 
+@extend_schema_serializer(component_name="WebServiceUser")
 class UserOutput(serializers.Serializer):
     userId = serializers.IntegerField(source="pk")
     firstName = serializers.CharField(source="first_name")
@@ -21,6 +26,7 @@ class UserOutput(serializers.Serializer):
     creditBalance = serializers.FloatField(source="balance")
 
 
+@extend_schema_serializer(component_name="WebServiceUserRequest")
 class UserInput(serializers.Serializer):
     """The documented WebServiceUser body; `userId` and an output-only `creditBalance` on update are ignored."""
 
@@ -34,6 +40,11 @@ class UserInput(serializers.Serializer):
     userId = serializers.IntegerField(required=False, allow_null=True)
 
 
+@extend_schema_serializer(component_name="WebServiceUsers")
+class UsersOutput(serializers.Serializer):
+    webServiceUserList = UserOutput(many=True)
+
+
 USER_FIELDS = {
     "email": "emailAddress",
     "first_name": "firstName",
@@ -41,18 +52,39 @@ USER_FIELDS = {
     "contact_number": "contactNumber",
     "credit_balance": "creditBalance",
 }
+USER_NOT_FOUND = ("user_id", "User not found.")
+MANAGERS_ONLY = "Only owners and admins can manage users."
+USER_EXAMPLE = {
+    "userId": 12,
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "emailAddress": "ada@example.com",
+    "contactNumber": "+27725551234",
+    "company": "Acme",
+    "creditBalance": 150.0,
+}
 
 
+@extend_schema_serializer(component_name="WebServiceBalance")
 class BalanceOutput(serializers.Serializer):
     creditBalance = serializers.FloatField()
 
 
 class AccountBalanceApi(RestV1View):
-    @extend_schema(tags=TAGS, responses=BalanceOutput, summary="Your credit balance")
+    @extend_schema(
+        operation_id="rest_v1_account_balance",
+        tags=TAGS,
+        responses={
+            200: OpenApiResponse(BalanceOutput, examples=[OpenApiExample("Balance", value={"creditBalance": 150.0})]),
+            **error_responses(),
+        },
+        summary="Your credit balance",
+    )
     def get(self, request):
         return Response({"creditBalance": float(request.user.balance)})
 
 
+@extend_schema_serializer(component_name="WebServiceTransferRequest")
 class TransferInput(serializers.Serializer):
     transferFromEmailAddress = serializers.CharField(max_length=254)
     transferToEmailAddress = serializers.CharField(max_length=254)
@@ -66,7 +98,36 @@ class AccountTransferApi(RestV1View):
         "amount": "numberOfCreditsToTransfer",
     }
 
-    @extend_schema(tags=TAGS, request=TransferInput, responses=UserOutput, summary="Transfer credits in your team")
+    @extend_schema(
+        operation_id="rest_v1_account_transfer",
+        tags=TAGS,
+        summary="Transfer credits in your team",
+        description="Members may give their own credits; owners and admins anyone's. Answers with the giving user.",
+        request=TransferInput,
+        responses={
+            200: OpenApiResponse(UserOutput, description="The giving user, after the transfer."),
+            **error_responses(
+                bad_request(
+                    "Same user",
+                    "Cannot transfer credits to the same user.",
+                    field="transferToEmailAddress",
+                ),
+                not_found=("transferToEmailAddress", "No user with that email address in your team."),
+                forbidden="Only owners and admins can move another user's credits.",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Request",
+                request_only=True,
+                value={
+                    "transferFromEmailAddress": "ada@example.com",
+                    "transferToEmailAddress": "grace@example.com",
+                    "numberOfCreditsToTransfer": 10,
+                },
+            )
+        ],
+    )
     def post(self, request):
         data = TransferInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -82,13 +143,54 @@ class AccountTransferApi(RestV1View):
 class AccountUserApi(RestV1View):
     error_fields = USER_FIELDS
 
-    @extend_schema(tags=TAGS, responses=UserOutput(many=True), summary="Find a user of your team by email")
+    @extend_schema(
+        operation_id="rest_v1_account_user_find",
+        tags=TAGS,
+        summary="Find a user of your team by email",
+        parameters=[OpenApiParameter("searchEmail", str, description="The email address to look for.")],
+        responses={
+            200: OpenApiResponse(
+                UsersOutput,
+                description="The matching users (none or one).",
+                examples=[OpenApiExample("Found", value={"webServiceUserList": [USER_EXAMPLE]})],
+            ),
+            **error_responses(),
+        },
+    )
     def get(self, request):
         email = request.query_params.get("searchEmail", "")
         users = selectors.user_list(team=request.user.team).filter(email__iexact=email.strip())
         return Response({"webServiceUserList": UserOutput(users, many=True).data})
 
-    @extend_schema(tags=TAGS, request=UserInput, responses=UserOutput, summary="Create a sub-account")
+    @extend_schema(
+        operation_id="rest_v1_account_user_create",
+        tags=TAGS,
+        summary="Create a sub-account",
+        description="First name, last name, email address, contact number and password are required.",
+        request=UserInput,
+        responses={
+            200: OpenApiResponse(UserOutput, examples=[OpenApiExample("Created", value=USER_EXAMPLE)]),
+            **error_responses(
+                bad_request("Email taken", "The email has already been taken.", field="emailAddress"),
+                forbidden=MANAGERS_ONLY,
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Request",
+                request_only=True,
+                value={
+                    "password": "a long secret",
+                    "creditBalance": 0,
+                    "emailAddress": "ada@example.com",
+                    "firstName": "Ada",
+                    "lastName": "Lovelace",
+                    "contactNumber": "+27725551234",
+                    "company": "Acme",
+                },
+            )
+        ],
+    )
     def put(self, request):
         data = UserInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -109,11 +211,31 @@ class AccountUserApi(RestV1View):
 class AccountUserDetailApi(RestV1View):
     error_fields = USER_FIELDS
 
-    @extend_schema(tags=TAGS, responses=UserOutput, summary="A user of your team")
+    @extend_schema(
+        operation_id="rest_v1_account_user_get",
+        tags=TAGS,
+        responses={
+            200: OpenApiResponse(UserOutput, examples=[OpenApiExample("User", value=USER_EXAMPLE)]),
+            **error_responses(not_found=USER_NOT_FOUND),
+        },
+        summary="A user of your team",
+    )
     def get(self, request, user_id):
         return Response(UserOutput(selectors.user_get(team=request.user.team, user_id=user_id)).data)
 
-    @extend_schema(tags=TAGS, request=UserInput, responses=UserOutput, summary="Update a sub-account")
+    @extend_schema(
+        operation_id="rest_v1_account_user_update",
+        tags=TAGS,
+        summary="Update a sub-account",
+        description="First name, last name, contact number, company and password can be changed; "
+        "empty fields are left as they are.",
+        request=UserInput,
+        responses={
+            200: UserOutput,
+            **error_responses(not_found=USER_NOT_FOUND, forbidden=MANAGERS_ONLY),
+        },
+        examples=[OpenApiExample("Request", request_only=True, value={"firstName": "Ada", "company": "Acme"})],
+    )
     def post(self, request, user_id):
         user = selectors.user_get(team=request.user.team, user_id=user_id)
         data = UserInput(data=self.params)

@@ -15,16 +15,15 @@ Choices where the seed is silent:
 """
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.errors import ValidationFailed
 from contacts import selectors, services
 
-from .base import RestV1View
+from .base import BAD_PAGING, PAGING, TAGS, RestV1View, bad_request, error_responses
 
-TAGS = ["REST API v1 (seed 001)"]
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 
@@ -97,7 +96,40 @@ def _page_of(name: str, item: type[serializers.Serializer]) -> type[serializers.
 ContactsPage = _page_of("webServiceContacts", ContactOutput)
 GroupsPage = _page_of("webServiceGroups", GroupOutput)
 TemplatesPage = _page_of("webServiceTemplates", TemplateOutput)
-DELETED = {204: None}
+DELETED = OpenApiResponse(description="Deleted; no body.")
+CONTACT_NOT_FOUND = ("contact_id", "Contact not found.")
+GROUP_NOT_FOUND = ("group_id", "Group not found.")
+TEMPLATE_NOT_FOUND = ("template_id", "Template not found.")
+CONTACT = {
+    "contactId": "42",
+    "contactNumber": "+27725551234",
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "title": "Dr",
+}
+GROUP = {"groupId": "7", "name": "Customers"}
+TEMPLATE = {"templateId": 3, "name": "Reminder", "data": "Your appointment is tomorrow."}
+
+
+def _one(output: type[serializers.Serializer], value: dict) -> OpenApiResponse:
+    return OpenApiResponse(output, examples=[OpenApiExample("Response", value={**value, "links": []})])
+
+
+def _page(output: type[serializers.Serializer], key: str, value: dict) -> OpenApiResponse:
+    page = {
+        key: [{**value, "links": []}],
+        "links": [],
+        "page": 1,
+        "pageSize": 100,
+        "elements": 1,
+        "totalElements": 1,
+        "totalPages": 1,
+    }
+    return OpenApiResponse(output, examples=[OpenApiExample("One page", value=page)])
+
+
+def _request(value: dict) -> list[OpenApiExample]:
+    return [OpenApiExample("Request", request_only=True, value=value)]
 
 
 def paginated(request, items: QuerySet, key: str, output: type[serializers.Serializer]) -> Response:
@@ -130,6 +162,7 @@ def _text(**kwargs) -> serializers.CharField:
 # Contacts
 
 
+@extend_schema_serializer(component_name="WebServiceContactRequest")
 class ContactCreateInput(serializers.Serializer):
     firstName = _text(max_length=100)
     lastName = _text(max_length=100)
@@ -138,6 +171,7 @@ class ContactCreateInput(serializers.Serializer):
     title = _text(max_length=50)
 
 
+@extend_schema_serializer(component_name="WebServiceContactUpdateRequest")
 class ContactUpdateInput(serializers.Serializer):
     firstName = _text(max_length=100)
     lastName = _text(max_length=100)
@@ -147,7 +181,13 @@ class ContactUpdateInput(serializers.Serializer):
 
 
 class ContactsAllApi(RestV1View):
-    @extend_schema(tags=TAGS, responses=ContactsPage, summary="All contacts (paginated)")
+    @extend_schema(
+        operation_id="rest_v1_contacts_all",
+        tags=TAGS,
+        summary="All contacts (paginated)",
+        parameters=PAGING,
+        responses={200: _page(ContactsPage, "webServiceContacts", CONTACT), **error_responses(BAD_PAGING)},
+    )
     def get(self, request):
         contacts = selectors.contact_list(team=request.user.team)
         return paginated(request, contacts, "webServiceContacts", ContactOutput)
@@ -156,7 +196,18 @@ class ContactsAllApi(RestV1View):
 class ContactCreateApi(RestV1View):
     error_fields = CONTACT_FIELDS
 
-    @extend_schema(tags=TAGS, request=ContactCreateInput, responses=ContactOutput, summary="Create a contact")
+    @extend_schema(
+        operation_id="rest_v1_contacts_create",
+        tags=TAGS,
+        summary="Create a contact",
+        description="`contactNumber` is required; a `contactId` in the body is ignored.",
+        request=ContactCreateInput,
+        responses={
+            200: _one(ContactOutput, CONTACT),
+            **error_responses(bad_request("No number", "This field is required.", field="contactNumber")),
+        },
+        examples=_request({k: v for k, v in CONTACT.items() if k != "contactId"}),
+    )
     def post(self, request):
         data = ContactCreateInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -174,12 +225,22 @@ class ContactCreateApi(RestV1View):
 class ContactDetailApi(RestV1View):
     error_fields = CONTACT_FIELDS
 
-    @extend_schema(tags=TAGS, responses=ContactOutput, summary="One contact")
+    @extend_schema(
+        operation_id="rest_v1_contacts_get",
+        tags=TAGS,
+        summary="One contact",
+        responses={200: _one(ContactOutput, CONTACT), **error_responses(not_found=CONTACT_NOT_FOUND)},
+    )
     def get(self, request, contact_id):
         return Response(ContactOutput(selectors.contact_get(team=request.user.team, contact_id=contact_id)).data)
 
     @extend_schema(
-        tags=TAGS, request=ContactUpdateInput, responses=ContactOutput, summary="Update a contact (the fields given)"
+        operation_id="rest_v1_contacts_update",
+        tags=TAGS,
+        summary="Update a contact (the fields given)",
+        request=ContactUpdateInput,
+        responses={200: _one(ContactOutput, CONTACT), **error_responses(not_found=CONTACT_NOT_FOUND)},
+        examples=_request({"firstName": "Ada", "title": "Dr"}),
     )
     def post(self, request, contact_id):
         team = request.user.team
@@ -197,7 +258,12 @@ class ContactDetailApi(RestV1View):
         )
         return Response(ContactOutput(contact).data)
 
-    @extend_schema(tags=TAGS, responses=DELETED, summary="Delete a contact")
+    @extend_schema(
+        operation_id="rest_v1_contacts_delete",
+        tags=TAGS,
+        summary="Delete a contact",
+        responses={204: DELETED, **error_responses(not_found=CONTACT_NOT_FOUND)},
+    )
     def delete(self, request, contact_id):
         team = request.user.team
         services.contact_delete(team=team, contact=selectors.contact_get(team=team, contact_id=contact_id))
@@ -211,7 +277,13 @@ class ContactGroupApi(RestV1View):
     add = True
 
     @extend_schema(
-        tags=TAGS, request=None, responses=ContactOutput, summary="Add a contact to a group, or remove it from one"
+        tags=TAGS,
+        request=None,
+        summary="Add a contact to a group (addToGroup), or remove it (addFromGroup, removeFromGroup)",
+        description="`addFromGroup` REMOVES the contact from the group, as the seed describes it; "
+        "`removeFromGroup` is the same with a clearer name. GET and POST do the same; adding twice or removing "
+        "a contact that is not in the group is not an error. Answers with the contact.",
+        responses={200: _one(ContactOutput, CONTACT), **error_responses(not_found=CONTACT_NOT_FOUND)},
     )
     def post(self, request, contact_id, group_id):
         team = request.user.team
@@ -227,13 +299,20 @@ class ContactGroupApi(RestV1View):
 # Groups
 
 
+@extend_schema_serializer(component_name="WebServiceGroupRequest")
 class GroupInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     groupId = _text()
 
 
 class GroupsAllApi(RestV1View):
-    @extend_schema(tags=TAGS, responses=GroupsPage, summary="All groups (paginated)")
+    @extend_schema(
+        operation_id="rest_v1_groups_all",
+        tags=TAGS,
+        summary="All groups (paginated)",
+        parameters=PAGING,
+        responses={200: _page(GroupsPage, "webServiceGroups", GROUP), **error_responses(BAD_PAGING)},
+    )
     def get(self, request):
         return paginated(request, selectors.group_list(team=request.user.team), "webServiceGroups", GroupOutput)
 
@@ -241,7 +320,18 @@ class GroupsAllApi(RestV1View):
 class GroupCreateApi(RestV1View):
     error_fields = GROUP_FIELDS
 
-    @extend_schema(tags=TAGS, request=GroupInput, responses=GroupOutput, summary="Create a group")
+    @extend_schema(
+        operation_id="rest_v1_groups_create",
+        tags=TAGS,
+        summary="Create a group",
+        description="A `groupId` in the body is ignored.",
+        request=GroupInput,
+        responses={
+            200: _one(GroupOutput, GROUP),
+            **error_responses(bad_request("No name", "This field is required.", field="name")),
+        },
+        examples=_request({"name": "Customers"}),
+    )
     def post(self, request):
         data = GroupInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -252,11 +342,23 @@ class GroupCreateApi(RestV1View):
 class GroupDetailApi(RestV1View):
     error_fields = GROUP_FIELDS
 
-    @extend_schema(tags=TAGS, responses=GroupOutput, summary="One group")
+    @extend_schema(
+        operation_id="rest_v1_groups_get",
+        tags=TAGS,
+        summary="One group",
+        responses={200: _one(GroupOutput, GROUP), **error_responses(not_found=GROUP_NOT_FOUND)},
+    )
     def get(self, request, group_id):
         return Response(GroupOutput(selectors.group_get(team=request.user.team, group_id=group_id)).data)
 
-    @extend_schema(tags=TAGS, request=GroupInput, responses=GroupOutput, summary="Rename a group")
+    @extend_schema(
+        operation_id="rest_v1_groups_update",
+        tags=TAGS,
+        summary="Rename a group",
+        request=GroupInput,
+        responses={200: _one(GroupOutput, GROUP), **error_responses(not_found=GROUP_NOT_FOUND)},
+        examples=_request({"name": "Customers"}),
+    )
     def post(self, request, group_id):
         team = request.user.team
         group = selectors.group_get(team=team, group_id=group_id)
@@ -266,7 +368,12 @@ class GroupDetailApi(RestV1View):
             GroupOutput(services.group_update(team=team, group=group, name=data.validated_data["name"])).data
         )
 
-    @extend_schema(tags=TAGS, responses=DELETED, summary="Delete a group (its contacts stay)")
+    @extend_schema(
+        operation_id="rest_v1_groups_delete",
+        tags=TAGS,
+        summary="Delete a group (its contacts stay)",
+        responses={204: DELETED, **error_responses(not_found=GROUP_NOT_FOUND)},
+    )
     def delete(self, request, group_id):
         team = request.user.team
         services.group_delete(team=team, group=selectors.group_get(team=team, group_id=group_id))
@@ -279,7 +386,14 @@ class GroupContactApi(RestV1View):
     error_fields = GROUP_FIELDS
     add = True
 
-    @extend_schema(tags=TAGS, request=None, responses=GroupOutput, summary="Add a contact to the group, or remove it")
+    @extend_schema(
+        tags=TAGS,
+        request=None,
+        summary="Add a contact to the group (addContact), or remove it (removeContact)",
+        description="GET and POST do the same; adding twice or removing a contact that is not in the group is "
+        "not an error. Answers with the group.",
+        responses={200: _one(GroupOutput, GROUP), **error_responses(not_found=GROUP_NOT_FOUND)},
+    )
     def post(self, request, group_id, contact_id):
         team = request.user.team
         group = selectors.group_get(team=team, group_id=group_id)
@@ -294,12 +408,14 @@ class GroupContactApi(RestV1View):
 # Templates
 
 
+@extend_schema_serializer(component_name="WebServiceTemplateRequest")
 class TemplateCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     data = serializers.CharField(trim_whitespace=False)
     templateId = serializers.IntegerField(required=False, allow_null=True)
 
 
+@extend_schema_serializer(component_name="WebServiceTemplateUpdateRequest")
 class TemplateUpdateInput(serializers.Serializer):
     name = _text(max_length=100)
     data = _text(trim_whitespace=False)
@@ -307,7 +423,13 @@ class TemplateUpdateInput(serializers.Serializer):
 
 
 class TemplatesAllApi(RestV1View):
-    @extend_schema(tags=TAGS, responses=TemplatesPage, summary="All templates (paginated)")
+    @extend_schema(
+        operation_id="rest_v1_templates_all",
+        tags=TAGS,
+        summary="All templates (paginated)",
+        parameters=PAGING,
+        responses={200: _page(TemplatesPage, "webServiceTemplates", TEMPLATE), **error_responses(BAD_PAGING)},
+    )
     def get(self, request):
         templates = selectors.template_list(team=request.user.team)
         return paginated(request, templates, "webServiceTemplates", TemplateOutput)
@@ -317,7 +439,16 @@ class TemplateCreateApi(RestV1View):
     error_fields = TEMPLATE_FIELDS
 
     @extend_schema(
-        tags=TAGS, request=TemplateCreateInput, responses=TemplateOutput, summary="Create a template (not in the seed)"
+        operation_id="rest_v1_templates_create",
+        tags=TAGS,
+        summary="Create a template (not in the seed)",
+        description="`data` is the text; a `templateId` in the body is ignored.",
+        request=TemplateCreateInput,
+        responses={
+            200: _one(TemplateOutput, TEMPLATE),
+            **error_responses(bad_request("No text", "This field is required.", field="data")),
+        },
+        examples=_request({"name": "Reminder", "data": "Your appointment is tomorrow."}),
     )
     def post(self, request):
         data = TemplateCreateInput(data=self.params)
@@ -330,12 +461,22 @@ class TemplateCreateApi(RestV1View):
 class TemplateDetailApi(RestV1View):
     error_fields = TEMPLATE_FIELDS
 
-    @extend_schema(tags=TAGS, responses=TemplateOutput, summary="One template")
+    @extend_schema(
+        operation_id="rest_v1_templates_get",
+        tags=TAGS,
+        summary="One template",
+        responses={200: _one(TemplateOutput, TEMPLATE), **error_responses(not_found=TEMPLATE_NOT_FOUND)},
+    )
     def get(self, request, template_id):
         return Response(TemplateOutput(selectors.template_get(team=request.user.team, template_id=template_id)).data)
 
     @extend_schema(
-        tags=TAGS, request=TemplateUpdateInput, responses=TemplateOutput, summary="Update a template (not in the seed)"
+        operation_id="rest_v1_templates_update",
+        tags=TAGS,
+        summary="Update a template (not in the seed)",
+        request=TemplateUpdateInput,
+        responses={200: _one(TemplateOutput, TEMPLATE), **error_responses(not_found=TEMPLATE_NOT_FOUND)},
+        examples=_request({"data": "Your appointment is the day after tomorrow."}),
     )
     def post(self, request, template_id):
         team = request.user.team
@@ -346,7 +487,12 @@ class TemplateDetailApi(RestV1View):
         template = services.template_update(team=team, template=template, name=body.get("name"), text=body.get("data"))
         return Response(TemplateOutput(template).data)
 
-    @extend_schema(tags=TAGS, responses=DELETED, summary="Delete a template")
+    @extend_schema(
+        operation_id="rest_v1_templates_delete",
+        tags=TAGS,
+        summary="Delete a template",
+        responses={204: DELETED, **error_responses(not_found=TEMPLATE_NOT_FOUND)},
+    )
     def delete(self, request, template_id):
         team = request.user.team
         services.template_delete(team=team, template=selectors.template_get(team=team, template_id=template_id))

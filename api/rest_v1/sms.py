@@ -1,6 +1,6 @@
 """REST API v1 `sms/...`: send one, send in bulk, send with URL parameters or the URL token."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
@@ -10,30 +10,67 @@ from accounts.services.keys import api_key_authenticate
 from messaging.schedule import parse_send_time
 from messaging.services import Recipient, message_send
 
-from .base import RestV1View
+from .base import TAGS, RestV1View, bad_request, error_responses
 
-TAGS = ["REST API v1 (seed 001)"]
 SOURCE = "rest_v1"
 INVALID_NUMBER, EMPTY_MESSAGE = 2, 3  # the documented error codes of sms/send
 
 
+@extend_schema_serializer(component_name="WebServiceSendSmsRequest")
 class SendInput(serializers.Serializer):
-    message = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False, default="")
-    recipientNumber = serializers.CharField(max_length=32, allow_blank=True, required=False, default="")
+    message = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, required=False, default="", help_text="Required: the text."
+    )
+    recipientNumber = serializers.CharField(
+        max_length=32, allow_blank=True, required=False, default="", help_text="Required: the number."
+    )
     campaign = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    dateToSend = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
-    dataField = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+    dateToSend = serializers.CharField(
+        max_length=40,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="When to send: `yyyyMMddHHmm` (or ISO 8601) in your team's time zone; empty sends now.",
+    )
+    dataField = serializers.CharField(
+        max_length=255, allow_blank=True, required=False, default="", help_text="Yours; sent back with replies."
+    )
 
 
+@extend_schema_serializer(component_name="WebServiceSendSmsResponse")
 class SendOutput(serializers.Serializer):
     messageId = serializers.CharField(allow_null=True)
     error = serializers.CharField(allow_null=True)
 
 
+@extend_schema_serializer(component_name="WebServiceSendSmsRequests")
 class BulkInput(serializers.Serializer):
     sendSmsRequests = SendInput(many=True, allow_empty=False)
     defaultDateToSend = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     messagesPerMinute = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+
+@extend_schema_serializer(component_name="WebServiceSendSmsResponses")
+class BulkOutput(serializers.Serializer):
+    sendSmsResponses = SendOutput(many=True, help_text="One per request, in the same order.")
+
+
+SEND_EXAMPLE = {
+    "message": "Hello",
+    "campaign": "shoe campaign",
+    "recipientNumber": "+27725551234",
+    "dateToSend": "201404282055",
+    "dataField": "custom",
+}
+SENT = OpenApiResponse(
+    SendOutput,
+    examples=[OpenApiExample("Sent", value={"messageId": "0e3f3c4e-5b1a-4a59-9d5c-2d0b7f1c9a77", "error": None})],
+)
+SEND_ERRORS = (
+    bad_request("Invalid mobile number", "Invalid mobile number", field="recipientNumber", code=INVALID_NUMBER),
+    bad_request("Message cannot be empty", "Message cannot be empty", field="message", code=EMPTY_MESSAGE),
+    bad_request("Not enough credits", "Insufficient credits: this costs 6.", field="message"),
+)
 
 
 class CodedError(ValidationFailed):
@@ -69,13 +106,26 @@ class SmsView(RestV1View):
 
 
 class SmsSendApi(SmsView):
-    @extend_schema(tags=TAGS, request=SendInput, responses=SendOutput, summary="Send a single message")
+    @extend_schema(
+        operation_id="rest_v1_sms_send",
+        tags=TAGS,
+        summary="Send a single message",
+        description="`recipientNumber` and `message` are required; all other fields are optional.",
+        request=SendInput,
+        responses={200: SENT, **error_responses(*SEND_ERRORS)},
+        examples=[OpenApiExample("Request", request_only=True, value=SEND_EXAMPLE)],
+    )
     def post(self, request):
         data = SendInput(data=self.params)
         data.is_valid(raise_exception=True)
         return send_one(self, request.user, data.validated_data)
 
-    @extend_schema(tags=TAGS, responses=SendInput, summary="An example of the data to POST")
+    @extend_schema(
+        operation_id="rest_v1_sms_send_example",
+        tags=TAGS,
+        summary="An example of the data to POST",
+        responses={200: SendInput, **error_responses()},
+    )
     def get(self, request):
         return Response(
             {"message": "Hello", "campaign": "", "recipientNumber": "+27725551234", "dateToSend": "", "dataField": ""}
@@ -83,7 +133,25 @@ class SmsSendApi(SmsView):
 
 
 class SmsSendUrlParametersApi(SmsView):
-    @extend_schema(tags=TAGS, parameters=[SendInput], responses=SendOutput, summary="Send with URL parameters")
+    @extend_schema(
+        methods=["GET"],
+        operation_id="rest_v1_sms_send_url_parameters",
+        tags=TAGS,
+        summary="Send with URL parameters",
+        description="`recipientNumber` and `message` are required; all other parameters are optional.",
+        parameters=[SendInput],
+        responses={200: SENT, **error_responses(*SEND_ERRORS)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="rest_v1_sms_send_url_parameters_post",
+        tags=TAGS,
+        summary="Send with URL (or form) parameters",
+        description="The same as the GET: the parameters in the query string or in the body.",
+        parameters=[SendInput],
+        request=SendInput,
+        responses={200: SENT, **error_responses(*SEND_ERRORS)},
+    )
     def get(self, request):
         data = SendInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -98,7 +166,26 @@ class SmsSendUrlTokenApi(SmsView):
     authentication_classes = []
     permission_classes = []
 
-    @extend_schema(tags=TAGS, parameters=[SendInput], responses=SendOutput, summary="Send with your URL-sending token")
+    @extend_schema(
+        methods=["GET"],
+        operation_id="rest_v1_sms_send_url_token",
+        tags=TAGS,
+        summary="Send with your URL-sending token",
+        description="No email or REST API token: the URL-sending token of your developer settings, in the path, "
+        "authenticates. `recipientNumber` and `message` are required.",
+        parameters=[SendInput],
+        responses={200: SENT, **error_responses(*SEND_ERRORS, auth=False)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="rest_v1_sms_send_url_token_post",
+        tags=TAGS,
+        summary="Send with your URL-sending token (POST)",
+        description="The same as the GET: the parameters in the query string or in the body.",
+        parameters=[SendInput],
+        request=SendInput,
+        responses={200: SENT, **error_responses(*SEND_ERRORS, auth=False)},
+    )
     def get(self, request, token):
         key = api_key_authenticate(secret=token, kind=KeyKind.URL)
         if key is None:
@@ -111,7 +198,41 @@ class SmsSendUrlTokenApi(SmsView):
 
 
 class SmsSendBulkApi(SmsView):
-    @extend_schema(tags=TAGS, request=BulkInput, responses=SendOutput(many=True), summary="Send many messages at once")
+    @extend_schema(
+        operation_id="rest_v1_sms_send_bulk",
+        tags=TAGS,
+        summary="Send many messages at once",
+        description="Each request gets its own answer, in the same order: a bad number or an empty message "
+        "fails only that one.",
+        request=BulkInput,
+        responses={
+            200: OpenApiResponse(
+                BulkOutput,
+                examples=[
+                    OpenApiExample(
+                        "One sent, two refused",
+                        value={
+                            "sendSmsResponses": [
+                                {"messageId": "64adfdc8-cb99-49bb-9241-a5438b3b563e", "error": None},
+                                {"messageId": None, "error": "Invalid mobile number"},
+                                {"messageId": None, "error": "Message cannot be empty"},
+                            ]
+                        },
+                    )
+                ],
+            ),
+            **error_responses(
+                bad_request("Not enough credits", "Insufficient credits: this costs 6.", field="message")
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Request",
+                request_only=True,
+                value={"sendSmsRequests": [SEND_EXAMPLE], "defaultDateToSend": "", "messagesPerMinute": 0},
+            )
+        ],
+    )
     def post(self, request):
         data = BulkInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -156,7 +277,12 @@ class SmsSendBulkApi(SmsView):
                     results[index] = {"messageId": str(next(accepted).uuid), "error": None}
         return Response({"sendSmsResponses": [results[i] for i in range(len(body["sendSmsRequests"]))]})
 
-    @extend_schema(tags=TAGS, responses=BulkInput, summary="An example of the data to POST")
+    @extend_schema(
+        operation_id="rest_v1_sms_send_bulk_example",
+        tags=TAGS,
+        summary="An example of the data to POST",
+        responses={200: BulkInput, **error_responses()},
+    )
     def get(self, request):
         example = {
             "message": "Hello",

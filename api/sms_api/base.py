@@ -1,7 +1,8 @@
 """SMS API (seed 004): `username`/`password` for v1, `X-API-Key` or `api_key` for v2; errors are
 `{"error": ...}` with 400, 401 or 429."""
 
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from accounts.authentication import PasswordParamAuthentication, XApiKeyAuthentication
@@ -9,6 +10,7 @@ from api.base import DialectView
 from api.errors import ApiError
 
 KEY_REQUIRED = {"error": "API key is required", "help": "Provide X-API-Key header or api_key parameter"}
+TAGS = ["SMS API (seed 004)"]
 
 
 class SmsApiView(DialectView):
@@ -44,3 +46,47 @@ class SmsApiPasswordView(SmsApiView):
 
     def _credentials_given(self) -> bool:
         return True  # v1 documents a single 401 body
+
+
+# The documented error shape, for the schema.
+
+
+@extend_schema_serializer(component_name="SmsApiError")
+class ErrorOutput(serializers.Serializer):
+    error = serializers.CharField()
+    help = serializers.CharField(required=False, help_text="With a 401 when no key was given.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="The messages of each parameter at fault, when there are some.",
+    )
+
+
+UNREADABLE = OpenApiExample("Unreadable body", value={"error": "The body must be a JSON object."})
+
+
+def error_responses(*examples: OpenApiExample, key_required: bool = True) -> dict:
+    """401, 429; 400 with these examples when there are some (an endpoint that reads no input has none).
+    `key_required=False`: v1, whose 401 has one body."""
+    unauthorized = [OpenApiExample("Unauthorized", value={"error": "Unauthorized."})]
+    if key_required:
+        unauthorized.insert(0, OpenApiExample("No API key", value=KEY_REQUIRED))
+    responses = {
+        401: OpenApiResponse(ErrorOutput, description="No credentials, or wrong ones.", examples=unauthorized),
+        429: OpenApiResponse(
+            ErrorOutput,
+            description="Past the rate limit (or too many failed logins): wait `Retry-After` seconds.",
+            examples=[
+                OpenApiExample(
+                    "Rate limit", value={"error": "Request was throttled. Expected available in 41 seconds."}
+                )
+            ],
+        ),
+    }
+    if examples:
+        responses[400] = OpenApiResponse(
+            ErrorOutput,
+            description="Invalid parameters, or a rule refused the request (for example not enough credits).",
+            examples=list(examples),
+        )
+    return responses

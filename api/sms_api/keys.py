@@ -4,7 +4,7 @@ The seed leaves authentication of these endpoints open: `generate-key` takes eit
 the account's `username`/`password` (so a first key can be made); `revoke-key` and
 `regenerate-key` act on the key that authenticates the request."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -12,11 +12,10 @@ from accounts import services
 from accounts.authentication import PasswordParamAuthentication, XApiKeyAuthentication
 from accounts.models import ApiKey
 
-from .base import SmsApiView
-
-TAGS = ["SMS API (seed 004)"]
+from .base import TAGS, UNREADABLE, SmsApiView, error_responses
 
 
+@extend_schema_serializer(component_name="SmsApiKeyRequest")
 class ExpiryInput(serializers.Serializer):
     expiry_days = serializers.IntegerField(
         required=False,
@@ -31,15 +30,39 @@ class ExpiryInput(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="SmsApiKey")
 class KeyOutput(serializers.Serializer):
-    api_key = serializers.CharField()
-    prefix = serializers.CharField()
-    expires_at = serializers.DateTimeField(allow_null=True)
+    api_key = serializers.CharField(help_text="The secret: shown once, keep it safe.")
+    prefix = serializers.CharField(help_text="How the key is named in the dashboard.")
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="Null: it does not expire.")
 
 
+@extend_schema_serializer(component_name="SmsApiBalance")
 class BalanceOutput(serializers.Serializer):
     balance = serializers.FloatField()
     email = serializers.EmailField()
+
+
+@extend_schema_serializer(component_name="SmsApiKeyRevoked")
+class RevokedOutput(serializers.Serializer):
+    message = serializers.CharField()
+    prefix = serializers.CharField()
+
+
+KEY = {
+    "api_key": "sk_Q7KjA4DJrkMws7cfJqQpFOh-S17ZzPm3XyLWaOI0OPQ",
+    "prefix": "sk_Q7KjA4D",
+    "expires_at": "2026-11-28T19:06:18.056459Z",
+}
+EXPIRY_ERRORS = (
+    OpenApiExample(
+        "Out of range",
+        value={
+            "error": "The expiry days must be at least 1.",
+            "errors": {"expiry_days": ["The expiry days must be at least 1."]},
+        },
+    ),
+)
 
 
 def _issued(issued) -> dict:
@@ -47,7 +70,18 @@ def _issued(issued) -> dict:
 
 
 class BalanceApi(SmsApiView):
-    @extend_schema(tags=TAGS, responses=BalanceOutput, summary="Credit balance of the key's user")
+    @extend_schema(
+        operation_id="sms_api_balance",
+        tags=TAGS,
+        summary="Credit balance of the key's user",
+        responses={
+            200: OpenApiResponse(
+                BalanceOutput,
+                examples=[OpenApiExample("Balance", value={"balance": 98.0, "email": "user@example.com"})],
+            ),
+            **error_responses(),
+        },
+    )
     def get(self, request):
         return Response({"balance": float(request.user.balance), "email": request.user.email})
 
@@ -55,7 +89,19 @@ class BalanceApi(SmsApiView):
 class GenerateKeyApi(SmsApiView):
     authentication_classes = [XApiKeyAuthentication, PasswordParamAuthentication]
 
-    @extend_schema(tags=TAGS, request=ExpiryInput, responses={201: KeyOutput}, summary="Create an API key")
+    @extend_schema(
+        operation_id="sms_api_generate_key",
+        tags=TAGS,
+        summary="Create an API key",
+        description="Authenticate with a live key, or with `username` and `password` (to make a first key). "
+        "`expiry_days` from 1 to 365; none: the key does not expire.",
+        request=ExpiryInput,
+        responses={
+            201: OpenApiResponse(KeyOutput, examples=[OpenApiExample("Created", value=KEY)]),
+            **error_responses(*EXPIRY_ERRORS),
+        },
+        examples=[OpenApiExample("Request", request_only=True, value={"expiry_days": 3})],
+    )
     def post(self, request):
         data = ExpiryInput(data=self.params)
         data.is_valid(raise_exception=True)
@@ -66,7 +112,23 @@ class GenerateKeyApi(SmsApiView):
 
 
 class RevokeKeyApi(SmsApiView):
-    @extend_schema(tags=TAGS, request=None, responses={200: dict}, summary="Revoke the key used in this request")
+    @extend_schema(
+        operation_id="sms_api_revoke_key",
+        tags=TAGS,
+        request=None,
+        summary="Revoke the key used in this request",
+        responses={
+            200: OpenApiResponse(
+                RevokedOutput,
+                examples=[
+                    OpenApiExample(
+                        "Revoked", value={"message": "API key revoked successfully.", "prefix": "sk_o3dpb3l"}
+                    )
+                ],
+            ),
+            **error_responses(UNREADABLE),
+        },
+    )
     def post(self, request):
         key: ApiKey = request.auth
         services.api_key_revoke(key=key)
@@ -74,7 +136,18 @@ class RevokeKeyApi(SmsApiView):
 
 
 class RegenerateKeyApi(SmsApiView):
-    @extend_schema(tags=TAGS, request=ExpiryInput, responses=KeyOutput, summary="Replace the key used in this request")
+    @extend_schema(
+        operation_id="sms_api_regenerate_key",
+        tags=TAGS,
+        summary="Replace the key used in this request",
+        description="The key of the request stops working; the answer holds its replacement.",
+        request=ExpiryInput,
+        responses={
+            200: OpenApiResponse(KeyOutput, examples=[OpenApiExample("Replaced", value=KEY)]),
+            **error_responses(*EXPIRY_ERRORS),
+        },
+        examples=[OpenApiExample("Request", request_only=True, value={"expiry_days": 9})],
+    )
     def post(self, request):
         data = ExpiryInput(data=self.params)
         data.is_valid(raise_exception=True)

@@ -138,7 +138,13 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SMS platform API",
-    "DESCRIPTION": "Five documented SMS provider dialects over one core.",
+    "DESCRIPTION": (
+        "Five documented SMS provider dialects over one core; each tag below is one dialect, with its own "
+        "authentication, parameters and error shapes.\n\n"
+        "Unless a dialect says otherwise, every endpoint reads the query string, form, multipart and JSON "
+        "bodies. Every POST takes an optional `Idempotency-Key` header. Every answer carries "
+        "`X-RateLimit-Limit` and `X-RateLimit-Remaining`; past the limit the answer is 429 with `Retry-After`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and ReDoc are served from this server: the machines running it may have no internet.
@@ -147,6 +153,47 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # One tag per dialect (seed document); tests/api/test_schema.py checks every operation has one.
+    "TAGS": [
+        {
+            "name": "SMS API V2 (seed 000)",
+            "description": "SMS API V2 (`POST /api`), Personal API, Blacklist API and Two Factor Authentication "
+            "API. Authentication: the `api_token` parameter or `Authorization: Bearer <API key>`. Errors: 401 "
+            '`{"message": "Unauthenticated."}`, 422 `{"message": "The given data was invalid.", "errors": '
+            "{parameter: [text]}}`.",
+        },
+        {
+            "name": "REST API v1 (seed 001)",
+            "description": "Everything under `/api/rest/v1/`, with the documented camelCase bodies. "
+            "Authentication: `email` and `token` headers, HTTP Basic (email, API token), or `email` and `token` "
+            "URL parameters; `sms/send-url/{token}` takes the URL-sending token only. Errors are a RestErrorDTO; "
+            "bad input is 400.",
+        },
+        {
+            "name": "HTTP API message (seed 002)",
+            "description": "`POST /api/message` with `_login` and `_password`; `destination_number` may repeat. "
+            "JSON:API answers: `data` (an object for one number, an array for several) or `errors`, never both.",
+        },
+        {
+            "name": "Outbound SMS (seed 003)",
+            "description": "`Authorization: Bearer <API key>`, JSON bodies, answers in a "
+            "`{meta: {timestamp, transactionId}, data}` envelope; errors keep it, with the reason in "
+            "`meta.explain` and the fields in `errors`.",
+        },
+        {
+            "name": "SMS API (seed 004)",
+            "description": "`v1/sms/send` with `username` and `password`; the `api/v2` endpoints and the key "
+            "management with the `X-API-Key` header or the `api_key` parameter. Errors are "
+            '`{"error": ...}`: 400, 401 (`{"error": "API key is required", "help": ...}` without a key), 429. '
+            "This page is also served at `/api/v2`.",
+        },
+    ],
+    # Choice sets shared by several fields named alike get one explicit name each.
+    "ENUM_NAME_OVERRIDES": {
+        "MessageStatusEnum": "messaging.models.Status",
+        "WebServiceMessageStatusEnum": "api.rest_v1.messages.STATUS_WORDS",
+        "HttpMessageStatusEnum": ["ok", "error"],
+    },
 }
 
 # Platform settings

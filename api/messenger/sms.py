@@ -267,17 +267,24 @@ class PersonalApi(MessengerView):
     )
     def post(self, request):
         params = self.params
+        # Every value is text in this API (form fields); a JSON list or object is not a value.
+        wrong = sorted(k for k, v in params.items() if isinstance(v, (list, dict)))
+        if wrong:
+            return Response(
+                {"message": INVALID, "errors": {k: [f"The {k} must be a string."] for k in wrong}}, status=422
+            )
         text = params.get("smstext")
         if not text:
             return Response({"message": INVALID, "errors": {"smstext": ["The smstext field is required."]}}, status=422)
         reserved = {"api_token", "smstext", "id", "receiver"}
-        variables = {k: v for k, v in params.items() if k not in reserved}
+        variables = {k: "" if v is None else v for k, v in params.items() if k not in reserved}
+        receiver = params.get("receiver")
         return Response(
             {
                 "message": "Success",
                 "id": str(params.get("id") or uuid.uuid4()),
-                "original_text": text,
+                "original_text": str(text),
                 "formatted_text": fill_variables(str(text), variables),
-                "receiver": params.get("receiver") or None,
+                "receiver": str(receiver) if receiver not in (None, "") else None,
             }
         )

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.authentication import EmailTokenAuthentication
+from accounts.errors import ValidationFailed
 from api.base import DialectView
 from api.errors import ApiError
 
@@ -131,3 +132,19 @@ PAGING = [
     OpenApiParameter("page", int, description="The page, from 1.", default=1),
     OpenApiParameter("pageSize", int, description="Items a page, at most 1000.", default=100),
 ]
+
+
+MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000
+
+
+def page_and_size(query, *, default_size: int = 100) -> tuple[int, int]:
+    """`page` (from 1) and `pageSize` (1..1000) of the paginated lists; absurd pages are refused."""
+    try:
+        page = max(1, int(query.get("page", 1)))
+        size = min(MAX_PAGE_SIZE, max(1, int(query.get("pageSize", default_size))))
+    except ValueError:
+        raise ValidationFailed("page and pageSize must be whole numbers.", field="page") from None
+    if page > MAX_PAGE:
+        raise ValidationFailed(f"page may be at most {MAX_PAGE}.", field="page")
+    return page, size

@@ -19,12 +19,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.errors import ValidationFailed
 from contacts import selectors, services
 
-from .base import BAD_PAGING, PAGING, TAGS, RestV1View, bad_request, error_responses
+from .base import BAD_PAGING, PAGING, TAGS, RestV1View, bad_request, error_responses, page_and_size
 
-MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 
 CONTACT_FIELDS = {
@@ -134,12 +132,7 @@ def _request(value: dict) -> list[OpenApiExample]:
 
 def paginated(request, items: QuerySet, key: str, output: type[serializers.Serializer]) -> Response:
     """One count and one page query, whatever the page size."""
-    q = request.query_params
-    try:
-        page = max(1, int(q.get("page", 1)))
-        size = min(MAX_PAGE_SIZE, max(1, int(q.get("pageSize", DEFAULT_PAGE_SIZE))))
-    except ValueError:
-        raise ValidationFailed("page and pageSize must be whole numbers.", field="page") from None
+    page, size = page_and_size(request.query_params, default_size=DEFAULT_PAGE_SIZE)
     total = items.count()
     rows = list(items[(page - 1) * size : page * size])
     return Response(

@@ -25,9 +25,8 @@ from messaging.services import message_delete, message_mark_read
 from messaging.services.stats import statistics
 from messaging.vocabulary import REST_V1, rest_v1_status
 
-from .base import BAD_PAGING, PAGING, TAGS, RestV1View, bad_request, error_responses
+from .base import BAD_PAGING, PAGING, TAGS, RestV1View, bad_request, error_responses, page_and_size
 
-MAX_PAGE_SIZE = 1000
 TYPES = {"OUTBOUND": Direction.OUT, "INBOUND": Direction.IN}
 
 
@@ -190,11 +189,7 @@ class MessagesAllApi(RestV1View):
     )
     def get(self, request):
         q = request.query_params
-        try:
-            page = max(1, int(q.get("page", 1)))
-            size = min(MAX_PAGE_SIZE, max(1, int(q.get("pageSize", 100))))
-        except ValueError:
-            raise ValidationFailed("page and pageSize must be whole numbers.", field="page") from None
+        page, size = page_and_size(q)
         data = {
             "direction": TYPES.get(q.get("type", "").upper(), ""),
             "recipient": q.get("toNumber", ""),

@@ -1,0 +1,176 @@
+"""Soak test, run by hand (not in CI): `python -m bench.soak [--minutes 10] [--rate 50]`.
+
+Steady mixed API traffic against gunicorn and a real huey consumer on PostgreSQL and Redis
+(DATABASE_URL / REDIS_URL, in a scratch database), then: errors (target 0), latency percentiles,
+and memory growth of the web workers and the consumer between the first and the last minute
+(target under 10%)."""
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .core import scratch_database, setup_django
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.soak")
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=50, help="requests per second, all clients together")
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.db import connection
+
+    from accounts.services import api_key_create, team_create
+
+    with scratch_database():
+        team = team_create(name="Soak", owner_email="soak@example.com", owner_password="soak-password-1", credits=10**7)
+        team.api_rate_limit = 10**6
+        team.save()
+        owner = team.users.get()
+        key = api_key_create(user=owner).secret
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "SMS_SIMULATOR_LATENCY_SECONDS": "1",
+        }
+        port = 18900
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "3",
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        consumer = subprocess.Popen(
+            [sys.executable, "manage.py", "run_huey"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(5)
+        latencies: list[float] = []
+        errors: list[str] = []
+        memory: list[tuple[float, int]] = []
+        lock = threading.Lock()
+        stop_at = time.monotonic() + args.minutes * 60
+        interval = args.clients / args.rate
+        rest = {"email": owner.email, "token": key, "Content-Type": "application/json"}
+        calls = [
+            ("POST", "/api/rest/v1/sms/send", rest, {"message": "Soak", "recipientNumber": "+37255555555"}),
+            (
+                "POST",
+                "/raven/v2/messages",
+                {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                {"from": "Soak", "text": "Soak", "to": "+37255555556", "requestDR": True},
+            ),
+            ("GET", "/api/rest/v1/messages/all?pageSize=20", rest, None),
+            ("GET", "/api/v2/account/balance", {"X-API-Key": key}, None),
+            (
+                "POST",
+                "/api/2fa/send",
+                {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                {"receiver": "37255555557"},
+            ),
+        ]
+
+        def client(n: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            i = n
+            while time.monotonic() < stop_at:
+                method, path, headers, body = calls[i % len(calls)]
+                i += 1
+                started = time.perf_counter()
+                try:
+                    conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    ok = response.status < 500 and (response.status != 422 or "2fa" in path)
+                    if not ok:
+                        errors.append(f"{method} {path}: {response.status}")
+                except OSError as exc:
+                    errors.append(f"{method} {path}: {exc!r}")
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+                time.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+        def sample() -> None:
+            while time.monotonic() < stop_at:
+                pids = [*children(web.pid), consumer.pid]
+                memory.append((time.monotonic(), sum(rss_kb(p) for p in pids)))
+                time.sleep(15)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        threads.append(threading.Thread(target=sample))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        web.terminate()
+        consumer.terminate()
+        web.wait(20)
+        consumer.wait(20)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1) if latencies else 0.0
+
+    first, last = memory[min(3, len(memory) - 1)][1], memory[-1][1]
+    growth = 100 * (last - first) / first if first else 0
+    print(f"requests {len(latencies):,} in {args.minutes} min at ~{args.rate}/s with {args.clients} clients")
+    print(f"errors {len(errors)} (target 0) {errors[:5]}")
+    print(f"latency p50 {pct(0.5)} ms, p95 {pct(0.95)} ms, p99 {pct(0.99)} ms")
+    print(
+        f"memory of 3 web workers + consumer: {first / 1024:.0f} MB after warm-up, {last / 1024:.0f} MB at the end, "
+        f"growth {growth:.1f}% (target < 10%)"
+    )
+    return 0 if not errors and growth < 10 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -150,6 +150,10 @@ class DeveloperSettingsView(TeamPageMixin, View):
         return render(request, "dashboard/settings.html", {"form": form or TeamSettingsForm(instance=self.team)})
 
     def post(self, request):
+        if request.POST.get("action") == "rotate-secret":
+            services.team_signing_secret_rotate(team=self.team, actor=request.user)
+            messages.success(request, "New signing secret: callbacks are signed with it from now on.")
+            return redirect("dashboard:settings")
         form = TeamSettingsForm(request.POST, instance=self.team)
         if form.is_valid():
             fields = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import Forbidden, ValidationFailed
-from accounts.models import Role, Team, User
+from accounts.models import Role, Team, User, new_signing_secret
 
 from .credits import credit_top_up, is_zero_amount
 
@@ -69,4 +69,13 @@ def team_update(*, team: Team, actor: User, **fields: object) -> Team:
     for name, value in fields.items():
         setattr(team, name, value.upper() if name == "default_country" else value)
     team.save(update_fields=list(fields))
+    return team
+
+
+def team_signing_secret_rotate(*, team: Team, actor: User) -> Team:
+    """A new key for the callbacks' HMAC signature (owners and admins)."""
+    if actor.team_id != team.pk or not actor.is_team_manager:
+        raise Forbidden("Only owners and admins can change team settings.")
+    team.signing_secret = new_signing_secret()
+    team.save(update_fields=["signing_secret"])
     return team

@@ -142,3 +142,11 @@ def test_settings_form_saves_through_the_service(logged_in, owner):
     assert b"Unknown time zone." in bad.content
     owner.team.refresh_from_db()
     assert owner.team.time_zone == "Africa/Nairobi"
+
+
+def test_signing_secret_is_shown_and_can_be_rotated(logged_in, owner):
+    old = owner.team.signing_secret
+    assert old in logged_in.get("/settings/").content.decode()
+    assert logged_in.post("/settings/", {"action": "rotate-secret"}).status_code == 302
+    owner.team.refresh_from_db()
+    assert owner.team.signing_secret != old and len(owner.team.signing_secret) == 64

@@ -1,10 +1,17 @@
 """Huey tasks of contacts: thin, passing ids only."""
 
-from huey.contrib.djhuey import db_task
+from datetime import timedelta
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from contacts.csv_import import contact_import_run
+from contacts.models import ContactImport, ImportStatus
 
 RETRIES = 2
+STUCK_AFTER = timedelta(minutes=30)  # 100,000 rows take seconds: a run this old lost its worker
+PREVIEW_KEPT = timedelta(days=1)
 
 
 @db_task(retries=RETRIES, retry_delay=30, context=True)
@@ -12,3 +19,16 @@ def contact_import_task(import_id: int, task=None) -> None:
     """Run a queued CSV import. Idempotent: only a `queued` import is claimed, and a retry resumes
     after the last committed chunk."""
     contact_import_run(import_id=import_id, last_attempt=task is None or not task.retries)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("contact-imports-tidy")
+def contact_imports_tidy() -> None:
+    """Imports whose worker died go back to the queue (they resume after the last committed chunk);
+    uploads previewed but never started are forgotten after a day."""
+    now = timezone.now()
+    stuck = ContactImport.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - STUCK_AFTER)
+    for pk in list(stuck.values_list("pk", flat=True)):
+        if ContactImport.objects.filter(pk=pk, status=ImportStatus.RUNNING).update(status=ImportStatus.QUEUED):
+            contact_import_task(pk)
+    ContactImport.objects.filter(status=ImportStatus.UPLOADED, created_at__lt=now - PREVIEW_KEPT).delete()

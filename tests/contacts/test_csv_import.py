@@ -72,8 +72,11 @@ def test_header_mapping_is_detected_and_broken_rows_are_reported_not_imported(us
     joined = Membership.objects.filter(group=group).first().created_at
     assert abs((timezone.now() - joined).total_seconds()) < 60
     assert set(group.contacts.values_list("number", flat=True)) == {
-        "+37255555501", "+37255555502", "+37255555504", "+37255555506",
-    }  # fmt: skip
+        "+37255555501",
+        "+37255555502",
+        "+37255555504",
+        "+37255555506",
+    }
 
 
 def test_preview_parses_the_first_rows_with_the_rules_of_the_run(user):
@@ -261,3 +264,31 @@ def test_100000_rows_import_in_bulk_with_progress(user, run):
 def test_mapping_guesses(user, data, mapping, has_header):
     imp = csv_import.contact_import_create(actor=user, data=data)
     assert (imp.mapping, imp.has_header) == (mapping, has_header)
+
+
+@pytest.mark.django_db
+def test_a_stuck_import_is_resumed_and_old_previews_are_forgotten(time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contacts.models import Contact, ContactImport, ImportStatus
+    from contacts.tasks import contact_imports_tidy
+    from tests.factories import UserFactory
+
+    owner = UserFactory()
+    stuck = ContactImport.objects.create(
+        team=owner.team,
+        user=owner,
+        content="number\n+37255550001\n",
+        mapping={"number": 0},
+        status=ImportStatus.RUNNING,
+        started_at=timezone.now(),
+        total_rows=1,
+    )
+    preview = ContactImport.objects.create(team=owner.team, user=owner, content="number\n+37255550002\n")
+    time_machine.move_to(timezone.now() + timedelta(days=2))
+    contact_imports_tidy.call_local()
+    stuck.refresh_from_db()
+    assert stuck.status == ImportStatus.DONE and Contact.objects.filter(number="+37255550001").exists()
+    assert not ContactImport.objects.filter(pk=preview.pk).exists()

@@ -1,0 +1,41 @@
+"""Every dashboard page that takes a POST refuses one without a CSRF token (and the login page too)."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+API_PREFIXES = ("api", "raven/", "v1/", "hooks/", "admin/")
+
+
+def page_routes():
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), p
+
+    for route, pattern in walk(get_resolver().url_patterns):
+        view = getattr(pattern.callback, "view_class", None)
+        if view is not None and not route.startswith(API_PREFIXES) and hasattr(view, "post"):
+            yield route
+
+
+def test_posts_without_a_csrf_token_are_refused():
+    user = UserFactory(credits=10)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    routes = list(page_routes())
+    assert len(routes) >= 10, routes
+    for route in routes:
+        url = "/" + re.sub(r"<(\w+:)?\w+>", "1", route)
+        response = client.post(url, {"anything": "1"})
+        assert response.status_code == 403, f"POST {url} without a CSRF token -> {response.status_code}"
+    assert (
+        Client(enforce_csrf_checks=True).post("/login/", {"username": user.email, "password": "x"}).status_code == 403
+    )

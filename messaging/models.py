@@ -116,9 +116,12 @@ class Batch(models.Model):
 
 
 class Message(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="messages")
+    # team and batch lead the composite indexes below, which serve their lookups too.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="messages", db_index=False)
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="messages")
-    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="messages", db_index=False
+    )
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.OUT)
     sender = models.CharField(max_length=20, blank=True)
@@ -140,7 +143,9 @@ class Message(models.Model):
     )
     dlr_url = models.CharField(max_length=500, blank=True, help_text="Seed 000 dlruri template (GET).")
     callbacks = models.JSONField(default=list, blank=True, help_text="Seed 003 callback URLs (JSON POST).")
-    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", db_index=False
+    )
     is_read = models.BooleanField(default=False)
     is_deleted = models.BooleanField(
         default=False, help_text="Hidden from history; the status keeps the network's word."
@@ -155,14 +160,20 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        # Every status change writes a new entry into each index that holds the row (status is
+        # indexed, so no update is HOT): indexes that only hold the rows they are for (partial)
+        # keep the dispatcher's three writes per message cheap.
         indexes = [
             models.Index(fields=["team", "-created_at"], name="msg_team_created"),
             models.Index(fields=["team", "status", "-created_at"], name="msg_team_status"),
             models.Index(fields=["team", "recipient"], name="msg_team_recipient"),
-            models.Index(fields=["team", "client_ref"], name="msg_team_client_ref"),
+            models.Index(fields=["team", "client_ref"], name="msg_team_client_ref", condition=~Q(client_ref="")),
             models.Index(fields=["batch", "status"], name="msg_batch_status"),
-            # The dispatcher's claim query: due queued messages in id order.
-            models.Index(fields=["status", "scheduled_at", "id"], name="msg_dispatch"),
+            models.Index(fields=["reply_to"], name="msg_reply_to", condition=Q(reply_to__isnull=False)),
+            # The dispatcher's claim query: due queued messages in id order (only queued rows).
+            models.Index(fields=["scheduled_at", "id"], name="msg_queue", condition=Q(status="QUEUE")),
+            # Claims a crashed worker left behind (only claimed rows).
+            models.Index(fields=["claimed_at"], name="msg_claimed", condition=Q(status="DEQUEUED")),
         ]
 
     def __str__(self) -> str:
@@ -172,7 +183,8 @@ class Message(models.Model):
 class MessagePart(models.Model):
     """One SMS part as the network knows it: its id there and the last state it reported."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="parts")
+    # Looked up through the unique (message, index) constraint's index.
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="parts", db_index=False)
     index = models.PositiveSmallIntegerField()
     network_id = models.CharField(max_length=100, db_index=True)
     state = models.CharField(max_length=20, choices=Status.choices, default=Status.SENT)

@@ -60,6 +60,18 @@ def status_document(m: dict, *, status: str, at: datetime) -> dict:
     }
 
 
+# What a status change needs to know, per message, to tell whether `notifications_for` has work.
+NOTIFY_ROW_FIELDS = ("request_dlr", "dlr_url", "callbacks")
+
+
+def wants_notification(row: dict, *, status: str, team_dlr_url: str) -> bool:
+    """Whether `notifications_for` would make a callback for this message (a dict with
+    NOTIFY_ROW_FIELDS) reaching `status`; most messages ask for none, and then need no query."""
+    if not row["request_dlr"] or rank(status) < rank(Status.SENT):
+        return False
+    return bool(row["callbacks"]) or (is_final(status) and bool(row["dlr_url"] or team_dlr_url))
+
+
 def notifications_for(*, message_ids: Sequence[int], status: str, at: datetime) -> list[Callback]:
     """Callbacks owed for these messages reaching `status`; delivered after the transaction commits."""
     if rank(status) < rank(Status.SENT):

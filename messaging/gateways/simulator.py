@@ -45,26 +45,20 @@ class SimulatorGateway:
                 "message_id", "part_ids"
             )
         )
-        states = {m.message_id: self._state(m) for m in messages if m.message_id not in known}
-        SimulatedSubmission.objects.bulk_create(
-            [
-                SimulatedSubmission(message_id=m.message_id, part_ids=self._part_ids(m), state=states[m.message_id])
-                for m in messages
-                if m.message_id in states
-            ],
-            ignore_conflicts=True,
-        )
+        fresh = [(m, self._part_ids(m), self._state(m)) for m in messages if m.message_id not in known]
+        self._remember(fresh)
         results, reports, replies = [], [], []
         at = timezone.now() + timedelta(seconds=self.latency)
+        parts_and_states = {m.message_id: (part_ids, state) for m, part_ids, state in fresh}
         for m in messages:
             if m.message_id in known:  # handed over again after a crash: the network already has it
                 results.append(SubmitResult(m.message_id, True, tuple(known[m.message_id])))
                 continue
-            part_ids = self._part_ids(m)
+            part_ids, state = parts_and_states[m.message_id]
             results.append(SubmitResult(m.message_id, True, part_ids))
-            delivered = states[m.message_id] == "DELIVRD"
+            delivered = state == "DELIVRD"
             if m.request_dlr and self.send_reports:
-                reports += [DeliveryReport(part_id=p, state=states[m.message_id], at=at) for p in part_ids]
+                reports += [DeliveryReport(part_id=p, state=state, at=at) for p in part_ids]
             if delivered and not m.silent and self.random.random() < self.reply_ratio:
                 replies.append(InboundSms(sender=m.to, to=m.sender, text=self.random.choice(REPLIES), at=at))
         if self.latency <= 0:
@@ -74,6 +68,38 @@ class SimulatorGateway:
 
             simulator_deliver.schedule(args=(reports, replies), delay=self.latency)
         return results
+
+    @staticmethod
+    def _remember(fresh: list[tuple[Outbound, tuple[str, ...], str]]) -> None:
+        """Keep what this network accepted (a message already kept stays as it was)."""
+        from django.db import connection
+
+        from messaging.models import SimulatedSubmission
+
+        if not fresh:
+            return
+        if connection.vendor != "postgresql":
+            SimulatedSubmission.objects.bulk_create(
+                [SimulatedSubmission(message_id=m.message_id, part_ids=list(p), state=s) for m, p, s in fresh],
+                ignore_conflicts=True,
+            )
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO messaging_simulatedsubmission (message_id, part_ids, state, submitted_at) "
+                "SELECT id, to_jsonb(string_to_array(parts, ' ')), state, now() "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(id, parts, state) "
+                "ON CONFLICT (message_id) DO NOTHING",
+                [[m.message_id for m, _, _ in fresh], [" ".join(p) for _, p, _ in fresh], [s for _, _, s in fresh]],
+            )
+
+    def take_reports(self) -> list[DeliveryReport]:
+        """The receipts of what was just submitted, handed to the dispatcher to record with the
+        submit (replies still come through the sink in recorded()). Empty with a latency: those
+        receipts come later, from a task."""
+        taken = [report for reports, _ in self._due for report in reports]
+        self._due = [([], replies) for _, replies in self._due if replies]
+        return taken
 
     def _state(self, m: Outbound) -> str:
         delivered = not m.to.endswith(FAILING_SUFFIX) and self.random.random() < self.delivered_ratio

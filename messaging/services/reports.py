@@ -3,9 +3,12 @@
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from contacts.models import BlacklistSource
 from contacts.services import blacklist_add
@@ -38,42 +41,133 @@ def combined_status(states: Sequence[str]) -> str:
     return min((s for s in states if not is_final(s)), key=rank)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """Where reported messages go: one guarded transition per target status."""
+
+    status: str
+    message_ids: list[int]
+    at: datetime  # the latest report among them
+    error: str  # the first error reported among them ("" when none)
+
+    @property
+    def fields(self) -> dict:
+        """The message fields this outcome sets besides the status."""
+        return {"error": self.error[:255], **({"done_at": self.at} if is_final(self.status) else {})}
+
+
+def outcomes(*, part_states: dict[int, list[str]], latest: dict[int, DeliveryReport]) -> list[Outcome]:
+    """Group messages by the status their parts' states add up to (see `combined_status`).
+    `part_states`: message id -> the state of each of its parts; `latest`: message id -> its
+    latest report. The one rule for the report path and for receipts that come with the submit."""
+    by_target: dict[str, list[int]] = defaultdict(list)
+    for message_id, states in part_states.items():
+        by_target[combined_status(states)].append(message_id)
+    result = []
+    for status, ids in by_target.items():
+        last = max((latest[i] for i in ids), key=lambda r: r.at)
+        error = next((latest[i].error for i in ids if latest[i].error), "")
+        result.append(Outcome(status, ids, last.at, error))
+    return result
+
+
 def report_apply(*, reports: Sequence[DeliveryReport]) -> None:
+    """Apply delivery reports. One for a part not stored yet (a fast network answers before the
+    dispatcher has recorded the submit) is kept as an EarlyReport, applied once the part exists."""
     valid = [r for r in reports if r.state in REPORT_STATES]
     if not valid:
         return
-    with transaction.atomic():
-        parts = {p.network_id: p for p in MessagePart.objects.filter(network_id__in={r.part_id for r in valid})}
-        early = [r for r in valid if r.part_id not in parts]
-        EarlyReport.objects.bulk_create(
-            [EarlyReport(network_id=r.part_id, state=r.state, at=r.at, error=r.error[:255]) for r in early]
+    parts = _known_parts(valid)
+    known = [r for r in valid if r.part_id in parts]
+    if known:
+        _apply_known(known, parts)
+    waiting = [r.part_id for r in valid if r.part_id not in parts]
+    if waiting and not transaction.get_connection().in_atomic_block:
+        # The dispatcher looks for early reports after it commits the parts; this looks for the
+        # parts after committing the early reports. One of the two sees the other's rows.
+        arrived = _stored_parts(waiting)
+        if arrived:
+            early_reports_apply(network_ids=arrived)
+
+
+def _stored_parts(network_ids: list[str]) -> list[str]:
+    if connection.vendor != "postgresql":
+        return list(MessagePart.objects.filter(network_id__in=network_ids).values_list("network_id", flat=True))
+    with connection.cursor() as cursor:  # the ORM's own work would double the cost of a receipt here
+        cursor.execute(
+            "SELECT network_id FROM messaging_messagepart WHERE network_id = ANY(%s::varchar[])", [network_ids]
         )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _known_parts(reports: Sequence[DeliveryReport]) -> dict[str, int]:
+    """network id -> message id of the reported parts that are stored; the reports of the others
+    are kept as EarlyReports (one statement on PostgreSQL: a receipt at a time is the SMPP case)."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            parts = dict(
+                MessagePart.objects.filter(network_id__in={r.part_id for r in reports}).values_list(
+                    "network_id", "message_id"
+                )
+            )
+            EarlyReport.objects.bulk_create(
+                [
+                    EarlyReport(network_id=r.part_id, state=r.state, at=r.at, error=r.error[:255])
+                    for r in reports
+                    if r.part_id not in parts
+                ]
+            )
+        return parts
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH incoming AS (
+                SELECT * FROM unnest(%(ids)s::varchar[], %(states)s::varchar[], %(ats)s::timestamptz[],
+                    %(errors)s::varchar[]) AS t(network_id, state, at, error)
+            ), known AS (
+                SELECT network_id, message_id FROM messaging_messagepart WHERE network_id = ANY(%(ids)s::varchar[])
+            ), early AS (
+                INSERT INTO messaging_earlyreport (network_id, state, at, error, received_at)
+                SELECT network_id, state, at, error, %(now)s FROM incoming
+                WHERE network_id NOT IN (SELECT network_id FROM known)
+            )
+            SELECT network_id, message_id FROM known
+            """,
+            {
+                "ids": [r.part_id for r in reports],
+                "states": [r.state for r in reports],
+                "ats": [r.at for r in reports],
+                "errors": [r.error[:255] for r in reports],
+                "now": timezone.now(),
+            },
+        )
+        return dict(cursor.fetchall())
+
+
+def _apply_known(reports: Sequence[DeliveryReport], parts: dict[str, int]) -> None:
+    with transaction.atomic():
         touched: dict[int, DeliveryReport] = {}
         by_state: dict[str, list[DeliveryReport]] = defaultdict(list)
-        for r in valid:
-            if r.part_id in parts:
-                by_state[r.state].append(r)
-                touched[parts[r.part_id].message_id] = max(
-                    r, touched.get(parts[r.part_id].message_id, r), key=lambda x: x.at
-                )
+        for r in reports:
+            by_state[r.state].append(r)
+            message_id = parts[r.part_id]
+            touched[message_id] = max(r, touched.get(message_id, r), key=lambda x: x.at)
         # One guarded UPDATE per state, lowest rank first: a late ENROUTE never overwrites DELIVRD,
         # and a duplicate changes nothing (the message transition below is guarded too).
         for state in sorted(by_state, key=rank):
             ids = [r.part_id for r in by_state[state]]
             MessagePart.objects.filter(network_id__in=ids, state__in=statuses_below(state)).update(state=state)
-        if not touched:
-            return
         states: dict[int, list[str]] = defaultdict(list)
         for message_id, state in MessagePart.objects.filter(message_id__in=touched).values_list("message_id", "state"):
             states[message_id].append(state)
-        by_target: dict[str, list[int]] = defaultdict(list)
-        for message_id, part_states in states.items():
-            by_target[combined_status(part_states)].append(message_id)
-        for status, ids in by_target.items():
-            last = max((touched[i] for i in ids), key=lambda r: r.at)
-            fields = {"done_at": last.at} if is_final(status) else {}
-            error = next((touched[i].error for i in ids if touched[i].error), "")
-            message_transition(message_ids=ids, to=status, at=last.at, detail=error, error=error[:255], **fields)
+        for outcome in outcomes(part_states=states, latest=touched):
+            message_transition(
+                message_ids=outcome.message_ids,
+                to=outcome.status,
+                at=outcome.at,
+                detail=outcome.error,
+                **outcome.fields,
+            )
 
 
 def early_reports_apply(*, network_ids: Sequence[str]) -> None:

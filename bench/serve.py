@@ -1,0 +1,148 @@
+"""What the HTTP scenarios share: the project under gunicorn, as deployed, and a load generator of
+keep-alive client threads in this process (so they share the machine's cores with the server)."""
+
+import http.client
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# gthread workers with one thread each: a request runs without other threads of its process
+# competing for the GIL (on two cores, more threads only lengthened the tail); keep-alive
+# connections are still served by each worker's event loop.
+WORKERS = max(2, os.cpu_count() or 2)
+THREADS = 1
+
+
+def gunicorn_how() -> str:
+    return f"gunicorn {WORKERS} gthread workers x {THREADS} thread, persistent database connections"
+
+
+@contextmanager
+def gunicorn(**environment: str) -> Iterator[int]:
+    """The project under gunicorn with production settings on this scenario's database; yields the port."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        **environment,
+    }
+    if connection.vendor == "postgresql":
+        # Persistent connections, as a deployment configures them (`?conn_max_age=` in DATABASE_URL).
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?conn_max_age=600&conn_health_checks=true"
+        )
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    port = 18000 + random.randrange(1000)
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"]
+    command += ["-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS), "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def wait_for_port(port: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@dataclass
+class Load:
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # seconds, of each call of `work`
+    errors: list[str] = field(default_factory=list)
+    warmup_calls: int = 0  # calls in the warm-up second, not counted in the figures
+    warmup_errors: int = 0
+
+    @property
+    def succeeded(self) -> int:
+        """Calls without an error, the warm-up's included (what the database should show)."""
+        return len(self.latencies) - len(self.errors) + self.warmup_calls - self.warmup_errors
+
+    @property
+    def rate(self) -> float:
+        """Successful calls per second."""
+        return (len(self.latencies) - len(self.errors)) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p: float) -> float:
+        """Milliseconds."""
+        ordered = sorted(self.latencies)
+        return ordered[max(0, int(len(ordered) * p) - 1)] * 1000 if ordered else 0.0
+
+
+Request = Callable[[str, str, dict], tuple[int, bytes]]
+
+
+def run_clients(port: int, *, clients: int, seconds: float, work: Callable[[int, int, Request], str | None]) -> Load:
+    """`clients` threads, each with its own keep-alive connection, call `work(client, i, request)`
+    until `seconds` have passed; `work` returns an error description or None. A warm-up second
+    first (every worker loads its code and opens its database connection), not counted; its
+    clients are numbered from `clients` on."""
+    load = Load()
+    lock = threading.Lock()
+
+    def client(number: int, until: float, record: bool) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def request(method: str, path: str, headers: dict, body: str = "") -> tuple[int, bytes]:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+
+        mine, errors, i = [], [], 0
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            error = work(number, i, request)
+            mine.append(time.perf_counter() - started)
+            if error:
+                errors.append(error)
+            i += 1
+        conn.close()
+        with lock:
+            if record:
+                load.latencies.extend(mine)
+                load.errors.extend(errors)
+            else:
+                load.warmup_calls += len(mine)
+                load.warmup_errors += len(errors)
+
+    for record, duration in ((False, 1.0), (True, seconds)):
+        until = time.perf_counter() + duration
+        threads = [
+            threading.Thread(target=client, args=(n + (0 if record else clients), until, record))
+            for n in range(clients)
+        ]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if record:
+            load.elapsed = time.perf_counter() - started
+    return load

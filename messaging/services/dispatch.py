@@ -108,12 +108,6 @@ def dispatch_due(*, gateway: Gateway, limit: int) -> int:
     return len(claimed)
 
 
-def submit_claimed(*, gateway: Gateway, message_ids: Sequence[int], texts: dict[int, str]) -> None:
-    """Submit messages claimed at creation, with texts held in memory (see Recipient.secret_text)."""
-    claimed = list(Message.objects.filter(pk__in=message_ids, status=Status.DEQUEUED).values(*CLAIM_FIELDS))
-    submit(gateway=gateway, claimed=claimed, texts=texts)
-
-
 def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: dict[int, str] | None = None) -> None:
     outbound = []
     shapes: dict[str, tuple[tuple[str, ...], str]] = {}  # text -> (parts, encoding): a bulk text is split once
@@ -184,6 +178,8 @@ def record_results(
                     for i, part_id in enumerate(r.part_ids)
                 ]
             )
+        # Receipts of a message that did not move (it was no longer claimed) go the usual way too.
+        leftover += [report for m, reports in reported.by_message.items() if m not in moved for report in reports]
         early_reports_apply(network_ids=[p for r in accepted for p in r.part_ids])
         if leftover:
             report_apply(reports=leftover)

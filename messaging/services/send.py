@@ -282,8 +282,9 @@ def _blacklisted(team, numbers: list[str]) -> set[str]:
 
 
 def _message(values: dict, *, db: str, related: dict) -> Message:
-    """A Message from complete field values, without running `Model.__init__` per row (the
-    values are already clean: this is what `Model.from_db` does for rows read back)."""
+    """A Message from the complete values of its fields (attnames), as if read back from the
+    database: `Model.__init__` (its signals, its defaults) is what costs most per row of a bulk
+    send, and these values are already final."""
     message = Message.__new__(Message)
     state = ModelState()
     state.db, state.adding = db, False

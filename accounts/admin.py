@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from accounts.errors import DomainError
 from accounts.forms import CreditMovementForm
 from accounts.models import ApiKey, CreditEntry, Team, User
-from accounts.services import credit_adjust, credit_top_up
+from accounts.services import credit_adjust, credit_top_up, team_set_active
 
 
 class ReadOnlyMixin:
@@ -40,11 +40,13 @@ class TeamAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deactivate selected teams (their logins and API keys stop working)")
     def deactivate(self, request, queryset):
-        queryset.update(is_active=False)
+        for team in queryset:
+            team_set_active(team=team, actor=request.user, active=False)
 
     @admin.action(description="Activate selected teams")
     def activate(self, request, queryset):
-        queryset.update(is_active=True)
+        for team in queryset:
+            team_set_active(team=team, actor=request.user, active=True)
 
 
 class CreditEntryInline(ReadOnlyMixin, admin.TabularInline):

@@ -79,3 +79,12 @@ def team_signing_secret_rotate(*, team: Team, actor: User) -> Team:
     team.signing_secret = new_signing_secret()
     team.save(update_fields=["signing_secret"])
     return team
+
+
+def team_set_active(*, team: Team, actor: User, active: bool) -> Team:
+    """Support staff switch a team off (its logins and API keys stop working) or on again."""
+    if not actor.is_staff:
+        raise Forbidden("Only support staff can deactivate a team.")
+    Team.objects.filter(pk=team.pk).update(is_active=active)
+    team.is_active = active
+    return team

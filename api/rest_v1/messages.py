@@ -15,14 +15,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.errors import ValidationFailed
-from accounts.selectors import user_find
 from api.schema import DialectSchema
 from messaging import selectors
 from messaging.filters import MessageFilter
 from messaging.models import Direction, Status
 from messaging.pricing import quote
 from messaging.services import message_delete, message_mark_read
-from messaging.services.stats import statistics
+from messaging.services.stats import statistics, statistics_users
 from messaging.vocabulary import REST_V1, rest_v1_status
 
 from .base import BAD_PAGING, PAGING, TAGS, RestV1View, bad_request, error_responses, page_and_size
@@ -472,13 +471,7 @@ class AccountStatisticsApi(RestV1View):
         start = self._date(q.get("from"), "from") or today - timedelta(days=29)
         end = self._date(q.get("to"), "to") or today
         by_credits = q.get("calculateCreditValue", "").lower() == "true"
-        users = [request.user]
-        if request.user.is_team_manager:
-            users = (
-                [user_find(team=team, email=q["userEmailAddress"])]
-                if q.get("userEmailAddress")
-                else list(team.users.order_by("id"))
-            )
+        users = statistics_users(actor=request.user, email=q.get("userEmailAddress", ""))
         grand, report = _empty(), []
         for user in users:
             total, campaigns = _empty(), {}

@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import Count, Sum
 
 from accounts.models import Team, User
+from accounts.selectors import user_find, user_list
 from messaging.models import DailyCount
 
 
@@ -41,3 +42,13 @@ def statistics(
         rows = rows.filter(campaign=campaign)
     totals = rows.values(*by).annotate(count=Sum("count"), credits=Sum("credits")).order_by(*by)
     return [r for r in totals if r["count"]]
+
+
+def statistics_users(*, actor: User, email: str = "") -> list[User]:
+    """Whose statistics the actor may see: owners and admins see every user of the team (or the one
+    named by email); members see themselves."""
+    if not actor.is_team_manager:
+        return [actor]
+    if email:
+        return [user_find(team=actor.team, email=email)]
+    return list(user_list(team=actor.team))

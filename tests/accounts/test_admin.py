@@ -65,3 +65,16 @@ def test_operators_cannot_reach_the_admin(client):
     user = UserFactory()
     client.force_login(user)
     assert client.get("/admin/accounts/user/").status_code == 302
+
+
+def test_deactivating_a_team_stops_its_api_keys(staff_client, api):
+    from tests.factories import issue_key
+
+    user = UserFactory()
+    key = issue_key(user)
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=key).status_code == 200
+    data = {"action": "deactivate", "_selected_action": [user.team.pk]}
+    assert staff_client.post("/admin/accounts/team/", data).status_code == 302
+    user.team.refresh_from_db()
+    assert not user.team.is_active
+    assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=key).status_code == 401

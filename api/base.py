@@ -7,6 +7,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.collector import collection_paused
+
 from . import idempotency
 from .errors import ApiError, to_api_error
 from .ratelimit import rate_limit_hit
@@ -43,6 +45,7 @@ class DialectView(APIView):
             self._params = request_params(self.request)
         return self._params
 
+    @collection_paused()
     def dispatch(self, request, *args, **kwargs):
         """DRF's dispatch, with the handler and its Idempotency-Key answer in one transaction."""
         self.args, self.kwargs = args, kwargs

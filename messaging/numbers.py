@@ -6,9 +6,10 @@ range tables lag behind newly allocated ranges, and the carrier's delivery repor
 
 Speed: a bulk send reads 100,000 numbers, and `phonenumbers.parse` is most of the cost. A number
 already written as `+` and digits (the common case) is split into country code and national
-number here, with libphonenumber's own tables, and handed to `is_possible_number` like any other;
-whatever this shortcut is not sure about (a national prefix after the country code, odd lengths)
-goes through `phonenumbers.parse`. Both give the same PhoneNumber for the same input.
+number here, with libphonenumber's own tables, and its length checked against the country's
+possible lengths, as `is_possible_number` would; whatever this shortcut is not sure about (a
+national prefix after the country code, odd lengths) goes through `phonenumbers.parse`. Both give
+the same answer for the same input (tests/messaging/test_numbers.py compares them).
 """
 
 import re
@@ -23,6 +24,7 @@ MAX_INPUT = 32
 _MIN_NSN, _MAX_NSN = 2, 17  # libphonenumber's bounds of a national significant number
 _UNKNOWN = re.compile("")  # matches anything: no shortcut for this country code
 _prefix_patterns: dict[int, re.Pattern | None] = {}  # country code -> its national prefix, for parsing
+_lengths: dict[int, frozenset[int]] = {}  # country code -> possible national number lengths
 
 
 class InvalidNumber(ValidationFailed):
@@ -68,15 +70,27 @@ def _split_international(digits: str) -> PhoneNumber | None:
     return number
 
 
+def _possible_lengths(country_code: int) -> frozenset[int]:
+    """The national number lengths `is_possible_number` accepts for this country code."""
+    if country_code not in _lengths:
+        region = phonenumbers.region_code_for_country_code(country_code)
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+        lengths = () if metadata is None else metadata.general_desc.possible_length or ()
+        local = () if metadata is None else metadata.general_desc.possible_length_local_only or ()
+        _lengths[country_code] = frozenset() if -1 in lengths else frozenset((*lengths, *local))
+    return _lengths[country_code]
+
+
 def _parse(text: str, region: str | None) -> PhoneNumber | None:
-    number = None
     if region is None and text.startswith("+") and text[1:].isdigit() and text.isascii():
         number = _split_international(text[1:])
-    if number is None:
-        try:
-            number = phonenumbers.parse(text, region)
-        except NumberParseException:
-            return None
+        if number is not None:
+            national_length = len(text) - 1 - len(str(number.country_code))
+            return number if national_length in _possible_lengths(number.country_code) else None
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
     return number if phonenumbers.is_possible_number(number) else None
 
 

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from accounts.errors import ValidationFailed
 from accounts.models import KeyKind
 from accounts.services.keys import api_key_authenticate
+from api.items import validated_items
 from messaging.schedule import parse_send_time
 from messaging.services import Recipient, message_send
 
@@ -43,11 +44,16 @@ class SendOutput(serializers.Serializer):
     error = serializers.CharField(allow_null=True)
 
 
-@extend_schema_serializer(component_name="WebServiceSendSmsRequests")
-class BulkInput(serializers.Serializer):
-    sendSmsRequests = SendInput(many=True, allow_empty=False)
+class BulkOptions(serializers.Serializer):
     defaultDateToSend = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     messagesPerMinute = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+
+@extend_schema_serializer(component_name="WebServiceSendSmsRequests")
+class BulkInput(BulkOptions):
+    """The documented body; the view validates its options and its (many) requests apart."""
+
+    sendSmsRequests = SendInput(many=True, allow_empty=False)
 
 
 @extend_schema_serializer(component_name="WebServiceSendSmsResponses")
@@ -234,12 +240,13 @@ class SmsSendBulkApi(SmsView):
         ],
     )
     def post(self, request):
-        data = BulkInput(data=self.params)
-        data.is_valid(raise_exception=True)
-        body, team = data.validated_data, request.user.team
+        options = BulkOptions(data=self.params)
+        options.is_valid(raise_exception=True)
+        body, team = options.validated_data, request.user.team
+        requests = validated_items(SendInput, self.params.get("sendSmsRequests"), field="sendSmsRequests")
         default_time = parse_send_time(body["defaultDateToSend"], time_zone=team.time_zone, field="defaultDateToSend")
         items, errors = [], {}
-        for index, item in enumerate(body["sendSmsRequests"]):
+        for index, item in enumerate(requests):
             if not item["message"].strip():
                 errors[index] = "Message cannot be empty"
                 continue
@@ -275,7 +282,7 @@ class SmsSendBulkApi(SmsView):
                     }
                 else:
                     results[index] = {"messageId": str(next(accepted).uuid), "error": None}
-        return Response({"sendSmsResponses": [results[i] for i in range(len(body["sendSmsRequests"]))]})
+        return Response({"sendSmsResponses": [results[i] for i in range(len(requests))]})
 
     @extend_schema(
         operation_id="rest_v1_sms_send_bulk_example",

@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.errors import InsufficientCredits, ValidationFailed
 from accounts.models import User
 from accounts.services import credit_charge
+from config.collector import collection_paused
 from contacts.selectors import blacklist_list, blacklisted_numbers
 from messaging import segments
 from messaging.conversion import CONVERSION_LEVELS, convert
@@ -84,6 +85,7 @@ def _clean_ref(value: str, field_name: str) -> str:
     return text
 
 
+@collection_paused()
 def message_send(
     *,
     actor: User,

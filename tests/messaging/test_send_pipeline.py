@@ -323,3 +323,19 @@ def test_a_secret_message_lost_by_a_crash_fails_and_is_refunded_instead_of_sendi
     assert message.status == Status.ERROR and message.is_refunded
     user.refresh_from_db()
     assert user.balance == Decimal(100)
+
+
+def test_the_garbage_collector_runs_again_after_a_send_even_a_refused_one(user):
+    import gc
+
+    from config.collector import collection_paused
+
+    with collection_paused():
+        assert not gc.isenabled()
+        with collection_paused():  # nested: the inner one leaves it paused
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValidationFailed):
+        message_send(actor=user, recipients=[], text="Hi", source="test")
+    assert gc.isenabled()

@@ -1,9 +1,11 @@
 """SMS API (seed 004): balance, generate/revoke/regenerate key, 401 shapes, rate-limit headers."""
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from accounts.models import ApiKey
+from api.ratelimit import _client_for
 from tests.factories import PASSWORD, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +82,23 @@ def test_regenerate_key_replaces_the_calling_key(api, user):
     assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=new).status_code == 200
 
 
+@pytest.fixture(params=["cache", "redis"])
+def counters(request):
+    """The rate-limit counters in the test cache, and in Redis as production keeps them."""
+    if request.param == "cache":
+        yield
+        return
+    location = settings.REDIS_URL
+    if not location:
+        pytest.skip("REDIS_URL is not set")
+    redis = _client_for(location)
+    redis.delete(*redis.keys("ratelimit:*") or ["ratelimit:none"])
+    backend = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+    with override_settings(CACHES=backend):
+        yield
+
+
+@pytest.mark.usefixtures("counters")
 def test_rate_limit_per_key_gives_429_with_retry_after(api, user):
     user.team.api_rate_limit = 2
     user.team.save()

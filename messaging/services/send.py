@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection, router, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.errors import InsufficientCredits, ValidationFailed
 from accounts.models import User
@@ -303,7 +304,7 @@ _CALLBACKS = [attname for attname, _ in _COLUMNS].index("callbacks")
 
 def _insert(messages, *, batch: Batch | None) -> None:
     """Store the messages (an iterable, consumed once) and set their ids. On PostgreSQL one
-    INSERT for a single message and COPY for a batch; elsewhere `bulk_create`."""
+    INSERT for a single message and a binary COPY for a batch; elsewhere `bulk_create`."""
     if connection.vendor != "postgresql":
         stored = list(messages)
         for message in stored:
@@ -311,31 +312,27 @@ def _insert(messages, *, batch: Batch | None) -> None:
         Message.objects.bulk_create(stored, batch_size=2000)
         return
     columns = ", ".join(connection.ops.quote_name(column) for _, column in _COLUMNS)
-    encoded_callbacks: dict[int, str] = {}  # the callbacks list is shared by a request's messages
-
-    def row(message: Message) -> list:
-        values = list(_ROW(message.__dict__))
-        callbacks = values[_CALLBACKS]
-        if id(callbacks) not in encoded_callbacks:
-            encoded_callbacks[id(callbacks)] = json.dumps(callbacks)
-        values[_CALLBACKS] = encoded_callbacks[id(callbacks)]
-        return values
-
     if batch is None:
         [message] = messages
         placeholders = ", ".join(["%s"] * len(_COLUMNS))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO messaging_message ({columns}) VALUES ({placeholders}) RETURNING id",  # noqa: S608
-                row(message),
+                _row(message, json.dumps),
             )
             message.__dict__["id"] = cursor.fetchone()[0]
         return
     stored = []
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY messaging_message ({columns}) FROM STDIN") as copy:
+        raw = cursor.cursor
+        # Binary COPY costs Python half the work of the text format; its types come from the table.
+        raw.execute(f"SELECT {columns} FROM messaging_message LIMIT 0")  # noqa: S608
+        types = [column.type_code for column in raw.description]
+        with raw.copy(f"COPY messaging_message ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            as_json = _jsonb_once()
             for message in messages:
-                copy.write_row(row(message))
+                copy.write_row(_row(message, as_json))
                 stored.append(message)
         # The ids: COPY takes them from the sequence row after row, so in ascending order.
         cursor.execute("SELECT id FROM messaging_message WHERE batch_id = %s", [batch.pk])
@@ -344,6 +341,26 @@ def _insert(messages, *, batch: Batch | None) -> None:
         raise RuntimeError(f"stored {len(stored)} messages but found {len(ids)} ids")
     for message, pk in zip(stored, ids, strict=True):
         message.__dict__["id"] = pk
+
+
+def _jsonb_once():
+    """Jsonb values that encode each callbacks list once: a request's messages share one."""
+    encoded: dict[int, Jsonb] = {}  # by id: the lists live as long as their messages
+
+    def as_json(value: list) -> Jsonb:
+        if id(value) not in encoded:
+            text = json.dumps(value)
+            encoded[id(value)] = Jsonb(value, dumps=lambda _value: text)
+        return encoded[id(value)]
+
+    return as_json
+
+
+def _row(message: Message, as_json) -> list:
+    """The message's column values, its callbacks list given to the database `as_json`."""
+    values = list(_ROW(message.__dict__))
+    values[_CALLBACKS] = as_json(values[_CALLBACKS])
+    return values
 
 
 def _count_new(*, team, actor: User, now: datetime, counts: Counter, credits: dict) -> None:

@@ -63,6 +63,18 @@ def test_single_message_goes_from_queue_to_delivered_and_is_charged_once(user):
     assert credit_drift_list() == []
 
 
+@pytest.mark.parametrize("count", [1, 3])  # one INSERT, or the bulk path (COPY on PostgreSQL)
+def test_stored_rows_read_back_as_sent(user, count):
+    numbers = [f"+3725555555{i}" for i in range(count)]
+    callbacks = ["https://example.com/cb?a=1"]
+    result = send(user, numbers, text="Tab\tand\nnewline \\ Привет", callbacks=callbacks, campaign="Autumn")
+    stored = Message.objects.filter(pk__in=[m.pk for m in result.messages]).order_by("pk")
+    assert [(m.uuid, m.recipient) for m in stored] == [(m.uuid, m.recipient) for m in result.messages]
+    for message in stored:
+        assert message.text == "Tab\tand\nnewline \\ Привет" and message.callbacks == callbacks
+        assert message.campaign == "Autumn" and message.price == Decimal(1) and message.created_at is not None
+
+
 def test_price_is_per_segment_and_per_destination_country(user):
     PriceRule.objects.create(country="KE", credits_per_segment=Decimal("0.5"))
     PriceRule.objects.create(country="", credits_per_segment=Decimal("2"))

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # gthread workers with one thread each: a request runs without other threads of its process
 # competing for the GIL (on two cores, more threads only lengthened the tail); keep-alive
 # connections are still served by each worker's event loop.
-WORKERS = max(2, os.cpu_count() or 2)
-THREADS = 1
+WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS") or max(2, os.cpu_count() or 2))
+THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS") or 1)
 
 
 def gunicorn_how() -> str:

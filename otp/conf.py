@@ -33,7 +33,8 @@ def hmac_key() -> bytes:
 
 def log_retention() -> timedelta:
     """How long the verification log (receiver, times, status; never the PIN) is kept. At least a
-    day, so the hourly and per-receiver caps, which count these rows, are never undercounted."""
+    day, the longest receiver window, so the per-receiver caps, which count these rows, are never
+    undercounted."""
     return max(timedelta(days=getattr(settings, "OTP_LOG_RETENTION_DAYS", 30)), timedelta(days=1))
 
 

@@ -9,7 +9,8 @@ A PIN's life (the status is read from the row, never stored)::
 
 The PIN itself is never stored: `pin_hash` is HMAC-SHA256(server key, pin_id + PIN), emptied as soon
 as the PIN can no longer be verified. The row stays as the team's verification log for
-`OTP_LOG_RETENTION_DAYS`, and counts towards the send caps.
+`OTP_LOG_RETENTION_DAYS`, and counts towards the receiver's send caps (the team's hourly cap is
+counted in the cache: see otp/services.py).
 """
 
 from django.db import models

@@ -5,24 +5,39 @@
   message, no delivery reports, so no callback carries it) with the PIN masked in the stored text:
   the real text reaches the gateway from memory only (`Recipient.secret_text`).
 - Sending is capped per team policy: a cooldown per receiver, PINs per receiver per window, PINs
-  per team per hour, and an optional country allow-list. The caps are counted from the PIN rows
-  under a lock on the team's policy row, so parallel requests cannot slip past them. A refused
-  send writes, sends and charges nothing.
+  per team per hour, and an optional country allow-list. A refused send writes, sends and charges
+  nothing. No lock is team-wide, so a team's sends to different receivers run in parallel:
+  - The receiver caps are counted from that receiver's PIN rows (a few rows, by index) while its
+    sends are serialised: on PostgreSQL by a transaction-scoped advisory lock on (team, receiver);
+    SQLite needs none, its write transactions are serial already (transaction_mode IMMEDIATE).
+  - The team's hourly cap is counted in the cache (Redis in production), one counter per team and
+    minute, so a send does O(1) work however many PINs the hour holds. "An hour" is therefore the
+    current minute and the 59 whole minutes before it: a PIN counts until the start of the 60th
+    minute after the one it was sent in, and Retry-After points there. A send first adds itself to
+    its minute's counter (an atomic `incr`) and only then sums the window and decides, so of two
+    racing sends the later one always sees the earlier: parallel sends cannot pass the cap. A send
+    that is refused or fails gives its count back. Two costs of that choice: counters start from
+    zero when the cache is emptied, and a send rolled back by a caller's outer transaction still
+    counts (on the safe side). The counters are atomic on Redis and the in-memory cache, not on
+    the file cache of local development.
 - Verification locks the PIN's row: the right PIN succeeds exactly once, every failed try is
   counted (F() increments), and after `max_attempts` failed tries even the right PIN fails.
 """
 
+import contextlib
 import hashlib
 import hmac
 import logging
 import math
 import secrets
+import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 import phonenumbers
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -98,51 +113,109 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
+def _policy(team: Team) -> OtpPolicy:
+    """The team's policy row, created on first use; read without a lock (see the module docstring)."""
+    return OtpPolicy.objects.get_or_create(team=team)[0]
+
+
 def _policy_locked(team: Team) -> OtpPolicy:
-    """The team's policy row, created on first use, locked until the transaction ends. Every send
-    of the team queues here, so caps counted from the PIN rows cannot be raced past."""
+    """The team's policy row, created on first use, locked so that parallel edits apply in turn."""
     OtpPolicy.objects.get_or_create(team=team)
     return OtpPolicy.objects.select_for_update().get(team=team)
 
 
-def _check_caps(*, team: Team, policy: OtpPolicy, number: str, now: datetime) -> None:
-    sent = Pin.objects.filter(team=team)
+def _int4(value: int) -> int:
+    """`value` wrapped into PostgreSQL's signed 32-bit integer (a lock key; a clash only makes two
+    unrelated sends wait for each other)."""
+    return (value + 2**31) % 2**32 - 2**31
+
+
+def _receiver_lock(*, team: Team, number: str) -> None:
+    """Serialise the team's sends to `number` until the transaction ends, so its caps are counted
+    one send at a time. SQLite needs no lock: its write transactions are serial (IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_int4(team.pk), _int4(zlib.crc32(number.encode()))])
+
+
+def _check_receiver_caps(*, team: Team, policy: OtpPolicy, number: str, now: datetime) -> None:
+    """The cooldown and the window cap, from the receiver's newest PINs (one indexed query)."""
     cooldown = timedelta(seconds=policy.resend_cooldown_seconds)
-    if cooldown:
-        last = (
-            sent.filter(receiver=number, created_at__gt=now - cooldown)
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-        if last is not None:
-            wait = _seconds_until(last + cooldown, now)
-            raise PinRateLimited(
-                f"A PIN was just sent to this receiver. Wait {wait} seconds before requesting another.",
-                retry_after=wait,
-            )
     window = timedelta(seconds=policy.receiver_window_seconds)
-    times = list(
-        sent.filter(receiver=number, created_at__gt=now - window)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
+    newest = list(
+        Pin.objects.filter(team=team, receiver=number, created_at__gt=now - max(cooldown, window))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: policy.receiver_limit]
     )
-    if len(times) >= policy.receiver_limit:
-        free_at = times[len(times) - policy.receiver_limit] + window
+    if cooldown and newest and newest[0] > now - cooldown:
+        wait = _seconds_until(newest[0] + cooldown, now)
+        raise PinRateLimited(
+            f"A PIN was just sent to this receiver. Wait {wait} seconds before requesting another.",
+            retry_after=wait,
+        )
+    in_window = [moment for moment in newest if moment > now - window]
+    if len(in_window) >= policy.receiver_limit:  # a place frees when the oldest of these leaves the window
         raise PinRateLimited(
             f"Too many PINs for this receiver: at most {policy.receiver_limit} "
             f"in {_span(policy.receiver_window_seconds)}.",
-            retry_after=_seconds_until(free_at, now),
+            retry_after=_seconds_until(in_window[-1] + window, now),
         )
-    hour = timedelta(hours=1)
-    this_hour = sent.filter(created_at__gt=now - hour)
-    count = this_hour.count()
-    if count >= policy.team_hourly_limit:
-        oldest = this_hour.order_by("created_at").values_list("created_at", flat=True)[count - policy.team_hourly_limit]
-        raise PinRateLimited(
-            f"Too many PINs sent by this account: at most {policy.team_hourly_limit} an hour.",
-            retry_after=_seconds_until(oldest + hour, now),
-        )
+
+
+class _TeamHourlyCount:
+    """One send's place in its team's per-minute counters (see the module docstring)."""
+
+    MINUTES = 60
+    TIMEOUT = 2 * 3600  # outlives the hour a minute is counted, with room for clock differences
+
+    def __init__(self, *, team: Team) -> None:
+        self.team = team
+        self.taken = False
+
+    def _key(self, minute: int) -> str:
+        return f"otp:team-pins:{self.team.pk}:{minute}"
+
+    def _window(self) -> range:
+        """The minutes summed: this one, the 59 before it, and the next one, which is normally empty.
+        A racing send whose clock already reads the next minute counts there, and one whose clock
+        still reads the minute before sums ours: across a minute boundary two sends still meet."""
+        return range(self.minute - self.MINUTES + 1, self.minute + 2)
+
+    def take(self, *, limit: int, now: datetime) -> None:
+        """Count this send in the minute of `now`, then refuse it if the window holds more than `limit`."""
+        self.now, self.minute = now, int(now.timestamp()) // 60
+        mine = self._key(self.minute)
+        try:
+            current = cache.incr(mine)
+        except ValueError:  # the minute's first send (add is a no-op for all but one racing send)
+            cache.add(mine, 0, self.TIMEOUT)
+            current = cache.incr(mine)
+        self.taken = True
+        counts = cache.get_many([self._key(m) for m in self._window() if m != self.minute])
+        if current + sum(counts.values()) > limit:
+            counts[mine] = current - 1
+            raise PinRateLimited(
+                f"Too many PINs sent by this account: at most {limit} an hour.",
+                retry_after=self._seconds_until_room(counts, limit),
+            )
+
+    def _seconds_until_room(self, counts: dict[str, int], limit: int) -> int:
+        """Until enough of the oldest minutes have left the window for one more send."""
+        to_leave = sum(counts.values()) - limit + 1
+        for minute in self._window():  # oldest first; limit >= 1, so the loop always stops
+            to_leave -= counts.get(self._key(minute), 0)
+            if to_leave <= 0:
+                break
+        leaves_at = datetime.fromtimestamp((minute + self.MINUTES) * 60, tz=UTC)
+        return _seconds_until(leaves_at, self.now)
+
+    def give_back(self) -> None:
+        """Undo `take` for a send that was refused or failed."""
+        if self.taken:
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to undo
+                cache.decr(self._key(self.minute))
+            self.taken = False
 
 
 def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.PIN_LENGTH_DEFAULT) -> IssuedPin:
@@ -154,55 +227,65 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
             PIN_LENGTH_RANGE.format(low=conf.PIN_LENGTH_MIN, high=conf.PIN_LENGTH_MAX), field="pin_length"
         )
     number = normalize_number(receiver, default_country=team.default_country, field="receiver")
+    policy = _policy(team)
+    if policy.digits_only and pin_length < conf.DIGITS_ONLY_MIN_LENGTH:
+        raise ValidationFailed(PIN_LENGTH_DIGITS.format(low=conf.DIGITS_ONLY_MIN_LENGTH), field="pin_length")
+    if policy.allowed_countries and number_country(number) not in policy.allowed_countries:
+        raise ValidationFailed("PINs cannot be sent to this country.", field="receiver")
 
-    with transaction.atomic():
-        policy = _policy_locked(team)
-        if policy.digits_only and pin_length < conf.DIGITS_ONLY_MIN_LENGTH:
-            raise ValidationFailed(PIN_LENGTH_DIGITS.format(low=conf.DIGITS_ONLY_MIN_LENGTH), field="pin_length")
-        if policy.allowed_countries and number_country(number) not in policy.allowed_countries:
-            raise ValidationFailed("PINs cannot be sent to this country.", field="receiver")
-        now = timezone.now()
-        _check_caps(team=team, policy=policy, number=number, now=now)
+    team_count = _TeamHourlyCount(team=team)
+    try:
+        with transaction.atomic():
+            _receiver_lock(team=team, number=number)
+            now = timezone.now()  # read after the lock: never before the receiver's last PIN
+            _check_receiver_caps(team=team, policy=policy, number=number, now=now)
+            team_count.take(limit=policy.team_hourly_limit, now=now)
+            issued = _pin_send(team=team, actor=actor, policy=policy, number=number, pin_length=pin_length, now=now)
+    except BaseException:  # refused, failed or not committed: this send does not use up the cap
+        team_count.give_back()
+        raise
+    log.info("2FA PIN %s sent for team %s (message %s)", issued.record.pk, team.pk, issued.message.pk)
+    return issued
 
-        pin = _random(conf.DIGITS if policy.digits_only else conf.ALPHANUMERIC, pin_length)
-        pin_id = _random(conf.ALPHANUMERIC, conf.PIN_ID_LENGTH)
-        template = policy.text_template if PLACEHOLDER in policy.text_template else conf.default_text_template()
-        result = message_send(
-            actor=actor,
-            recipients=[
-                Recipient(
-                    number,
-                    text=template.replace(PLACEHOLDER, MASK * pin_length),
-                    secret_text=template.replace(PLACEHOLDER, pin),
-                )
-            ],
-            sender=policy.sender,
-            request_dlr=False,
-            all_or_nothing=True,
-            source=SOURCE,
-        )
-        if result.rejected:  # an over-long template: nothing was stored
-            raise ValidationFailed(result.rejected[0].reason, field="receiver")
-        message = result.messages[0]
-        if message.status == Status.BLACKLISTED:  # rolled back with the rest: nothing sent or charged
-            raise ValidationFailed("The receiver is on the blacklist.", field="receiver")
 
-        Pin.objects.filter(team=team, receiver=number, verified_at__isnull=True, expires_at__gt=now).update(
-            expires_at=now
-        )
-        record = Pin.objects.create(
-            team=team,
-            requested_by=actor,
-            pin_id=pin_id,
-            receiver=number,
-            pin_hash=pin_hash(pin_id=pin_id, pin=pin),
-            pin_length=pin_length,
-            max_attempts=policy.max_attempts,
-            message=message,
-            created_at=now,
-            expires_at=now + conf.pin_ttl(),
-        )
-    log.info("2FA PIN %s sent for team %s (message %s)", record.pk, team.pk, message.pk)
+def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_length: int, now: datetime) -> IssuedPin:
+    """Send the SMS and store the PIN's row; the receiver's older live PIN expires now."""
+    pin = _random(conf.DIGITS if policy.digits_only else conf.ALPHANUMERIC, pin_length)
+    pin_id = _random(conf.ALPHANUMERIC, conf.PIN_ID_LENGTH)
+    template = policy.text_template if PLACEHOLDER in policy.text_template else conf.default_text_template()
+    result = message_send(
+        actor=actor,
+        recipients=[
+            Recipient(
+                number,
+                text=template.replace(PLACEHOLDER, MASK * pin_length),
+                secret_text=template.replace(PLACEHOLDER, pin),
+            )
+        ],
+        sender=policy.sender,
+        request_dlr=False,
+        all_or_nothing=True,
+        source=SOURCE,
+    )
+    if result.rejected:  # an over-long template: nothing was stored
+        raise ValidationFailed(result.rejected[0].reason, field="receiver")
+    message = result.messages[0]
+    if message.status == Status.BLACKLISTED:  # rolled back with the rest: nothing sent or charged
+        raise ValidationFailed("The receiver is on the blacklist.", field="receiver")
+
+    Pin.objects.filter(team=team, receiver=number, verified_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    record = Pin.objects.create(
+        team=team,
+        requested_by=actor,
+        pin_id=pin_id,
+        receiver=number,
+        pin_hash=pin_hash(pin_id=pin_id, pin=pin),
+        pin_length=pin_length,
+        max_attempts=policy.max_attempts,
+        message=message,
+        created_at=now,
+        expires_at=now + conf.pin_ttl(),
+    )
     return IssuedPin(pin=pin, pin_id=pin_id, record=record, message=message)
 
 
@@ -246,7 +329,6 @@ def pin_verify(*, team: Team, actor: User, pin_id: str, pin: str) -> Pin:
     if outcome is not _Outcome.VERIFIED:
         log.info("2FA PIN %s refused: %s", row.pk if row else "-", outcome.value)
         raise REFUSALS[outcome]()
-    row.refresh_from_db()
     log.info("2FA PIN %s verified for team %s", row.pk, team.pk)
     return row
 
@@ -267,7 +349,10 @@ def _judge(row: Pin | None, pin: str) -> _Outcome:
         won = Pin.objects.filter(
             pk=row.pk, verified_at__isnull=True, attempts__lt=F("max_attempts"), expires_at__gt=now
         ).update(verified_at=now, pin_hash="")
-        return _Outcome.VERIFIED if won else _Outcome.ALREADY
+        if not won:
+            return _Outcome.ALREADY
+        row.verified_at, row.pin_hash = now, ""  # as stored: no need to read the row again
+        return _Outcome.VERIFIED
     # Every failed try counts, also past the limit. The hash goes with the last allowed try.
     last_try = row.attempts + 1 >= row.max_attempts
     Pin.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, **({"pin_hash": ""} if last_try else {}))

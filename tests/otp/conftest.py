@@ -1,7 +1,9 @@
 """Fixtures of the 2FA tests: a recording gateway (the network edge, the only thing faked), a user
-with credits, and sends that run what they queue on commit."""
+with credits, sends that run what they queue on commit, and the team cap's counters in Redis."""
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from messaging.gateways import reset_gateway
 from otp.services import pin_issue
@@ -37,3 +39,22 @@ def issue(django_capture_on_commit_callbacks):
 
 def sent_texts(gateway) -> list[str]:
     return ["".join(m.parts) for m in gateway]
+
+
+@pytest.fixture(params=["cache", "redis"])
+def team_counters(request):
+    """The team cap's counters in the test cache, and in Redis as production keeps them."""
+    if request.param == "cache":
+        yield
+        return
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    forget = lambda: client.delete(*client.keys("*otp:team-pins:*") or ["otp:none"])  # noqa: E731
+    forget()
+    backend = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}}
+    with override_settings(CACHES=backend):
+        yield
+    forget()

@@ -1,11 +1,12 @@
-"""Parallel requests against real PostgreSQL row locks: the right PIN verifies exactly once, every
-wrong guess is counted, and parallel sends cannot slip past the caps."""
+"""Parallel requests against real PostgreSQL locks: the right PIN verifies exactly once, every
+wrong guess is counted, parallel sends cannot slip past the caps, and a team's sends to different
+receivers do not wait for each other."""
 
 import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.errors import DomainError
 from otp.models import Pin
@@ -87,8 +88,54 @@ def test_parallel_sends_to_one_receiver_send_one_pin(owner):
     assert Pin.objects.count() == 1 and owner.balance == 999
 
 
+def test_parallel_sends_to_one_receiver_cannot_pass_the_receiver_cap(owner):
+    otp_policy_update(team=owner.team, actor=owner, resend_cooldown_seconds=0, receiver_limit=3)
+    outcomes = in_parallel(10, lambda i: pin_issue(team=owner.team, actor=owner, receiver="+37255555555"))
+    assert outcomes == Counter({"ok:IssuedPin": 3, "PinRateLimited": 7})
+    assert Pin.objects.count() == 3
+
+
+@pytest.mark.usefixtures("team_counters")
 def test_parallel_sends_cannot_pass_the_team_cap(owner):
     otp_policy_update(team=owner.team, actor=owner, team_hourly_limit=3)
     outcomes = in_parallel(10, lambda i: pin_issue(team=owner.team, actor=owner, receiver=f"+3725555550{i}"))
     assert outcomes == Counter({"ok:IssuedPin": 3, "PinRateLimited": 7})
     assert Pin.objects.count() == 3
+
+
+def test_a_teams_sends_to_different_receivers_do_not_wait_for_each_other(owner):
+    """One send holds its transaction open after issuing; another of the team still completes.
+    (Two users: each user's credit balance is a row that its own sends do queue on.)"""
+    colleague = UserFactory(team=owner.team, credits=10, email="colleague@example.com")
+    otp_policy_update(team=owner.team, actor=owner, max_attempts=5)  # created before, as after a first send
+    issued, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def hold_open() -> None:
+        try:
+            with transaction.atomic():
+                pin_issue(team=owner.team, actor=owner, receiver="+37255555501")
+                issued.set()
+                release.wait(timeout=60)
+        finally:
+            issued.set()  # also when the send failed: the other thread must not wait in vain
+            connection.close()
+
+    def send_meanwhile() -> None:
+        try:
+            issued.wait(timeout=60)
+            finished.append(pin_issue(team=owner.team, actor=colleague, receiver="+37255555502").pin_id)
+        finally:
+            connection.close()
+
+    holder, sender = threading.Thread(target=hold_open), threading.Thread(target=send_meanwhile)
+    holder.start()
+    sender.start()
+    try:
+        sender.join(timeout=30)
+        assert not sender.is_alive() and len(finished) == 1, "the second send waited for the first"
+    finally:
+        release.set()
+        holder.join(timeout=60)
+        sender.join(timeout=60)
+    assert Pin.objects.count() == 2

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.errors import Forbidden, InsufficientCredits, ValidationFailed
@@ -30,8 +31,9 @@ NUMBER = "+37255555555"
 
 @pytest.fixture
 def clock(time_machine):
-    """A stopped clock; `clock.at(seconds)` moves it to that many seconds after the start."""
-    start = timezone.now().replace(microsecond=0)
+    """A stopped clock at the start of a minute (the team cap counts whole minutes);
+    `clock.at(seconds)` moves it to that many seconds after the start."""
+    start = timezone.now().replace(second=0, microsecond=0)
     time_machine.move_to(start, tick=False)
 
     class Clock:
@@ -270,6 +272,7 @@ def test_at_most_five_pins_per_receiver_in_ten_minutes(user, issue, clock):
     issue(user)
 
 
+@pytest.mark.usefixtures("team_counters")
 def test_team_hourly_cap_against_sms_pumping(user, issue, clock):
     policy(user, team_hourly_limit=3)
     for i in range(3):
@@ -282,6 +285,53 @@ def test_team_hourly_cap_against_sms_pumping(user, issue, clock):
     assert error.value.message == "Too many PINs sent by this account: at most 3 an hour."
     clock.at(3600)
     issue(user, receiver="+37255555509")
+
+
+def test_the_team_cap_counts_whole_minutes(user, issue, clock):
+    """A PIN sent at 0:59 counts in minute 0, which leaves the hour at 60:00, not at 60:59."""
+    policy(user, team_hourly_limit=1)
+    clock.at(59)
+    issue(user)
+    clock.at(3599)
+    with pytest.raises(PinRateLimited) as error:
+        issue(user, receiver="+37255555509")
+    assert error.value.retry_after == 1
+    clock.at(3600)
+    issue(user, receiver="+37255555509")
+
+
+def test_retry_after_waits_for_enough_minutes_to_leave_the_hour(user, issue, clock):
+    policy(user, team_hourly_limit=3)
+    for i, second in enumerate([0, 10, 70]):  # two PINs in minute 0, one in minute 1
+        clock.at(second)
+        issue(user, receiver=f"+3725555550{i}")
+    clock.at(600)
+    with pytest.raises(PinRateLimited) as error:
+        issue(user, receiver="+37255555509")
+    assert error.value.retry_after == 3000  # minute 0 leaving frees two places
+    policy(user, team_hourly_limit=1)
+    with pytest.raises(PinRateLimited) as error:
+        issue(user, receiver="+37255555509")
+    assert error.value.retry_after == 3060  # minute 1 must leave as well
+
+
+@pytest.mark.usefixtures("team_counters")
+def test_refused_and_failed_sends_do_not_use_up_the_team_cap(user, issue, clock):
+    policy(user, team_hourly_limit=2)
+    blacklist_add(team=user.team, number="+37255555598")
+    with pytest.raises(ValidationFailed):  # refused after the team cap counted it
+        issue(user, receiver="+37255555598")
+    broke = UserFactory(team=user.team, role=Role.MEMBER, email="broke@example.com")
+    with pytest.raises(InsufficientCredits):
+        issue(broke, receiver="+37255555597")
+    issue(user, receiver="+37255555501")
+    issue(user, receiver="+37255555502")
+    clock.at(60)
+    for _ in range(3):
+        with pytest.raises(PinRateLimited):
+            issue(user, receiver="+37255555503")
+    clock.at(3600)  # minute 0 left; had the refusals of minute 1 counted, this would be refused
+    issue(user, receiver="+37255555503")
 
 
 def test_caps_are_per_team(user, issue):
@@ -371,6 +421,26 @@ def test_only_managers_change_the_policy(user):
         otp_policy_update(team=UserFactory().team, actor=user, max_attempts=3)
     with pytest.raises(ValidationFailed):
         otp_policy_update(team=user.team, actor=user, pin="1234")
+
+
+# ---- Queries ---------------------------------------------------------------------------------
+
+# (pin_issue, pin_verify), savepoints included. PostgreSQL adds the receiver's advisory lock and
+# charges the credits in one statement where SQLite takes three.
+QUERIES = {"postgresql": (16, 4), "sqlite": (17, 4)}
+
+
+def test_issue_and_verify_take_a_fixed_number_of_queries(user, django_assert_max_num_queries):
+    """Neither grows with the team's PINs: no count over them, no policy lock, no re-read."""
+    for i in range(3):
+        pin_issue(team=user.team, actor=user, receiver=f"+3725555550{i}")
+    issuing, verifying = QUERIES[connection.vendor]
+    with django_assert_max_num_queries(issuing):
+        issued = pin_issue(team=user.team, actor=user, receiver=NUMBER)
+    with django_assert_max_num_queries(verifying):
+        record = verify(user, issued)
+    stored = Pin.objects.values_list("verified_at", "pin_hash").get(pk=record.pk)
+    assert stored == (record.verified_at, "") and record.verified_at is not None  # set in memory as stored
 
 
 # ---- Status and purge ------------------------------------------------------------------------

@@ -259,9 +259,9 @@ def dispatch_simulator(smoke: bool) -> list[Figure]:
 @scenario("dispatch_smpp")
 def dispatch_smpp(smoke: bool) -> list[Figure]:
     """Queued messages submitted through the real SmppGateway to the test SMSC (`python -m tests.smsc`,
-    another process), which answers each submit_sm and sends its receipt at once; receipts are
-    stored by the gateway's reader thread. Two figures: the submit rate, and the rate until every
-    message is DELIVRD in the database."""
+    another process), which answers each submit_sm and sends its receipt at once; the gateway's
+    reader thread parses receipts and its storing thread stores them in batches. Two figures: the
+    submit rate, and the rate until every message is DELIVRD in the database."""
     from django.conf import settings
 
     from messaging.gateways.smpp import SmppGateway
@@ -299,7 +299,7 @@ def dispatch_smpp(smoke: bool) -> list[Figure]:
     assert submitted == n and delivered.count() == n, (submitted, delivered.count())
     how = (
         f"{n:,} one-part messages, chunks of {settings.SMS_DISPATCH_CHUNK}, window {window}, one dispatcher "
-        f"thread + the gateway's reader thread, SMSC in another process, {_database()}"
+        f"thread + the gateway's reader and storing threads, SMSC in another process, {_database()}"
     )
     return [
         Figure("dispatch_smpp", "submit_sm per second", round(n / submit_time), "PDU/s", ">= 1000", how),
@@ -319,7 +319,7 @@ def _thread_sink():
 
     class ThreadSink(EngineSink):
         """The engine's sink, remembering the database connection of the thread it runs in (the
-        gateway's reader thread): the scratch database cannot be dropped while that is open."""
+        gateway's storing thread): the scratch database cannot be dropped while that is open."""
 
         def __init__(self) -> None:
             self.connections = set()

@@ -11,6 +11,6 @@ DEBUG = False
 SMS_SIMULATOR = {"delivered_ratio": 1.0, "latency_seconds": 0.0, "reply_ratio": 0.0}
 
 # On SQLite (the smoke run) the scratch database is a file, not a shared in-memory one: the SMPP
-# reader thread writes receipts, and the gunicorn scenarios' web processes must open it too.
+# storing thread writes receipts, and the gunicorn scenarios' web processes must open it too.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"bench-db-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -1,10 +1,15 @@
 """SMPP 3.4 gateway: submit_sm over one transceiver bind; receipts and MO arrive as deliver_sm.
 
 Built on smpplib's PDU codec and socket client. One background thread owns the connection:
-it binds (lazily, on the first submit), reads every PDU, answers enquire_link, deliver_sm and
-unbind, sends the enquire_link keep-alive and reconnects with backoff when the link drops.
-Submitting threads only write submit_sm PDUs and wait for their submit_sm_resp, with at most
-`window` outstanding across all of them.
+it binds (lazily, on the first submit), reads every PDU, answers enquire_link and unbind, sends
+the enquire_link keep-alive and reconnects with backoff when the link drops. Submitting threads
+only write submit_sm PDUs and wait for their submit_sm_resp, with at most `window` outstanding
+across all of them.
+
+A deliver_sm (receipt or MO) is parsed by the reader and handed to a storing thread, which gives
+the sink everything that waits in one call and only then answers each deliver_sm: reading never
+waits for the database, and a deliver_sm the SMSC saw acknowledged has been stored (one that was
+not is offered again by the SMSC). close() stores what was received before it returns.
 
 A part is sent again after a reconnect only if it never got its submit_sm_resp: delivery is at
 least once, so a part the SMSC took just before the link died may reach the handset twice.
@@ -20,7 +25,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -60,6 +65,9 @@ _STAT_ALIASES = {"DELIVERED": "DELIVRD", "UNDELIVERABLE": "UNDELIV", "ACCEPTED":
 _RECEIPT_FIELD = re.compile(r"\b(id|stat|err|done date):(\S*)", re.IGNORECASE)
 _RECEIPT_TEXT = re.compile(r"\btext:", re.IGNORECASE)
 _POLL = 0.2  # seconds between checks of the stop flag and the deadlines
+_STORE_BATCH = 500  # deliver_sm handed to the sink at once, at most
+_HEADER_SIZE = 16  # command_length, command_id, command_status, sequence_number
+_RECV_SIZE = 65536
 
 
 class _SequenceNumbers(SimpleSequenceGenerator):
@@ -76,6 +84,96 @@ class _SequenceNumbers(SimpleSequenceGenerator):
 
 class _PeerUnbound(Exception):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Received:
+    """A parsed deliver_sm waiting to be stored, then answered on the link it came in on."""
+
+    client: Client
+    sequence: int
+    content: DeliveryReport | InboundSms
+
+
+class _Inbox:
+    """Received deliver_sm between the reader, which puts, and the storing thread, which takes."""
+
+    def __init__(self) -> None:
+        self._items: deque[_Received] = deque()
+        self._cond = threading.Condition()
+        self._taken = 0  # handed to the storing thread and not done yet
+        self._closed = False
+
+    def put(self, item: _Received) -> None:
+        with self._cond:
+            self._items.append(item)
+            self._cond.notify_all()
+
+    def take(self, limit: int) -> list[_Received]:
+        """Up to `limit` waiting items, once there is one; [] when closed and empty."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._items or self._closed)
+            batch = [self._items.popleft() for _ in range(min(limit, len(self._items)))]
+            self._taken = len(batch)
+            return batch
+
+    def done(self) -> None:
+        """The last batch taken is stored and answered."""
+        with self._cond:
+            self._taken = 0
+            self._cond.notify_all()
+
+    def wait_empty(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._items and not self._taken, timeout)
+
+    def close(self) -> None:
+        """Nothing more will be put: take() returns what is left, then []."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+class _PduReader:
+    """The PDUs of a bound client's socket, as many per recv as have arrived. After each wait on
+    the socket the reader may wait up to 5 ms (sys.getswitchinterval) for the GIL while the other
+    threads run: at one wait per PDU, that set the pace, not the CPU."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._buffer = bytearray()
+
+    def read(self, timeout: float) -> list[Command]:
+        """The whole PDUs that have arrived, waiting up to `timeout` seconds for more bytes."""
+        sock = self._client._socket  # smpplib has no public accessor
+        if select.select([sock], [], [], timeout)[0]:
+            data = sock.recv(_RECV_SIZE)
+            if not data:
+                raise exceptions.ConnectionError()
+            self._buffer += data
+        pdus = []
+        start = 0
+        while len(self._buffer) - start >= _HEADER_SIZE:
+            length = int.from_bytes(self._buffer[start : start + 4], "big")
+            if length < _HEADER_SIZE:
+                raise exceptions.PDUError(f"broken PDU: command_length {length}")
+            if len(self._buffer) - start < length:
+                break  # the rest is still on its way; a link that stalls here fails its enquire_link
+            pdu = _parse(self._client, bytes(self._buffer[start : start + length]))
+            start += length
+            if pdu is not None:
+                pdus.append(pdu)
+        del self._buffer[:start]
+        return pdus
+
+
+def _parse(client: Client, raw: bytes) -> Command | None:
+    """The PDU, or None for one smpplib cannot parse (it was read whole, so the stream is intact)."""
+    try:
+        return smpp.parse_pdu(raw, client=client, allow_unknown_opt_params=True)
+    except (exceptions.UnknownCommandError, ValueError, IndexError) as exc:
+        logger.warning("unreadable SMPP PDU ignored: %r", exc)
+        return None
 
 
 @dataclass(eq=False)
@@ -154,6 +252,7 @@ class SmppGateway:
         self._last_error = "not connected yet"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._inbox = _Inbox()  # a new one for each run of the connection thread
 
     # -- the Gateway contract ------------------------------------------------------------
 
@@ -168,18 +267,18 @@ class SmppGateway:
         return [job.result() for job in jobs]
 
     def recorded(self) -> None:
-        """Receipts come from the SMSC on the reader thread; nothing to hand over here."""
+        """Receipts come from the SMSC and the storing thread stores them; nothing to hand over here."""
 
     def close(self) -> None:
-        """Unbind and stop the connection thread; a later submit binds again."""
+        """Unbind, store what was received and stop the threads; a later submit binds again."""
         with self._cond:
             thread = self._thread
             self._stop.set()
             self._cond.notify_all()
         if thread is not None:
-            thread.join(self._connect_timeout + 5)
+            thread.join(self._connect_timeout + self._response_timeout + 5)  # a bind, or storing the last receipts
             if thread.is_alive():
-                logger.warning("SMPP connection thread did not stop in time")
+                logger.warning("SMPP connection thread did not stop in time; the SMSC will offer its receipts again")
 
     # -- building submit_sm --------------------------------------------------------------
 
@@ -253,21 +352,31 @@ class SmppGateway:
                     self._cond.wait(_POLL)
                     continue
                 outage_since = None
-                if not queue or len(self._pending) >= self._window:
+                pdus = self._take_sendable(queue, inflight, client, now)
+                if not pdus:
                     self._cond.wait(_POLL)
                     continue
-                part = queue.popleft()
-                if part.job.error:  # a sibling part was refused: the message is lost anyway
-                    continue
-                pdu = smpp.make_pdu("submit_sm", client=client, **part.fields)
-                part.client, part.sent_at, part.lost = client, now, False
-                self._pending[pdu.sequence] = part
-                inflight[part] = None
-            logger.debug("submit_sm seq=%s message=%s part=%s", pdu.sequence, part.job.message.message_id, part.index)
             try:
-                self._send(client, pdu)
+                self._send(client, *pdus)
             except (exceptions.ConnectionError, exceptions.PDUError, OSError) as exc:
                 self._drop(client, f"write failed: {_describe(exc)}")
+
+    def _take_sendable(
+        self, queue: deque[_Part], inflight: dict[_Part, None], client: Client, now: float
+    ) -> list[Command]:
+        """submit_sm for the next parts, as many as the window allows; now pending (hold _cond)."""
+        pdus = []
+        while queue and len(self._pending) < self._window:
+            part = queue.popleft()
+            if part.job.error:  # a sibling part was refused: the message is lost anyway
+                continue
+            pdu = smpp.make_pdu("submit_sm", client=client, **part.fields)
+            part.client, part.sent_at, part.lost = client, now, False
+            self._pending[pdu.sequence] = part
+            inflight[part] = None
+            pdus.append(pdu)
+            logger.debug("submit_sm seq=%s message=%s part=%s", pdu.sequence, part.job.message.message_id, part.index)
+        return pdus
 
     def _settle(self, inflight: dict[_Part, None], queue: deque[_Part], now: float) -> None:
         """Fold answers into their jobs; queue lost parts again, in order; time out silent ones."""
@@ -307,6 +416,18 @@ class SmppGateway:
             self._thread.start()
 
     def _run(self) -> None:
+        self._inbox = inbox = _Inbox()
+        storer = threading.Thread(
+            target=self._store_all, args=(inbox,), name=f"smpp-store-{self.host}:{self.port}", daemon=True
+        )
+        storer.start()
+        try:
+            self._keep_connected()
+        finally:
+            inbox.close()  # the storing thread stores what is left, then ends
+            storer.join()
+
+    def _keep_connected(self) -> None:
         delay = self._backoff_min
         while not self._stop.is_set():
             started = time.monotonic()
@@ -360,7 +481,7 @@ class SmppGateway:
 
     def _serve(self, client: Client) -> None:
         """Read and answer PDUs until the link fails, the SMSC unbinds or close() is called."""
-        sock = client._socket  # smpplib has no public accessor; the reader only polls it
+        reader = _PduReader(client)
         next_ping = time.monotonic() + self._enquire_link_interval
         ping_sent_at: float | None = None
         while not self._stop.is_set():
@@ -371,24 +492,22 @@ class SmppGateway:
                 self._send(client, smpp.make_pdu("enquire_link", client=client))
                 ping_sent_at = ping_sent_at or now
                 next_ping = now + self._enquire_link_interval
-            readable, _, _ = select.select([sock], [], [], max(0.0, min(_POLL, next_ping - now)))
-            if readable:
-                pdu = _read(client)
-                if pdu is not None:
-                    ping_sent_at = None  # any PDU shows the link is alive
-                    self._dispatch(client, pdu)
-        self._unbind(client)
+            for pdu in reader.read(max(0.0, min(_POLL, next_ping - now))):
+                ping_sent_at = None  # any PDU shows the link is alive
+                self._dispatch(client, pdu)
+        if not self._inbox.wait_empty(self._response_timeout):  # answered before we unbind
+            logger.warning("SMPP receipts still being stored at unbind; the SMSC will offer them again")
+        self._unbind(client, reader)
 
-    def _unbind(self, client: Client) -> None:
+    def _unbind(self, client: Client, reader: _PduReader) -> None:
         self._send(client, smpp.make_pdu("unbind", client=client))
         deadline = time.monotonic() + min(self._response_timeout, 2.0)
         while (left := deadline - time.monotonic()) > 0:
-            if select.select([client._socket], [], [], left)[0]:
-                pdu = _read(client)
-                if pdu is not None and pdu.command == "unbind_resp":
+            for pdu in reader.read(left):
+                if pdu.command == "unbind_resp":
                     logger.info("SMPP unbound from %s:%s", self.host, self.port)
                     return
-                if pdu is not None and pdu.command != "unbind":
+                if pdu.command != "unbind":
                     self._dispatch(client, pdu)
 
     def _dispatch(self, client: Client, pdu: Command) -> None:
@@ -396,11 +515,11 @@ class SmppGateway:
         if command in ("submit_sm_resp", "generic_nack"):
             self._answered(pdu)
         elif command == "deliver_sm":
-            self._reply(client, "deliver_sm_resp", pdu, status=self._deliver(pdu))
+            self._deliver(client, pdu)
         elif command == "enquire_link":
-            self._reply(client, "enquire_link_resp", pdu)
+            self._reply(client, "enquire_link_resp", pdu.sequence)
         elif command == "unbind":
-            self._reply(client, "unbind_resp", pdu)
+            self._reply(client, "unbind_resp", pdu.sequence)
             raise _PeerUnbound
         elif command not in ("enquire_link_resp", "unbind_resp"):
             logger.warning("ignoring SMPP %s from %s:%s", command, self.host, self.port)
@@ -418,36 +537,72 @@ class SmppGateway:
                 part.status = pdu.status or consts.SMPP_ESME_RUNKNOWNERR
             self._cond.notify_all()
 
-    def _deliver(self, pdu: Command) -> int:
-        """Hand a receipt or an MO message to the sink; the command_status to answer with."""
+    def _deliver(self, client: Client, pdu: Command) -> None:
+        """Queue a receipt or an MO message for the storing thread, which answers it once stored."""
         try:
             if pdu.esm_class & ESM_RECEIPT:
-                report = parse_receipt(pdu)
-                if report is None:
+                content = parse_receipt(pdu)
+                if content is None:
                     logger.warning("SMPP receipt without a message id; dropped")
-                    return consts.SMPP_ESME_ROK
-                deliver, items = self._sink.reports, [report]
+                    self._reply(client, "deliver_sm_resp", pdu.sequence)
+                    return
             else:
-                deliver, items = self._sink.inbound, [parse_mo(pdu)]
+                content = parse_mo(pdu)
         except Exception:  # offering it again would fail the same way
             logger.exception("unreadable SMPP deliver_sm refused")
-            return consts.SMPP_ESME_RX_P_APPN
+            self._reply(client, "deliver_sm_resp", pdu.sequence, status=consts.SMPP_ESME_RX_P_APPN)
+            return
+        self._inbox.put(_Received(client, pdu.sequence, content))
+
+    # -- the storing thread --------------------------------------------------------------
+
+    def _store_all(self, inbox: _Inbox) -> None:
+        """Hand the sink all that waits, one call for the receipts and one for the MO messages,
+        then answer each deliver_sm; until the inbox is closed and empty."""
+        while batch := inbox.take(_STORE_BATCH):
+            reports = [item for item in batch if isinstance(item.content, DeliveryReport)]
+            messages = [item for item in batch if isinstance(item.content, InboundSms)]
+            for deliver, items in ((self._sink.reports, reports), (self._sink.inbound, messages)):
+                if items:
+                    self._answer(items, self._store(deliver, items))
+            inbox.done()
+
+    def _store(self, deliver: Callable[[list], None], items: list[_Received]) -> list[int]:
+        """The command_status to answer each item with."""
         try:
-            deliver(items)
+            deliver([item.content for item in items])
         except Exception:
-            # Keep reading; a temporary error makes the SMSC offer the PDU again later.
+            if len(items) > 1:  # one at a time: only those that fail are offered again
+                return [status for item in items for status in self._store(deliver, [item])]
+            # Keep going; a temporary error makes the SMSC offer the PDU again later.
             logger.exception("report sink failed on an SMPP deliver_sm")
-            return consts.SMPP_ESME_RX_T_APPN
-        return consts.SMPP_ESME_ROK
+            return [consts.SMPP_ESME_RX_T_APPN]
+        return [consts.SMPP_ESME_ROK] * len(items)
 
-    def _reply(self, client: Client, command: str, request: Command, status: int = consts.SMPP_ESME_ROK) -> None:
-        resp = smpp.make_pdu(command, client=client, status=status)
-        resp.sequence = request.sequence
-        self._send(client, resp)
+    def _answer(self, items: list[_Received], statuses: list[int]) -> None:
+        """deliver_sm_resp for each item, one write per link they came in on."""
+        by_client: dict[Client, list[Command]] = {}
+        for item, status in zip(items, statuses, strict=True):
+            by_client.setdefault(item.client, []).append(
+                _response(item.client, "deliver_sm_resp", item.sequence, status)
+            )
+        for client, resps in by_client.items():
+            try:
+                self._send(client, *resps)
+            except (exceptions.ConnectionError, exceptions.PDUError, OSError):  # stored; the SMSC offers them again
+                logger.info("%d SMPP deliver_sm stored but not answered: link down", len(resps))
 
-    def _send(self, client: Client, pdu: Command) -> None:
+    def _reply(self, client: Client, command: str, sequence: int, status: int = consts.SMPP_ESME_ROK) -> None:
+        self._send(client, _response(client, command, sequence, status))
+
+    def _send(self, client: Client, *pdus: Command) -> None:
+        """Write the PDUs in one system call: after each one this thread may wait ~5 ms for the GIL."""
+        data = b"".join(pdu.generate() for pdu in pdus)
         with self._send_lock:
-            client.send_pdu(pdu)
+            sock = client._socket  # smpplib's send_pdu writes one PDU per call
+            if sock is None:
+                raise exceptions.ConnectionError("disconnected")
+            sock.sendall(data)
 
     def _drop(self, client: Client, reason: str) -> None:
         """Forget a dead connection: its unanswered parts go back to their submitters."""
@@ -471,15 +626,10 @@ def _encode(text: str, encoding: str) -> bytes:
     return text.encode("utf-16-be")
 
 
-def _read(client: Client) -> Command | None:
-    """The next PDU, or None for one smpplib cannot parse (it was read whole, so the stream is intact)."""
-    try:
-        return client.read_pdu()
-    except TimeoutError as exc:  # a PDU cut off halfway: the stream is unusable
-        raise exceptions.ConnectionError("timed out inside a PDU") from exc
-    except (exceptions.UnknownCommandError, ValueError, IndexError) as exc:
-        logger.warning("unreadable SMPP PDU ignored: %r", exc)
-        return None
+def _response(client: Client, command: str, sequence: int, status: int = consts.SMPP_ESME_ROK) -> Command:
+    resp = smpp.make_pdu(command, client=client, status=status)
+    resp.sequence = sequence
+    return resp
 
 
 def _describe(exc: BaseException) -> str:

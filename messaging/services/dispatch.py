@@ -26,7 +26,7 @@ from accounts.services import credit_refund
 from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import Message, MessagePart, Status, rank
-from messaging.services.reports import early_reports_apply, outcomes, report_apply
+from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
 
 log = logging.getLogger(__name__)
@@ -153,9 +153,12 @@ def record_results(
     rows = {row["pk"]: row for row in claimed}
     accepted = [r for r in results if r.accepted]
     if accepted:
-        reported = _complete_reports(accepted, reports)
-        leftover = [r for r in reports if r.part_id not in reported]
+        part_ids = [p for r in accepted for p in r.part_ids]
         with transaction.atomic():
+            # Receipts that came before this write (a fast SMSC's) are recorded in it too.
+            reports = [*reports, *early_reports_take(network_ids=part_ids)]
+            reported = _complete_reports(accepted, reports)
+            leftover = [r for r in reports if r.part_id not in reported]
             sent = [r.message_id for r in accepted if r.message_id not in reported.messages]
             moved = set(message_transition(message_ids=sent, to=Status.SENT, at=now, sent_at=now))
             via = [Step(Status.SENT, now, fields={"sent_at": now})]
@@ -180,7 +183,7 @@ def record_results(
             )
         # Receipts of a message that did not move (it was no longer claimed) go the usual way too.
         leftover += [report for m, reports in reported.by_message.items() if m not in moved for report in reports]
-        early_reports_apply(network_ids=[p for r in accepted for p in r.part_ids])
+        early_reports_apply(network_ids=part_ids)  # those that came meanwhile (see report_apply)
         if leftover:
             report_apply(reports=leftover)
 

@@ -23,14 +23,25 @@ log = logging.getLogger(__name__)
 
 
 class EngineSink:
-    """The ReportSink every gateway is given."""
+    """The ReportSink every gateway is given. Gateways call it from their own long-lived threads,
+    where no request cycle replaces a database connection that broke (a database restart): each
+    call does that first, as each request would."""
 
     def reports(self, reports: Sequence[DeliveryReport]) -> None:
+        _replace_broken_connection()
         report_apply(reports=reports)
 
     def inbound(self, messages: Sequence[InboundSms]) -> None:
+        _replace_broken_connection()
         for sms in messages:
             inbound_receive(sms=sms)
+
+
+def _replace_broken_connection() -> None:
+    """Close this thread's connection if it failed (the next query opens a new one); never inside
+    a caller's transaction, which must see its own connection through."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def combined_status(states: Sequence[str]) -> str:
@@ -172,10 +183,26 @@ def _apply_known(reports: Sequence[DeliveryReport], parts: dict[str, int]) -> No
 
 def early_reports_apply(*, network_ids: Sequence[str]) -> None:
     """Apply reports that arrived before these parts were stored."""
-    early = list(EarlyReport.objects.filter(network_id__in=network_ids))
+    early = early_reports_take(network_ids=network_ids)
     if early:
-        EarlyReport.objects.filter(pk__in=[e.pk for e in early]).delete()
-        report_apply(reports=[DeliveryReport(e.network_id, e.state, e.at, e.error) for e in early])
+        report_apply(reports=early)
+
+
+def early_reports_take(*, network_ids: Sequence[str]) -> list[DeliveryReport]:
+    """Remove and return the reports kept for these parts. Inside the transaction that stores the
+    parts, their outcome is written with them (see dispatch.record_results)."""
+    if connection.vendor != "postgresql":
+        early = list(EarlyReport.objects.filter(network_id__in=network_ids))
+        if early:
+            EarlyReport.objects.filter(pk__in=[e.pk for e in early]).delete()
+        return [DeliveryReport(e.network_id, e.state, e.at, e.error) for e in early]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM messaging_earlyreport WHERE network_id = ANY(%s::varchar[]) "
+            "RETURNING network_id, state, at, error",
+            [list(network_ids)],
+        )
+        return [DeliveryReport(*row) for row in cursor.fetchall()]
 
 
 def _is_opt_out(text: str) -> bool:

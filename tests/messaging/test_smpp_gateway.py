@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -337,6 +338,48 @@ def test_a_failing_sink_does_not_stop_the_reader(make_gateway: Callable[..., Smp
     assert (refused["message_id"], refused["status"]) == (first.part_ids[0], 0x64)  # ESME_RX_T_APPN: retry later
 
 
+def test_receipts_are_read_while_the_sink_is_busy_and_answered_once_stored(
+    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+) -> None:
+    sink = _GatedSink()
+    gateway = make_gateway(sink=sink)
+    [first] = gateway.submit([sms(20, "+3725550020", "first")])
+    assert sink.entered.wait(WAIT)  # the storing thread is held inside the sink with that receipt
+
+    more = gateway.submit([sms(21 + i, f"+37255500{21 + i}", "more") for i in range(10)])
+    wait_for(lambda: len(gateway._inbox._items) == 10)  # their receipts were read all the same
+
+    assert all(result.accepted for result in more)
+    assert smsc.events("receipt") == []  # none answered before it is stored
+    sink.gate.set()
+    gateway.close()
+
+    stored = {report.part_id for report in sink.received_reports}
+    assert stored == {first.part_ids[0], *(result.part_ids[0] for result in more)}  # before close() returned
+    assert sink.batches == [1, 10]  # what waited went to the sink in one call
+    wait_for(lambda: len(smsc.events("receipt")) == 11)
+    assert {event["status"] for event in smsc.events("receipt")} == {0}  # answered before the unbind
+
+
+def test_a_receipt_the_sink_refuses_does_not_refuse_its_batch(
+    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+) -> None:
+    sink = _GatedSink(refused=("UNDELIV",))
+    gateway = make_gateway(sink=sink)
+    gateway.submit([sms(40, "+3725550040", "first")])
+    assert sink.entered.wait(WAIT)
+    fine, failed = gateway.submit([sms(41, "+3725550041", "fine"), sms(42, "+8885550042", "failed")])
+    wait_for(lambda: len(gateway._inbox._items) == 2)
+
+    sink.gate.set()
+
+    wait_for(lambda: len(smsc.events("receipt")) == 3)
+    statuses = {event["message_id"]: event["status"] for event in smsc.events("receipt")}
+    assert statuses[fine.part_ids[0]] == 0
+    assert statuses[failed.part_ids[0]] == 0x64  # ESME_RX_T_APPN: offered again later
+    assert sink.batches == [1, 1]  # the batch of two failed, then each was tried alone
+
+
 def test_close_unbinds(gateway: SmppGateway, smsc: Smsc) -> None:
     gateway.submit([sms(17, "+3725550017", "bye", request_dlr=False)])
 
@@ -364,6 +407,24 @@ class _FlakySink(RecordingSink):
         if not self.failed:
             self.failed = True
             raise RuntimeError("database is away")
+        super().reports(reports)
+
+
+class _GatedSink(RecordingSink):
+    """Holds its first call until `gate` is set, like a busy database; refuses reports in `refused` states."""
+
+    def __init__(self, refused: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.entered, self.gate = threading.Event(), threading.Event()
+        self.refused = refused
+        self.batches: list[int] = []  # the size of each batch stored
+
+    def reports(self, reports: list[DeliveryReport]) -> None:
+        self.entered.set()
+        self.gate.wait(WAIT)
+        if any(report.state in self.refused for report in reports):
+            raise RuntimeError("cannot store that one")
+        self.batches.append(len(reports))
         super().reports(reports)
 
 

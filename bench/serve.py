@@ -44,9 +44,7 @@ def gunicorn(**environment: str) -> Iterator[int]:
     }
     if connection.vendor == "postgresql":
         # Persistent connections, as a deployment configures them (`?conn_max_age=` in DATABASE_URL).
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?conn_max_age=600"
-        )
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?conn_max_age=600"
     else:
         env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
     port = 18000 + random.randrange(1000)

@@ -207,3 +207,20 @@ def test_statistics_by_count_and_by_credit(post, api, auth, owner):
     credits = api.get(f"{BASE}/account/statistics", {"calculateCreditValue": "true"}, **auth).json()
     assert credits["showingCreditValue"] is True and credits["grandTotal"]["total"] == 3.0
     assert api.get(f"{BASE}/account/statistics", {"from": "2020-01-01"}, **auth).status_code == 400
+
+
+def test_sends_take_a_fixed_number_of_queries_whatever_the_recipients(api, auth, owner, django_assert_max_num_queries):
+    owner.balance = Decimal(10_000)
+    owner.save()
+
+    def bulk(count: int, offset: int):
+        requests = [{"message": "Hi", "recipientNumber": f"+2772555{offset + i:04d}"} for i in range(count)]
+        return api.post(f"{BASE}/sms/send-bulk", {"sendSmsRequests": requests}, format="json", **auth)
+
+    single = {"message": "Hi", "recipientNumber": "+27725550000"}
+    with django_assert_max_num_queries(13):  # key, prices, blacklist, the writes (dispatch comes after the answer)
+        assert api.post(f"{BASE}/sms/send", single, format="json", **auth).status_code == 200
+    with django_assert_max_num_queries(30) as few:
+        assert bulk(2, 0).status_code == 200
+    with django_assert_max_num_queries(len(few)):
+        assert bulk(1000, 2).status_code == 200

@@ -24,8 +24,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.errors import DomainError, NotFound, ValidationFailed
 from accounts.models import User
@@ -467,7 +468,7 @@ def _import_chunk(imp, checker: _RowChecker, chunk, errors: list[dict], counts: 
     skipped.sort()
     with transaction.atomic():
         model = BlacklistEntry if imp.kind == ImportKind.BLACKLIST else Contact
-        model.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        _insert_new(model, new)
         if imp.group_id and imp.kind == ImportKind.CONTACTS and good:
             numbers = [obj.number for _, obj in good]
             counts["grouped"] += services.group_numbers_add(team=imp.team, group=imp.group, numbers=numbers)
@@ -482,3 +483,35 @@ def _import_chunk(imp, checker: _RowChecker, chunk, errors: list[dict], counts: 
             grouped_count=counts["grouped"],
             errors=errors,
         )
+
+
+def _insert_new(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Store new rows whose numbers the team did not have. On PostgreSQL with a binary COPY (a
+    tenth of the client work of bulk_create's arrays); if a number arrived meanwhile from
+    elsewhere, the COPY fails whole and bulk_create skips the clashes instead."""
+    if connection.vendor == "postgresql" and objs:
+        try:
+            with transaction.atomic():
+                _copy(model, objs)
+            return
+        except IntegrityError:
+            pass
+    model.objects.bulk_create(objs, batch_size=1000, ignore_conflicts=True)
+
+
+def _copy(model: type[models.Model], objs: list[models.Model]) -> None:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    as_json = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # Django's errors, as for any query
+        raw = cursor.cursor
+        raw.execute(f"SELECT {columns} FROM {table} LIMIT 0")  # noqa: S608 - names from the model
+        types = [column.type_code for column in raw.description]
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for obj in objs:
+                row = [getattr(obj, f.attname) for f in fields]
+                for i in as_json:
+                    row[i] = Jsonb(row[i])
+                copy.write_row(row)

@@ -332,7 +332,7 @@ def _insert(messages, *, batch: Batch | None) -> None:
             message.__dict__["id"] = cursor.fetchone()[0]
         return
     stored = []
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # Django's errors, as for any query
         raw = cursor.cursor
         # Binary COPY costs Python half the work of the text format; its types come from the table.
         raw.execute(f"SELECT {columns} FROM messaging_message LIMIT 0")  # noqa: S608

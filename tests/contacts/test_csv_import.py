@@ -154,6 +154,15 @@ def test_blacklist_import(user, run):
     }
 
 
+def test_a_number_added_elsewhere_during_the_import_is_kept_and_the_rest_stored(user, run, monkeypatch):
+    services.contact_create(team=user.team, number="+37255555502", first_name="Mari")
+    # As if the contact was created between the import's check and its insert.
+    monkeypatch.setattr(csv_import._RowChecker, "existing", lambda self, numbers: set())
+    run(b"number,first_name\n+37255555501,Jaan\n+37255555502,Other\n+37255555503,Tiit\n")
+    stored = dict(Contact.objects.filter(team=user.team).values_list("number", "first_name"))
+    assert stored == {"+37255555501": "Jaan", "+37255555502": "Mari", "+37255555503": "Tiit"}
+
+
 def test_start_once_and_a_second_run_does_nothing(user, run):
     imp = run(b"number\n+37255555501\n")
     with pytest.raises(ValidationFailed):

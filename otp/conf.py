@@ -63,3 +63,9 @@ def default_receiver_window_seconds() -> int:
 
 def default_team_hourly_limit() -> int:
     return getattr(settings, "OTP_DEFAULT_TEAM_HOURLY_LIMIT", 1000)
+
+
+def receiver_hourly_limit() -> int:
+    """PINs one number may get in an hour from all teams together: the cap one team's policy
+    cannot give, against SMS pumping spread over several accounts."""
+    return getattr(settings, "OTP_RECEIVER_HOURLY_LIMIT", 10)

@@ -5,13 +5,14 @@
   message, no delivery reports, so no callback carries it) with the PIN masked in the stored text:
   the real text reaches the gateway from memory only (`Recipient.secret_text`).
 - Sending is capped per team policy: a cooldown per receiver, PINs per receiver per window, PINs
-  per team per hour, and an optional country allow-list. A refused send writes, sends and charges
-  nothing. No lock is team-wide, so a team's sends to different receivers run in parallel:
+  per team per hour, and an optional country allow-list; and across all teams, PINs per receiver
+  per hour (OTP_RECEIVER_HOURLY_LIMIT, against pumping spread over accounts). A refused send
+  writes, sends and charges nothing. No lock is team-wide, so a team's sends to different receivers run in parallel:
   - The receiver caps are counted from that receiver's PIN rows (a few rows, by index) while its
     sends are serialised: on PostgreSQL by a transaction-scoped advisory lock on (team, receiver);
     SQLite needs none, its write transactions are serial already (transaction_mode IMMEDIATE).
-  - The team's hourly cap is counted in the cache (Redis in production), one counter per team and
-    minute, so a send does O(1) work however many PINs the hour holds. "An hour" is therefore the
+  - The hourly caps are counted in the cache (Redis in production), one counter per team (or
+    receiver) and minute, so a send does O(1) work however many PINs the hour holds. "An hour" is therefore the
     current minute and the 59 whole minutes before it: a PIN counts until the start of the 60th
     minute after the one it was sent in, and Retry-After points there. A send first adds itself to
     its minute's counter (an atomic `incr`) and only then sums the window and decides, so of two
@@ -163,18 +164,19 @@ def _check_receiver_caps(*, team: Team, policy: OtpPolicy, number: str, now: dat
         )
 
 
-class _TeamHourlyCount:
-    """One send's place in its team's per-minute counters (see the module docstring)."""
+class _HourlyCount:
+    """One send's place in per-minute counters named `name`: a team's, or a receiver's across all
+    teams (see the module docstring)."""
 
     MINUTES = 60
     TIMEOUT = 2 * 3600  # outlives the hour a minute is counted, with room for clock differences
 
-    def __init__(self, *, team: Team) -> None:
-        self.team = team
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.taken = False
 
     def _key(self, minute: int) -> str:
-        return f"otp:team-pins:{self.team.pk}:{minute}"
+        return f"{self.name}:{minute}"
 
     def _window(self) -> range:
         """The minutes summed: this one, the 59 before it, and the next one, which is normally empty.
@@ -182,8 +184,9 @@ class _TeamHourlyCount:
         still reads the minute before sums ours: across a minute boundary two sends still meet."""
         return range(self.minute - self.MINUTES + 1, self.minute + 2)
 
-    def take(self, *, limit: int, now: datetime) -> None:
-        """Count this send in the minute of `now`, then refuse it if the window holds more than `limit`."""
+    def take(self, *, limit: int, now: datetime, refusal: str) -> None:
+        """Count this send in the minute of `now`, then refuse it (`refusal`) if the window holds
+        more than `limit`."""
         self.now, self.minute = now, int(now.timestamp()) // 60
         mine = self._key(self.minute)
         try:
@@ -195,10 +198,7 @@ class _TeamHourlyCount:
         counts = cache.get_many([self._key(m) for m in self._window() if m != self.minute])
         if current + sum(counts.values()) > limit:
             counts[mine] = current - 1
-            raise PinRateLimited(
-                f"Too many PINs sent by this account: at most {limit} an hour.",
-                retry_after=self._seconds_until_room(counts, limit),
-            )
+            raise PinRateLimited(refusal, retry_after=self._seconds_until_room(counts, limit))
 
     def _seconds_until_room(self, counts: dict[str, int], limit: int) -> int:
         """Until enough of the oldest minutes have left the window for one more send."""
@@ -233,16 +233,26 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
     if policy.allowed_countries and number_country(number) not in policy.allowed_countries:
         raise ValidationFailed("PINs cannot be sent to this country.", field="receiver")
 
-    team_count = _TeamHourlyCount(team=team)
+    team_count = _HourlyCount(f"otp:team-pins:{team.pk}")
+    receiver_count = _HourlyCount(f"otp:receiver-pins:{number}")  # every team's PINs to the number
     try:
         with transaction.atomic():
             _receiver_lock(team=team, number=number)
             now = timezone.now()  # read after the lock: never before the receiver's last PIN
             _check_receiver_caps(team=team, policy=policy, number=number, now=now)
-            team_count.take(limit=policy.team_hourly_limit, now=now)
+            team_count.take(
+                limit=policy.team_hourly_limit,
+                now=now,
+                refusal=f"Too many PINs sent by this account: at most {policy.team_hourly_limit} an hour.",
+            )
+            # Says nothing of other teams' PINs: only that this number has had enough for now.
+            receiver_count.take(
+                limit=conf.receiver_hourly_limit(), now=now, refusal="Too many PINs for this receiver. Try again later."
+            )
             issued = _pin_send(team=team, actor=actor, policy=policy, number=number, pin_length=pin_length, now=now)
-    except BaseException:  # refused, failed or not committed: this send does not use up the cap
+    except BaseException:  # refused, failed or not committed: this send does not use up the caps
         team_count.give_back()
+        receiver_count.give_back()
         raise
     log.info("2FA PIN %s sent for team %s (message %s)", issued.record.pk, team.pk, issued.message.pk)
     return issued

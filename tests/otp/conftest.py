@@ -43,7 +43,7 @@ def sent_texts(gateway) -> list[str]:
 
 @pytest.fixture(params=["cache", "redis"])
 def team_counters(request):
-    """The team cap's counters in the test cache, and in Redis as production keeps them."""
+    """The hourly caps' counters in the test cache, and in Redis as production keeps them."""
     if request.param == "cache":
         yield
         return
@@ -52,7 +52,7 @@ def team_counters(request):
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    forget = lambda: client.delete(*client.keys("*otp:team-pins:*") or ["otp:none"])  # noqa: E731
+    forget = lambda: client.delete(*client.keys("*otp:*-pins:*") or ["otp:none"])  # noqa: E731
     forget()
     backend = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}}
     with override_settings(CACHES=backend):

@@ -287,6 +287,26 @@ def test_team_hourly_cap_against_sms_pumping(user, issue, clock):
     issue(user, receiver="+37255555509")
 
 
+@pytest.mark.usefixtures("team_counters")
+def test_a_receiver_is_capped_across_all_teams(user, issue, clock, settings):
+    """Pumping spread over accounts: each team stays under its own caps, the number does not."""
+    settings.OTP_RECEIVER_HOURLY_LIMIT = 2
+    others = [UserFactory(credits=10) for _ in range(3)]
+    clock.at(0)
+    issue(user)
+    clock.at(120)
+    issue(others[0])
+    clock.at(600)
+    with pytest.raises(PinRateLimited) as error:
+        issue(others[1])
+    assert error.value.message == "Too many PINs for this receiver. Try again later."
+    assert error.value.retry_after == 3000
+    issue(others[1], receiver="+37255555509")  # another number is free
+    assert Pin.objects.filter(receiver=NUMBER).count() == 2
+    clock.at(3600)  # the first PIN left the hour, and the refused one was never counted
+    issue(others[2])
+
+
 def test_the_team_cap_counts_whole_minutes(user, issue, clock):
     """A PIN sent at 0:59 counts in minute 0, which leaves the hour at 60:00, not at 60:59."""
     policy(user, team_hourly_limit=1)

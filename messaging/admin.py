@@ -1,9 +1,19 @@
-"""Support staff: find any message, batch or callback; refund a message; resend a callback."""
+"""Support staff: find any message, batch or callback; refund a message; resend a callback; see the
+parts of long replies still waiting for the rest."""
 
 from django.contrib import admin, messages
 
 from accounts.errors import DomainError
-from messaging.models import Batch, Callback, CallbackAttempt, Message, MessagePart, PriceRule, StatusEvent
+from messaging.models import (
+    Batch,
+    Callback,
+    CallbackAttempt,
+    InboundPart,
+    Message,
+    MessagePart,
+    PriceRule,
+    StatusEvent,
+)
 from messaging.services import message_refund
 from messaging.services.callbacks import callback_resend
 
@@ -104,3 +114,21 @@ class CallbackAdmin(admin.ModelAdmin):
         for callback in queryset:
             callback_resend(callback=callback)
         self.message_user(request, f"Queued {queryset.count()} callback(s) again.")
+
+
+@admin.register(InboundPart)
+class InboundPartAdmin(admin.ModelAdmin):
+    """Read-only: the reply is stored by the part that completes it, or by the periodic clean-up."""
+
+    list_display = ("sender", "to", "reference", "sequence", "total", "at", "created_at")
+    search_fields = ("sender", "to")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

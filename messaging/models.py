@@ -294,3 +294,29 @@ class SimulatedSubmission(models.Model):
     part_ids = models.JSONField()
     state = models.CharField(max_length=10, help_text="The receipt this network gives (and gives again if lost).")
     submitted_at = models.DateTimeField(default=timezone.now)
+
+
+class InboundPart(models.Model):
+    """One part of a long reply, kept until the last one arrives and the reply is stored whole
+    (or until a clean-up stores what came, when the rest never does)."""
+
+    sender = models.CharField(max_length=20)
+    to = models.CharField(max_length=20, blank=True)
+    reference = models.PositiveIntegerField()
+    total = models.PositiveSmallIntegerField()
+    sequence = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True)
+    at = models.DateTimeField(help_text="When the network received this part.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["sender", "to", "reference", "total", "sequence"]
+        # Also the index that finds the parts of one reply. A part the SMSC offers again is kept once.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "to", "reference", "total", "sequence"], name="inbound_part_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} ref {self.reference}: {self.sequence}/{self.total}"

@@ -13,6 +13,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 from messaging.gateways import get_gateway
 from messaging.gateways.simulator import SimulatorGateway
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
+from messaging.services.inbound import inbound_parts_expire
 from messaging.services.reports import EngineSink
 
 log = logging.getLogger(__name__)
@@ -104,3 +105,10 @@ def squash_daily_counts() -> None:
 
     with transaction.atomic():
         daily_counts_squash()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+@lock_task("inbound-parts-expire")
+def inbound_parts_expire_periodic() -> None:
+    """A long reply whose other parts never came is stored with the gaps marked, not lost."""
+    inbound_parts_expire(older_than=timedelta(hours=settings.SMS_INBOUND_PART_TIMEOUT_HOURS))

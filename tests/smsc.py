@@ -10,7 +10,8 @@ to push back:
   text (ESME_RSYSERR);
 - with registered_delivery set, a receipt deliver_sm follows after --receipt-delay seconds:
   stat:DELIVRD, or stat:UNDELIV for a --fail-prefix destination;
-- a text equal to --mo-keyword brings an MO deliver_sm back from the destination (--mo-reply);
+- a text equal to --mo-keyword brings an MO deliver_sm back from the destination (--mo-reply),
+  or --mo-parts concatenated ones (8-bit reference UDH), as a handset sends a long reply;
 - --crash-after N kills the process on the Nth submit_sm, to test what a client does then.
 
 Run it from the project root:
@@ -52,6 +53,7 @@ class Smsc:
         self.counters: Counter[str] = Counter()
         self.sessions: dict[str, smpp34.Esme] = {}
         self.tasks: set[asyncio.Future[object]] = set()
+        self.mo_references = 0  # the UDH reference of the last concatenated MO
 
     def log(self, event: str, **fields: object) -> None:
         self.journal.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
@@ -170,12 +172,18 @@ class Smsc:
 
     async def send_mo(self, event: smpp34.SubmitSmEvent) -> None:
         await asyncio.sleep(self.options.receipt_delay)
-        reply = self.options.mo_reply
-        try:
-            body, coding = _GSM7.encode(reply)[0], 0x00
-        except UnicodeError:
-            body, coding = reply.encode("utf-16-be"), 0x08
-        await self.push("mo", event, body, esm_class=0, data_coding=coding, tlvs=[], text=reply)
+        reply, total = self.options.mo_reply, self.options.mo_parts
+        coding = data_coding_for(reply)
+        if total == 1:
+            await self.push("mo", event, encode(reply, coding), esm_class=0, data_coding=coding, tlvs=[], text=reply)
+            return
+        self.mo_references += 1
+        size = -(-len(reply) // total)  # characters per part, the last one shorter
+        for seq in range(1, total + 1):
+            text = reply[(seq - 1) * size : seq * size]
+            udh = bytes((0x05, 0x00, 0x03, self.mo_references % 256, total, seq))
+            body = udh + encode(text, coding)
+            await self.push("mo", event, body, esm_class=ESM_UDHI, data_coding=coding, tlvs=[], text=text, seq=seq)
 
     async def push(
         self,
@@ -216,6 +224,19 @@ class Smsc:
         self.log(kind, delivered=status == 0, status=status, session=esme.session_id, **fields)
 
 
+def data_coding_for(text: str) -> int:
+    """GSM-7 (0) when the text fits it, else UCS-2 (8)."""
+    try:
+        _GSM7.encode(text)
+    except UnicodeError:
+        return 0x08
+    return 0x00
+
+
+def encode(text: str, data_coding: int) -> bytes:
+    return _GSM7.encode(text)[0] if data_coding == 0x00 else text.encode("utf-16-be")
+
+
 def split_user_data(body: bytes, esm_class: int, data_coding: int) -> tuple[dict[str, int] | None, str]:
     """The concatenation header (if any) and the decoded text of a short_message."""
     udh = None
@@ -252,6 +273,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--receipt-delay", type=float, default=0.0, help="seconds before receipts and MO replies")
     parser.add_argument("--mo-keyword", help="a submitted text equal to it brings an MO message back")
     parser.add_argument("--mo-reply", default="PONG", help="the text of that MO message")
+    parser.add_argument("--mo-parts", type=int, default=1, help="send that text as this many concatenated parts")
     parser.add_argument("--crash-after", type=int, help="exit abruptly on the Nth submit_sm, leaving it unanswered")
     parser.add_argument("--journal", help="JSON-lines file to append events to (default: stdout)")
     options = parser.parse_args(argv)

@@ -229,6 +229,8 @@ SMS_CLAIM_TIMEOUT_SECONDS = env.int("SMS_CLAIM_TIMEOUT_SECONDS", default=600)
 SMS_OPT_OUT_KEYWORDS = env.list(
     "SMS_OPT_OUT_KEYWORDS", default=["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 )
+# A long reply whose parts have not all arrived this long after its first is stored as it is.
+SMS_INBOUND_PART_TIMEOUT_HOURS = env.int("SMS_INBOUND_PART_TIMEOUT_HOURS", default=24)
 # Shared secret of the /hooks/ endpoints where HTTP upstreams post receipts and replies (empty: off).
 SMS_HOOKS_SECRET = env("SMS_HOOKS_SECRET", default="")
 # Callbacks to private, loopback and link-local addresses are refused unless this is on.

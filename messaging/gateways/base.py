@@ -7,7 +7,7 @@ mobile-originated replies) is handed to a ReportSink, which the engine implement
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,14 @@ class DeliveryReport:
     error: str = ""
 
 
+class Concatenation(NamedTuple):
+    """Which part of a long message an SMS is (its user data header's concatenation element)."""
+
+    reference: int  # the same in every part of one message
+    total: int
+    sequence: int  # 1 ... total
+
+
 @dataclass(frozen=True, slots=True)
 class InboundSms:
     sender: str  # E.164 when the network gives one
@@ -49,6 +57,7 @@ class InboundSms:
     text: str
     at: datetime
     network_id: str = ""
+    concat: Concatenation | None = None  # set on one part of a longer message; the engine joins them
 
 
 class ReportSink(Protocol):

@@ -34,13 +34,23 @@ from smpplib import consts, exceptions, smpp
 from smpplib.client import Client, SimpleSequenceGenerator
 from smpplib.command import Command
 
-from messaging.gateways.base import REPORT_STATES, DeliveryReport, InboundSms, Outbound, ReportSink, SubmitResult
+from messaging.gateways.base import (
+    REPORT_STATES,
+    Concatenation,
+    DeliveryReport,
+    InboundSms,
+    Outbound,
+    ReportSink,
+    SubmitResult,
+)
 
 logger = logging.getLogger(__name__)
 
 DATA_CODING = {"GSM7": 0x00, "UCS2": 0x08}
 ESM_UDHI = 0x40  # short_message starts with a user data header
 ESM_RECEIPT = 0x04  # deliver_sm message type "SMSC delivery receipt"
+UDH_CONCAT_8BIT = 0x00  # concatenation element: reference (1 octet), total, sequence
+UDH_CONCAT_16BIT = 0x08  # the same with a 2-octet reference
 PID_SILENT = 0x40  # "type 0" short message: acknowledged by the handset, never shown
 MAX_SHORT_MESSAGE = 254  # octets, UDH included
 
@@ -676,10 +686,12 @@ def _receipt_time(value: str) -> datetime:
 
 
 def parse_mo(pdu: Command) -> InboundSms:
-    """A mobile-originated message; a concatenated one arrives part by part (no reassembly)."""
+    """A mobile-originated message, or one part of a longer one (`concat` says which)."""
     body: bytes = pdu.short_message or pdu.message_payload or b""
+    concat = None
     if pdu.esm_class & ESM_UDHI and body:
-        body = body[1 + body[0] :]
+        header, body = body[1 : 1 + body[0]], body[1 + body[0] :]
+        concat = parse_concatenation(header)
     coding = pdu.data_coding or 0
     if coding == 0x00:
         text = _GSM7.decode(body, "replace")[0]
@@ -696,4 +708,25 @@ def parse_mo(pdu: Command) -> InboundSms:
         to=_text(pdu.destination_addr),
         text=text,
         at=datetime.now(UTC),
+        concat=concat,
     )
+
+
+def parse_concatenation(header: bytes) -> Concatenation | None:
+    """The concatenation element of a user data header (without its length octet), if it holds a
+    sound one. The header is a run of elements (id, length, value); others, such as port numbers,
+    are skipped. A malformed header gives None: the PDU is then taken as a whole message."""
+    found = None
+    i = 0
+    while i < len(header):
+        if i + 2 > len(header) or i + 2 + header[i + 1] > len(header):
+            return None  # an element runs past the header
+        iei, value = header[i], header[i + 2 : i + 2 + header[i + 1]]
+        if iei == UDH_CONCAT_8BIT and len(value) == 3:
+            found = Concatenation(value[0], value[1], value[2])
+        elif iei == UDH_CONCAT_16BIT and len(value) == 4:
+            found = Concatenation(int.from_bytes(value[:2], "big"), value[2], value[3])
+        i += 2 + len(value)
+    if found is None or found.total < 2 or not 1 <= found.sequence <= found.total:
+        return None  # a "part 1 of 1" or a part out of range is a message of its own
+    return found

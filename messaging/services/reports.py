@@ -1,25 +1,19 @@
-"""What the network tells us: delivery reports (per part) and mobile-originated replies."""
+"""What the network tells us: delivery reports (per part) and mobile-originated replies (stored by
+messaging.services.inbound)."""
 
-import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts.models import BlacklistSource
-from contacts.services import blacklist_add
-from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, InboundSms
-from messaging.models import DailyCount, Direction, EarlyReport, Message, MessagePart, Status, rank, statuses_below
-from messaging.notify import reply_notification
-from messaging.services.status import ROW_FIELDS, count_deltas, message_transition
+from messaging.models import EarlyReport, MessagePart, Status, rank, statuses_below
+from messaging.services.inbound import inbound_part_receive, inbound_receive
+from messaging.services.status import message_transition
 from messaging.vocabulary import is_final
-
-log = logging.getLogger(__name__)
 
 
 class EngineSink:
@@ -34,7 +28,10 @@ class EngineSink:
     def inbound(self, messages: Sequence[InboundSms]) -> None:
         _replace_broken_connection()
         for sms in messages:
-            inbound_receive(sms=sms)
+            if sms.concat is None:
+                inbound_receive(sms=sms)
+            else:
+                inbound_part_receive(sms=sms)
 
 
 def _replace_broken_connection() -> None:
@@ -203,47 +200,3 @@ def early_reports_take(*, network_ids: Sequence[str]) -> list[DeliveryReport]:
             [list(network_ids)],
         )
         return [DeliveryReport(*row) for row in cursor.fetchall()]
-
-
-def _is_opt_out(text: str) -> bool:
-    words = text.strip().upper().split()
-    return bool(words) and words[0] in {k.upper() for k in settings.SMS_OPT_OUT_KEYWORDS}
-
-
-def inbound_receive(*, sms: InboundSms) -> Message | None:
-    """Store a reply, linked to the last message we sent to that number; opt-out words blacklist it."""
-    original = (
-        Message.objects.select_related("team")
-        .filter(direction=Direction.OUT, recipient=sms.sender)
-        .order_by("-id")
-        .first()
-    )
-    if original is None:
-        log.warning("Inbound SMS from %s matches no message we sent; dropped", sms.sender)
-        return None
-    analysis = segments.analyse(sms.text)
-    with transaction.atomic():
-        reply = Message.objects.create(
-            team=original.team,
-            user_id=original.user_id,
-            direction=Direction.IN,
-            sender=sms.sender,
-            recipient=sms.to or original.sender,
-            text=sms.text,
-            encoding=analysis.encoding,
-            segments=analysis.segments,
-            status=Status.DELIVRD,
-            reply_to=original,
-            campaign=original.campaign,
-            data_field=original.data_field,
-            request_dlr=False,
-            created_at=sms.at,
-            status_at=sms.at,
-            done_at=sms.at,
-        )
-        row = {f: getattr(reply, f) for f in ROW_FIELDS}
-        DailyCount.objects.bulk_create(count_deltas([row], status=Status.DELIVRD, sign=+1))
-        if _is_opt_out(sms.text):
-            blacklist_add(team=original.team, number=sms.sender, source=BlacklistSource.REPLY)
-        reply_notification(reply=reply, original=original, reply_url=original.team.reply_url)
-    return reply

@@ -1,0 +1,133 @@
+"""Mobile-originated replies: stored as messages linked to what we sent, and a long reply that
+arrives part by part joined into one message first."""
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contacts.models import BlacklistSource
+from contacts.services import blacklist_add
+from messaging import segments
+from messaging.gateways.base import InboundSms
+from messaging.models import DailyCount, Direction, InboundPart, Message, Status
+from messaging.notify import reply_notification
+from messaging.services.status import ROW_FIELDS, count_deltas
+
+log = logging.getLogger(__name__)
+MISSING_PART = "…"  # stands for each part that never arrived in a reply stored incomplete
+EXPIRE_PER_RUN = 1000  # incomplete replies stored per clean-up run, at most
+
+
+def _is_opt_out(text: str) -> bool:
+    words = text.strip().upper().split()
+    return bool(words) and words[0] in {k.upper() for k in settings.SMS_OPT_OUT_KEYWORDS}
+
+
+def inbound_receive(*, sms: InboundSms) -> Message | None:
+    """Store a reply, linked to the last message we sent to that number; opt-out words blacklist it."""
+    original = (
+        Message.objects.select_related("team")
+        .filter(direction=Direction.OUT, recipient=sms.sender)
+        .order_by("-id")
+        .first()
+    )
+    if original is None:
+        log.warning("Inbound SMS from %s matches no message we sent; dropped", sms.sender)
+        return None
+    analysis = segments.analyse(sms.text)
+    with transaction.atomic():
+        reply = Message.objects.create(
+            team=original.team,
+            user_id=original.user_id,
+            direction=Direction.IN,
+            sender=sms.sender,
+            recipient=sms.to or original.sender,
+            text=sms.text,
+            encoding=analysis.encoding,
+            segments=analysis.segments,
+            status=Status.DELIVRD,
+            reply_to=original,
+            campaign=original.campaign,
+            data_field=original.data_field,
+            request_dlr=False,
+            created_at=sms.at,
+            status_at=sms.at,
+            done_at=sms.at,
+        )
+        row = {f: getattr(reply, f) for f in ROW_FIELDS}
+        DailyCount.objects.bulk_create(count_deltas([row], status=Status.DELIVRD, sign=+1))
+        if _is_opt_out(sms.text):
+            blacklist_add(team=original.team, number=sms.sender, source=BlacklistSource.REPLY)
+        reply_notification(reply=reply, original=original, reply_url=original.team.reply_url)
+    return reply
+
+
+def inbound_part_receive(*, sms: InboundSms) -> Message | None:
+    """Keep one part of a long reply (`sms.concat` says which); the part that completes the reply
+    stores it whole through `inbound_receive`, so opt-out words are read on the whole text. Returns
+    that reply, or None while parts are missing. A part offered twice is kept once."""
+    reference, total, sequence = sms.concat
+    with transaction.atomic():
+        _lock_reply(sender=sms.sender, to=sms.to, reference=reference)
+        part = InboundPart(
+            sender=sms.sender, to=sms.to, reference=reference, total=total, sequence=sequence, text=sms.text, at=sms.at
+        )
+        InboundPart.objects.bulk_create([part], ignore_conflicts=True)
+        parts = _take_parts(sender=sms.sender, to=sms.to, reference=reference, total=total, only_complete=True)
+        if not parts:
+            return None
+        return inbound_receive(sms=_whole(parts))
+
+
+def inbound_parts_expire(*, older_than: timedelta) -> None:
+    """Store each reply whose first part came more than `older_than` ago and whose other parts
+    never all did, as one message with the missing parts marked: nothing is lost silently."""
+    stale = (
+        InboundPart.objects.filter(created_at__lt=timezone.now() - older_than)
+        .values_list("sender", "to", "reference", "total")
+        .order_by()
+        .distinct()
+    )
+    for sender, to, reference, total in stale[:EXPIRE_PER_RUN]:
+        with transaction.atomic():
+            _lock_reply(sender=sender, to=to, reference=reference)
+            parts = _take_parts(sender=sender, to=to, reference=reference, total=total, only_complete=False)
+            if not parts:  # its last part came meanwhile and completed it
+                continue
+            log.warning("Reply from %s stored with %d of its %d parts", sender, len(parts), total)
+            inbound_receive(sms=_whole(parts))
+
+
+def _lock_reply(*, sender: str, to: str, reference: int) -> None:
+    """Serialise the parts of one reply until the transaction ends, so two parts arriving together
+    cannot both miss that they complete it. SQLite needs no lock: its write transactions are serial.
+    The key is one bigint, a space apart from the two-integer keys of other advisory locks."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{sender}\0{to}\0{reference}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
+def _take_parts(*, sender: str, to: str, reference: int, total: int, only_complete: bool) -> list[InboundPart]:
+    """Remove and return the stored parts of one reply in order; none if `only_complete` and some
+    are still missing."""
+    stored = InboundPart.objects.filter(sender=sender, to=to, reference=reference, total=total)
+    parts = list(stored.order_by("sequence"))
+    if not parts or (only_complete and len(parts) < total):
+        return []
+    stored.delete()
+    return parts
+
+
+def _whole(parts: Sequence[InboundPart]) -> InboundSms:
+    """The reply the parts make: their texts in order, each missing one marked; received with its last part."""
+    first = parts[0]
+    texts = {part.sequence: part.text for part in parts}
+    text = "".join(texts.get(sequence, MISSING_PART) for sequence in range(1, first.total + 1))
+    return InboundSms(sender=first.sender, to=first.to, text=text, at=max(part.at for part in parts))

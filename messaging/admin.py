@@ -120,7 +120,7 @@ class CallbackAdmin(admin.ModelAdmin):
 class InboundPartAdmin(admin.ModelAdmin):
     """Read-only: the reply is stored by the part that completes it, or by the periodic clean-up."""
 
-    list_display = ("sender", "to", "reference", "sequence", "total", "at", "created_at")
+    list_display = ("sender", "to", "reference", "sequence", "total", "at", "created_at", "completed_at")
     search_fields = ("sender", "to")
     date_hierarchy = "created_at"
 

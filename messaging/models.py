@@ -298,7 +298,8 @@ class SimulatedSubmission(models.Model):
 
 class InboundPart(models.Model):
     """One part of a long reply, kept until the last one arrives and the reply is stored whole
-    (or until a clean-up stores what came, when the rest never does)."""
+    (or until a clean-up stores what came, when the rest never does). Stored parts stay a while,
+    `completed_at` set, so that one the SMSC offers again is known and not taken for a new reply."""
 
     sender = models.CharField(max_length=20)
     to = models.CharField(max_length=20, blank=True)
@@ -308,6 +309,7 @@ class InboundPart(models.Model):
     text = models.TextField(blank=True)
     at = models.DateTimeField(help_text="When the network received this part.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True, help_text="When its reply was stored.")
 
     class Meta:
         ordering = ["sender", "to", "reference", "total", "sequence"]

@@ -74,6 +74,12 @@ def inbound_part_receive(*, sms: InboundSms) -> Message | None:
     reference, total, sequence = sms.concat
     with transaction.atomic():
         _lock_reply(sender=sms.sender, to=sms.to, reference=reference)
+        done = InboundPart.objects.filter(
+            sender=sms.sender, to=sms.to, reference=reference, total=total, completed_at__isnull=False
+        )
+        if done.filter(sequence=sequence, text=sms.text).exists():
+            return None  # offered again after its reply was stored
+        done.delete()  # a new reply that reuses the reference of a stored one
         part = InboundPart(
             sender=sms.sender, to=sms.to, reference=reference, total=total, sequence=sequence, text=sms.text, at=sms.at
         )
@@ -86,9 +92,12 @@ def inbound_part_receive(*, sms: InboundSms) -> Message | None:
 
 def inbound_parts_expire(*, older_than: timedelta) -> None:
     """Store each reply whose first part came more than `older_than` ago and whose other parts
-    never all did, as one message with the missing parts marked: nothing is lost silently."""
+    never all did, as one message with the missing parts marked: nothing is lost silently. Parts
+    of replies stored that long ago are forgotten."""
+    cutoff = timezone.now() - older_than
+    InboundPart.objects.filter(completed_at__lt=cutoff).delete()
     stale = (
-        InboundPart.objects.filter(created_at__lt=timezone.now() - older_than)
+        InboundPart.objects.filter(created_at__lt=cutoff, completed_at__isnull=True)
         .values_list("sender", "to", "reference", "total")
         .order_by()
         .distinct()
@@ -115,13 +124,15 @@ def _lock_reply(*, sender: str, to: str, reference: int) -> None:
 
 
 def _take_parts(*, sender: str, to: str, reference: int, total: int, only_complete: bool) -> list[InboundPart]:
-    """Remove and return the stored parts of one reply in order; none if `only_complete` and some
-    are still missing."""
-    stored = InboundPart.objects.filter(sender=sender, to=to, reference=reference, total=total)
-    parts = list(stored.order_by("sequence"))
+    """The waiting parts of one reply in order, now marked completed; none if `only_complete` and
+    some are still missing."""
+    waiting = InboundPart.objects.filter(
+        sender=sender, to=to, reference=reference, total=total, completed_at__isnull=True
+    )
+    parts = list(waiting.order_by("sequence"))
     if not parts or (only_complete and len(parts) < total):
         return []
-    stored.delete()
+    waiting.update(completed_at=timezone.now())
     return parts
 
 

@@ -119,6 +119,11 @@ def replies() -> list[Message]:
     return list(Message.objects.filter(direction=Direction.IN).order_by("id"))
 
 
+def waiting():
+    """Parts whose reply is not stored yet."""
+    return InboundPart.objects.filter(completed_at__isnull=True)
+
+
 @pytest.mark.parametrize("order", list(permutations((1, 2, 3))))
 def test_parts_in_any_order_make_one_reply(original: Message, order: tuple[int, ...]) -> None:
     texts = {1: "Yes, I will ", 2: "be there at ", 3: "ten. See you!"}
@@ -132,7 +137,7 @@ def test_parts_in_any_order_make_one_reply(original: Message, order: tuple[int, 
     [reply] = replies()
     assert reply.text == "Yes, I will be there at ten. See you!"
     assert (reply.sender, reply.recipient, reply.reply_to) == (HANDSET, OUR_NUMBER, original)
-    assert not InboundPart.objects.exists()
+    assert not waiting().exists()
     callback = Callback.objects.get(kind="reply_forward", message=reply)
     assert "message=" + quote_plus(reply.text) in callback.body
 
@@ -189,7 +194,33 @@ def test_a_reply_missing_parts_is_stored_after_the_timeout_with_gaps_marked(orig
 
     [reply] = replies()
     assert reply.text == "one … three…" and reply.reply_to == original
-    assert list(InboundPart.objects.values_list("reference", flat=True)) == [7]  # not stale yet
+    assert list(waiting().values_list("reference", flat=True)) == [7]  # not stale yet
+
+
+def test_a_part_offered_again_after_its_reply_was_stored_is_dropped(original: Message) -> None:
+    sink = EngineSink()
+    sink.inbound([part("one ", 1, 2), part("two", 2, 2)])
+    sink.inbound([part("one ", 1, 2)])  # its deliver_sm_resp was lost: the SMSC offers it again
+
+    assert [r.text for r in replies()] == ["one two"] and not waiting().exists()
+
+
+def test_a_new_reply_may_reuse_the_reference_of_a_stored_one(original: Message) -> None:
+    sink = EngineSink()
+    sink.inbound([part("one ", 1, 2), part("two", 2, 2)])
+    sink.inbound([part("three ", 1, 2), part("four", 2, 2)])
+
+    assert [r.text for r in replies()] == ["one two", "three four"]
+
+
+def test_parts_of_stored_replies_are_forgotten_after_the_timeout(original: Message, settings) -> None:
+    settings.SMS_INBOUND_PART_TIMEOUT_HOURS = 24
+    EngineSink().inbound([part("one ", 1, 2), part("two", 2, 2)])
+    InboundPart.objects.update(completed_at=timezone.now() - timedelta(hours=25))
+
+    inbound_parts_expire_periodic.call_local()
+
+    assert not InboundPart.objects.exists() and [r.text for r in replies()] == ["one two"]
 
 
 # -- through a real SMSC -------------------------------------------------------------------
@@ -215,11 +246,11 @@ def test_a_three_part_reply_from_the_smsc_is_one_message(smsc: Smsc) -> None:
 
     dispatch_due(gateway=get_gateway(), limit=10)
 
-    wait_for(lambda: Message.objects.filter(direction=Direction.IN).exists(), timeout=10)
-    assert [mo["seq"] for mo in smsc.events("mo") if mo["delivered"]] == [1, 2, 3]
+    # Each part is acknowledged once stored: the SMSC journals the last after our reply is stored.
+    wait_for(lambda: [mo["seq"] for mo in smsc.events("mo") if mo["delivered"]] == [1, 2, 3], timeout=10)
     [reply] = replies()
     assert reply.text == LONG_REPLY and reply.sender == HANDSET and reply.segments == 2
-    assert not InboundPart.objects.exists()
+    assert not waiting().exists()
 
 
 # -- at once (PostgreSQL) ------------------------------------------------------------------
@@ -250,4 +281,4 @@ def test_parts_arriving_on_many_threads_at_once_make_one_reply_each(original: Me
     assert errors == []
     expected = {"".join(f"<{ref}.{seq}>" for seq in range(1, total + 1)) for ref in references}
     assert sorted(r.text for r in replies()) == sorted(expected)
-    assert not InboundPart.objects.exists()
+    assert not waiting().exists()

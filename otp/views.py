@@ -8,6 +8,7 @@ from django.views.generic import ListView
 from accounts.forms import call_service
 from accounts.views import TeamPageMixin
 
+from . import conf
 from .forms import PolicyForm
 from .models import PinStatus
 from .selectors import otp_policy_get, pin_list
@@ -31,7 +32,7 @@ class PolicyView(TeamPageMixin, View):
 
     def get(self, request, form=None):
         form = form or PolicyForm(instance=otp_policy_get(team=self.team))
-        return render(request, "otp/policy.html", {"form": form})
+        return render(request, "otp/policy.html", {"form": form, "receiver_hourly_limit": conf.receiver_hourly_limit()})
 
     def post(self, request):
         form = PolicyForm(request.POST, instance=otp_policy_get(team=self.team))

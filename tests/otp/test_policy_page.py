@@ -28,6 +28,12 @@ def test_owner_saves_the_policy(client):
     assert (policy.digits_only, policy.max_attempts, policy.allowed_countries) == (True, 3, ["EE", "FI"])
 
 
+def test_the_page_states_the_platform_cap_per_number(client, settings):
+    settings.OTP_RECEIVER_HOURLY_LIMIT = 7
+    client.force_login(UserFactory())
+    assert b"one number gets at most 7 PINs an hour" in client.get("/settings/2fa/").content
+
+
 def test_bad_values_show_beside_the_field_and_change_nothing(client):
     owner = UserFactory()
     client.force_login(owner)

@@ -40,6 +40,7 @@ from contacts.models import (
     ImportKind,
     ImportStatus,
 )
+from messaging.copy import binary_copy
 from messaging.numbers import normalize_number
 
 log = logging.getLogger(__name__)
@@ -501,17 +502,10 @@ def _insert_new(model: type[models.Model], objs: list[models.Model]) -> None:
 
 def _copy(model: type[models.Model], objs: list[models.Model]) -> None:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
     as_json = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
-    with connection.cursor() as cursor, connection.wrap_database_errors:  # Django's errors, as for any query
-        raw = cursor.cursor
-        raw.execute(f"SELECT {columns} FROM {table} LIMIT 0")  # noqa: S608 - names from the model
-        types = [column.type_code for column in raw.description]
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for obj in objs:
-                row = [getattr(obj, f.attname) for f in fields]
-                for i in as_json:
-                    row[i] = Jsonb(row[i])
-                copy.write_row(row)
+    with binary_copy(model._meta.db_table, [f.column for f in fields]) as copy:
+        for obj in objs:
+            row = [getattr(obj, f.attname) for f in fields]
+            for i in as_json:
+                row[i] = Jsonb(row[i])
+            copy.write_row(row)

@@ -35,6 +35,7 @@ from config.collector import collection_paused
 from contacts.selectors import blacklist_list, blacklisted_numbers
 from messaging import segments
 from messaging.conversion import CONVERSION_LEVELS, convert
+from messaging.copy import binary_copy
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.numbers import InvalidNumber, normalize_number
 from messaging.pricing import PriceBook
@@ -320,8 +321,8 @@ def _insert(messages, *, batch: Batch | None) -> None:
             message._state.adding = True
         Message.objects.bulk_create(stored, batch_size=2000)
         return
-    columns = ", ".join(connection.ops.quote_name(column) for _, column in _COLUMNS)
     if batch is None:
+        columns = ", ".join(connection.ops.quote_name(column) for _, column in _COLUMNS)
         [message] = messages
         placeholders = ", ".join(["%s"] * len(_COLUMNS))
         with connection.cursor() as cursor:
@@ -332,18 +333,13 @@ def _insert(messages, *, batch: Batch | None) -> None:
             message.__dict__["id"] = cursor.fetchone()[0]
         return
     stored = []
-    with connection.cursor() as cursor, connection.wrap_database_errors:  # Django's errors, as for any query
-        raw = cursor.cursor
-        # Binary COPY costs Python half the work of the text format; its types come from the table.
-        raw.execute(f"SELECT {columns} FROM messaging_message LIMIT 0")  # noqa: S608
-        types = [column.type_code for column in raw.description]
-        with raw.copy(f"COPY messaging_message ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            as_json = _jsonb_once()
-            for message in messages:
-                copy.write_row(_row(message, as_json))
-                stored.append(message)
-        # The ids: COPY takes them from the sequence row after row, so in ascending order.
+    with binary_copy(Message._meta.db_table, [column for _, column in _COLUMNS]) as copy:
+        as_json = _jsonb_once()
+        for message in messages:
+            copy.write_row(_row(message, as_json))
+            stored.append(message)
+    # The ids: COPY takes them from the sequence row after row, so in ascending order.
+    with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM messaging_message WHERE batch_id = %s", [batch.pk])
         ids = sorted(row[0] for row in cursor.fetchall())
     if len(ids) != len(stored):

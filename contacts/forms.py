@@ -160,7 +160,7 @@ class GroupSendForm(TeamGroupsMixin, forms.Form):
     text = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "data-counter": "1"}),
         help_text="Or a template. Variables such as %first_name% are filled from each contact.",
     )
     sender = forms.CharField(max_length=15, required=False)

@@ -49,6 +49,16 @@ def test_log_in_send_and_watch_it_delivered(page, shoot, owner):
     shoot("statistics")
 
 
+def test_the_group_send_page_counts_as_you_type(page, shoot, owner):
+    log_in(page, owner)
+    page.goto("/groups/send/")
+    page.fill("textarea[name=text]", "x" * 161)
+    page.wait_for_function("document.querySelector('[data-k=segments]').textContent === '2'")
+    expected = quote(team=owner.team, text="x" * 161)
+    assert Decimal(page.inner_text("[data-k=credits]")) == expected.credits
+    shoot("group-send-counting")
+
+
 def test_transfer_credits_and_manage_api_keys(page, shoot, owner):
     member = UserFactory(team=owner.team, role=Role.MEMBER, email="member@e2e.test")
     log_in(page, owner)

@@ -222,6 +222,9 @@ SMS_SMPP = {
     "password": env("SMS_SMPP_PASSWORD", default=""),
     "system_type": env("SMS_SMPP_SYSTEM_TYPE", default=""),
     "window": env.int("SMS_SMPP_WINDOW", default=10),
+    # TLS always verifies the SMSC's certificate and host name; an empty CA file means the system's CAs.
+    "tls": env.bool("SMS_SMPP_TLS", default=False),
+    "tls_ca_file": env("SMS_SMPP_TLS_CA_FILE", default=""),
 }
 SMS_DISPATCH_CHUNK = env.int("SMS_DISPATCH_CHUNK", default=500)
 # A claimed message not answered by the gateway within this time goes back to the queue.

@@ -1,15 +1,17 @@
 """SMPP 3.4 gateway: submit_sm over one transceiver bind; receipts and MO arrive as deliver_sm.
 
-Built on smpplib's PDU codec and socket client. One background thread owns the connection:
-it binds (lazily, on the first submit), reads every PDU, answers enquire_link and unbind, sends
-the enquire_link keep-alive and reconnects with backoff when the link drops. Submitting threads
-only write submit_sm PDUs and wait for their submit_sm_resp, with at most `window` outstanding
-across all of them.
+Built on smpplib's PDU codec and socket client, over TCP or TLS. One background thread owns the
+connection: it binds (lazily, on the first submit), reads every PDU, answers enquire_link and
+unbind, sends the enquire_link keep-alive and reconnects with backoff when the link drops. It is
+the only thread that reads or writes the socket (an SSL socket must not be used by two threads at
+once): submitting threads post their submit_sm PDUs for it to write and wait for their
+submit_sm_resp, with at most `window` outstanding across all of them.
 
 A deliver_sm (receipt or MO) is parsed by the reader and handed to a storing thread, which gives
-the sink everything that waits in one call and only then answers each deliver_sm: reading never
-waits for the database, and a deliver_sm the SMSC saw acknowledged has been stored (one that was
-not is offered again by the SMSC). close() stores what was received before it returns.
+the sink everything that waits in one call and only then posts the answer to each deliver_sm:
+reading never waits for the database, and a deliver_sm the SMSC saw acknowledged has been stored
+(one that was not is offered again by the SMSC). close() stores what was received before it
+returns.
 
 A part is sent again after a reconnect only if it never got its submit_sm_resp: delivery is at
 least once, so a part the SMSC took just before the link died may reach the handset twice.
@@ -22,6 +24,7 @@ import random
 import re
 import select
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -96,11 +99,60 @@ class _PeerUnbound(Exception):
     pass
 
 
+class _Link(Client):
+    """smpplib's Client, changed in two ways.
+
+    Over TLS it checks the SMSC's host name (smpplib wraps its socket without server_hostname)
+    and keeps the reason a handshake failed (smpplib says "Connection refused" for everything).
+
+    Once bound, only the connection thread touches the socket: other threads post bytes, which
+    that thread writes between reads, woken by a byte on `wakeup` (it selects on both)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._outbox: list[bytes] = []
+        self._lock = threading.Lock()  # guards _outbox and _closed
+        self._closed = False
+        self.wakeup, self._wake = socket.socketpair()
+        self._wake.setblocking(False)
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        if self._ssl_context is not None:
+            sock = self._ssl_context.wrap_socket(sock, server_hostname=self.host)  # closes sock if it fails
+        self._socket = sock
+        self.state = consts.SMPP_CLIENT_STATE_OPEN
+
+    def disconnect(self) -> None:
+        with self._lock:
+            self._closed = True
+        self.wakeup.close()
+        self._wake.close()
+        super().disconnect()
+
+    def post(self, data: bytes) -> bool:
+        """Queue bytes for the connection thread to write; False once the link is closed."""
+        with self._lock:
+            if self._closed:
+                return False
+            if not self._outbox:  # one wake-up per batch: the thread takes the whole outbox
+                with contextlib.suppress(BlockingIOError):  # a full pair already holds a wake-up
+                    self._wake.send(b"\0")
+            self._outbox.append(data)
+            return True
+
+    def take_outbox(self) -> bytes:
+        with self._lock:
+            data = b"".join(self._outbox)
+            self._outbox.clear()
+            return data
+
+
 @dataclass(frozen=True, slots=True)
 class _Received:
     """A parsed deliver_sm waiting to be stored, then answered on the link it came in on."""
 
-    client: Client
+    client: _Link
     sequence: int
     content: DeliveryReport | InboundSms
 
@@ -145,22 +197,36 @@ class _Inbox:
 
 
 class _PduReader:
-    """The PDUs of a bound client's socket, as many per recv as have arrived. After each wait on
-    the socket the reader may wait up to 5 ms (sys.getswitchinterval) for the GIL while the other
-    threads run: at one wait per PDU, that set the pace, not the CPU."""
+    """The PDUs of a bound link's non-blocking socket, as many per recv as have arrived. After each
+    wait on the socket the reader may wait up to 5 ms (sys.getswitchinterval) for the GIL while
+    the other threads run: at one wait per PDU, that set the pace, not the CPU."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: _Link) -> None:
         self._client = client
         self._buffer = bytearray()
 
     def read(self, timeout: float) -> list[Command]:
-        """The whole PDUs that have arrived, waiting up to `timeout` seconds for more bytes."""
+        """The whole PDUs that have arrived, waiting up to `timeout` seconds for more bytes or
+        for a post to the link's outbox."""
+        if self._readable(timeout):
+            with contextlib.suppress(BlockingIOError, ssl.SSLWantReadError):  # a TLS record with no data
+                data = self._client._socket.recv(_RECV_SIZE)
+                if not data:
+                    raise exceptions.ConnectionError()
+                self._buffer += data
+        return self._whole_pdus()
+
+    def _readable(self, timeout: float) -> bool:
         sock = self._client._socket  # smpplib has no public accessor
-        if select.select([sock], [], [], timeout)[0]:
-            data = sock.recv(_RECV_SIZE)
-            if not data:
-                raise exceptions.ConnectionError()
-            self._buffer += data
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True  # decrypted bytes wait in the SSL object; the raw socket may show nothing
+        wakeup = self._client.wakeup
+        ready = select.select([sock, wakeup], [], [], timeout)[0]
+        if wakeup in ready:
+            wakeup.recv(_RECV_SIZE)
+        return sock in ready
+
+    def _whole_pdus(self) -> list[Command]:
         pdus = []
         start = 0
         while len(self._buffer) - start >= _HEADER_SIZE:
@@ -208,7 +274,7 @@ class _Part:
     job: _Job
     index: int
     fields: dict[str, object]  # submit_sm parameters
-    client: Client | None = None  # the connection it was last written to
+    client: _Link | None = None  # the connection it was last written to
     sent_at: float = 0.0
     answered: bool = False  # a submit_sm_resp came back: never send this part again
     lost: bool = False  # its connection died before the answer
@@ -235,10 +301,12 @@ class SmppGateway:
         source_ton: int = consts.SMPP_TON_UNK,  # for a sender that is neither "+digits" nor alphanumeric
         source_npi: int = consts.SMPP_NPI_ISDN,
         connect_timeout: float = 10.0,
-        response_timeout: float = 30.0,  # per submit_sm, and for enquire_link
+        response_timeout: float = 30.0,  # per submit_sm, for enquire_link, and for a write to go out
         outage_timeout: float = 15.0,  # how long a submit waits for a bind before refusing (temporarily)
         backoff_min: float = 0.5,
         backoff_max: float = 30.0,
+        tls: bool = False,
+        tls_ca_file: str = "",  # CA bundle for the SMSC's certificate; empty: the system's CAs
     ) -> None:
         if window < 1:
             raise ValueError("window must be at least 1")
@@ -252,12 +320,12 @@ class SmppGateway:
         self._response_timeout = response_timeout
         self._outage_timeout = outage_timeout
         self._backoff_min, self._backoff_max = backoff_min, backoff_max
+        self._tls_context = _tls_context(tls_ca_file) if tls else None
 
         self._sequence = _SequenceNumbers()
         self._references = itertools.count(random.randrange(256))  # UDH concatenation references
         self._cond = threading.Condition()  # guards _client, _pending, _thread, _last_error
-        self._send_lock = threading.Lock()  # one writer on the socket at a time
-        self._client: Client | None = None  # set while bound
+        self._client: _Link | None = None  # set while bound
         self._pending: dict[int, _Part] = {}  # sequence_number -> part awaiting its submit_sm_resp
         self._last_error = "not connected yet"
         self._stop = threading.Event()
@@ -366,13 +434,11 @@ class SmppGateway:
                 if not pdus:
                     self._cond.wait(_POLL)
                     continue
-            try:
-                self._send(client, *pdus)
-            except (exceptions.ConnectionError, exceptions.PDUError, OSError) as exc:
-                self._drop(client, f"write failed: {_describe(exc)}")
+            # Posting to a link that died meanwhile does nothing: _drop gave its parts back as lost.
+            client.post(_wire(pdus))
 
     def _take_sendable(
-        self, queue: deque[_Part], inflight: dict[_Part, None], client: Client, now: float
+        self, queue: deque[_Part], inflight: dict[_Part, None], client: _Link, now: float
     ) -> list[Command]:
         """submit_sm for the next parts, as many as the window allows; now pending (hold _cond)."""
         pdus = []
@@ -441,7 +507,7 @@ class SmppGateway:
         delay = self._backoff_min
         while not self._stop.is_set():
             started = time.monotonic()
-            client: Client | None = None
+            client: _Link | None = None
             reason = "closed"
             try:
                 client = self._bind()
@@ -470,14 +536,15 @@ class SmppGateway:
             delay = min(delay * 2, self._backoff_max)
         logger.info("SMPP gateway to %s:%s stopped", self.host, self.port)
 
-    def _bind(self) -> Client:
-        client = Client(
+    def _bind(self) -> _Link:
+        client = _Link(
             self.host,
             self.port,
             timeout=self._connect_timeout,
             sequence_generator=self._sequence,
             logger_name=f"{__name__}.wire",  # smpplib logs whole PDUs (texts too) at DEBUG
             allow_unknown_opt_params=True,
+            ssl_context=self._tls_context,
         )
         try:
             client.connect()
@@ -489,8 +556,9 @@ class SmppGateway:
             raise
         return client
 
-    def _serve(self, client: Client) -> None:
+    def _serve(self, client: _Link) -> None:
         """Read and answer PDUs until the link fails, the SMSC unbinds or close() is called."""
+        client._socket.setblocking(False)  # reads and writes wait in select, where a post wakes them
         reader = _PduReader(client)
         next_ping = time.monotonic() + self._enquire_link_interval
         ping_sent_at: float | None = None
@@ -499,9 +567,10 @@ class SmppGateway:
             if ping_sent_at is not None and now - ping_sent_at > self._response_timeout:
                 raise exceptions.ConnectionError("no answer to enquire_link")
             if now >= next_ping:
-                self._send(client, smpp.make_pdu("enquire_link", client=client))
+                client.post(smpp.make_pdu("enquire_link", client=client).generate())
                 ping_sent_at = ping_sent_at or now
                 next_ping = now + self._enquire_link_interval
+            self._flush(client)
             for pdu in reader.read(max(0.0, min(_POLL, next_ping - now))):
                 ping_sent_at = None  # any PDU shows the link is alive
                 self._dispatch(client, pdu)
@@ -509,10 +578,11 @@ class SmppGateway:
             logger.warning("SMPP receipts still being stored at unbind; the SMSC will offer them again")
         self._unbind(client, reader)
 
-    def _unbind(self, client: Client, reader: _PduReader) -> None:
-        self._send(client, smpp.make_pdu("unbind", client=client))
+    def _unbind(self, client: _Link, reader: _PduReader) -> None:
+        client.post(smpp.make_pdu("unbind", client=client).generate())
         deadline = time.monotonic() + min(self._response_timeout, 2.0)
         while (left := deadline - time.monotonic()) > 0:
+            self._flush(client)
             for pdu in reader.read(left):
                 if pdu.command == "unbind_resp":
                     logger.info("SMPP unbound from %s:%s", self.host, self.port)
@@ -520,7 +590,7 @@ class SmppGateway:
                 if pdu.command != "unbind":
                     self._dispatch(client, pdu)
 
-    def _dispatch(self, client: Client, pdu: Command) -> None:
+    def _dispatch(self, client: _Link, pdu: Command) -> None:
         command = pdu.command
         if command in ("submit_sm_resp", "generic_nack"):
             self._answered(pdu)
@@ -530,6 +600,7 @@ class SmppGateway:
             self._reply(client, "enquire_link_resp", pdu.sequence)
         elif command == "unbind":
             self._reply(client, "unbind_resp", pdu.sequence)
+            self._flush(client)
             raise _PeerUnbound
         elif command not in ("enquire_link_resp", "unbind_resp"):
             logger.warning("ignoring SMPP %s from %s:%s", command, self.host, self.port)
@@ -547,7 +618,7 @@ class SmppGateway:
                 part.status = pdu.status or consts.SMPP_ESME_RUNKNOWNERR
             self._cond.notify_all()
 
-    def _deliver(self, client: Client, pdu: Command) -> None:
+    def _deliver(self, client: _Link, pdu: Command) -> None:
         """Queue a receipt or an MO message for the storing thread, which answers it once stored."""
         try:
             if pdu.esm_class & ESM_RECEIPT:
@@ -590,38 +661,31 @@ class SmppGateway:
         return [consts.SMPP_ESME_ROK] * len(items)
 
     def _answer(self, items: list[_Received], statuses: list[int]) -> None:
-        """deliver_sm_resp for each item, one write per link they came in on."""
-        by_client: dict[Client, list[Command]] = {}
+        """deliver_sm_resp for each item, one post per link they came in on."""
+        by_client: dict[_Link, list[Command]] = {}
         for item, status in zip(items, statuses, strict=True):
             by_client.setdefault(item.client, []).append(
                 _response(item.client, "deliver_sm_resp", item.sequence, status)
             )
         for client, resps in by_client.items():
-            try:
-                self._send(client, *resps)
-            except (exceptions.ConnectionError, exceptions.PDUError, OSError):  # stored; the SMSC offers them again
+            if not client.post(_wire(resps)):  # stored all the same; the SMSC offers them again
                 logger.info("%d SMPP deliver_sm stored but not answered: link down", len(resps))
 
-    def _reply(self, client: Client, command: str, sequence: int, status: int = consts.SMPP_ESME_ROK) -> None:
-        self._send(client, _response(client, command, sequence, status))
+    def _reply(self, client: _Link, command: str, sequence: int, status: int = consts.SMPP_ESME_ROK) -> None:
+        client.post(_response(client, command, sequence, status).generate())
 
-    def _send(self, client: Client, *pdus: Command) -> None:
-        """Write the PDUs in one system call: after each one this thread may wait ~5 ms for the GIL."""
-        data = b"".join(pdu.generate() for pdu in pdus)
-        with self._send_lock:
-            sock = client._socket  # smpplib's send_pdu writes one PDU per call
-            if sock is None:
-                raise exceptions.ConnectionError("disconnected")
-            sock.sendall(data)
+    def _flush(self, client: _Link) -> None:
+        """Write all that was posted in one system call (connection thread only): after each one
+        this thread may wait ~5 ms for the GIL."""
+        if data := client.take_outbox():
+            _write_all(client._socket, data, self._response_timeout)
 
-    def _drop(self, client: Client, reason: str) -> None:
+    def _drop(self, client: _Link, reason: str) -> None:
         """Forget a dead connection: its unanswered parts go back to their submitters."""
         with self._cond:
             if self._client is client:
                 self._client = None
                 self._last_error = reason
-                with contextlib.suppress(AttributeError, OSError):  # wakes the reader if a submitter noticed first
-                    client._socket.shutdown(socket.SHUT_RDWR)
             for seq in [seq for seq, part in self._pending.items() if part.client is client]:
                 self._pending.pop(seq).lost = True
             self._cond.notify_all()
@@ -634,6 +698,26 @@ def _encode(text: str, encoding: str) -> bytes:
     if encoding == "GSM7":
         return _GSM7.encode(text)[0]  # unpacked septets, one per octet: the SMSC packs them
     return text.encode("utf-16-be")
+
+
+def _wire(pdus: Sequence[Command]) -> bytes:
+    return b"".join(pdu.generate() for pdu in pdus)  # smpplib's send_pdu writes one PDU per call
+
+
+def _write_all(sock: socket.socket, data: bytes, timeout: float) -> None:
+    """sendall for a non-blocking socket: waits up to `timeout` each time the SMSC reads too slowly."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view) :]
+        except (BlockingIOError, ssl.SSLWantWriteError):  # an SSL write is retried with the same bytes
+            if not select.select([], [sock], [], timeout)[1]:
+                raise TimeoutError("the SMSC stopped reading") from None
+
+
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    """Verifies the SMSC's certificate and host name, against `ca_file` or the system's CAs."""
+    return ssl.create_default_context(cafile=ca_file or None)
 
 
 def _response(client: Client, command: str, sequence: int, status: int = consts.SMPP_ESME_ROK) -> Command:

@@ -101,8 +101,8 @@ def accept_single(smoke: bool) -> list[Figure]:
         status, _ = request("POST", "/api/rest/v1/sms/send", headers, body)
         return None if status == 200 else str(status)
 
-    with _queued_tasks_dropped(), serve.gunicorn() as port:
-        load = serve.run_clients(port, clients=clients, seconds=seconds, work=send)
+    with _queued_tasks_dropped(), serve.gunicorn() as server:
+        load = serve.run_clients(server.port, clients=clients, seconds=seconds, work=send)
     stored = Message.objects.filter(user=user).count()
     assert stored == load.succeeded, (stored, load.succeeded, load.errors[:3])
     how = (
@@ -155,8 +155,8 @@ def otp(smoke: bool) -> list[Figure]:
         "SMS_SIMULATOR_REPLY_RATIO": "0",
         "SMS_SIMULATOR_DELIVERED_RATIO": "1",
     }
-    with _queued_tasks_dropped(), serve.gunicorn(**simulator) as port:
-        load = serve.run_clients(port, clients=clients, seconds=seconds, work=pair)
+    with _queued_tasks_dropped(), serve.gunicorn(serve.project_env(**simulator)) as server:
+        load = serve.run_clients(server.port, clients=clients, seconds=seconds, work=pair)
     verified = Pin.objects.filter(team=user.team, verified_at__isnull=False).count()
     assert verified == load.succeeded, (verified, load.succeeded, load.errors[:3])
     how = (

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 # gthread workers with one thread each: a request runs without other threads of its process
@@ -27,33 +28,43 @@ def gunicorn_how() -> str:
     return f"gunicorn {WORKERS} gthread workers x {THREADS} thread, persistent database connections"
 
 
-@contextmanager
-def gunicorn(**environment: str) -> Iterator[int]:
-    """The project under gunicorn with production settings on this scenario's database; yields the port."""
+class Server(NamedTuple):
+    port: int
+    pid: int  # gunicorn's master (its workers are its children)
+
+
+def project_env(**environment: str) -> dict[str, str]:
+    """The environment of the project's processes: production settings on this process's
+    (scratch) database, with persistent connections as a deployment configures them."""
     from django.db import connection
 
     db = connection.settings_dict
-    env = {
+    if connection.vendor == "postgresql":
+        database = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?conn_max_age=600"
+    else:
+        database = f"sqlite:///{db['NAME']}"
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_LOG_LEVEL": "WARNING",
+        "DATABASE_URL": database,
         **environment,
     }
-    if connection.vendor == "postgresql":
-        # Persistent connections, as a deployment configures them (`?conn_max_age=` in DATABASE_URL).
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?conn_max_age=600"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+
+
+@contextmanager
+def gunicorn(env: dict[str, str] | None = None, *, workers: int = WORKERS, threads: int = THREADS) -> Iterator[Server]:
+    """The project under gunicorn (`env`: `project_env()` unless given) until the block ends."""
     port = 18000 + random.randrange(1000)
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"]
-    command += ["-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS), "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    command += ["-w", str(workers), "-k", "gthread", "--threads", str(threads), "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env or project_env())
     try:
         wait_for_port(port)
-        yield port
+        yield Server(port, server.pid)
     finally:
         server.terminate()
         server.wait(10)

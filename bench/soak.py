@@ -8,17 +8,14 @@ and memory growth of the web workers and the consumer between the first and the 
 import argparse
 import http.client
 import json
-import os
-import secrets
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+from . import serve
 from .core import scratch_database, setup_django
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def rss_kb(pid: int) -> int:
@@ -43,7 +40,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args(argv)
     setup_django()
-    from django.db import connection
 
     from accounts.services import api_key_create, team_create
 
@@ -53,108 +49,20 @@ def main(argv: list[str]) -> int:
         team.save()
         owner = team.users.get()
         key = api_key_create(user=owner).secret
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "SMS_SIMULATOR_LATENCY_SECONDS": "1",
-        }
-        port = 18900
-        web = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "3",
-                "-k",
-                "gthread",
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        consumer = subprocess.Popen(
-            [sys.executable, "manage.py", "run_huey"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(5)
-        latencies: list[float] = []
-        errors: list[str] = []
-        memory: list[tuple[float, int]] = []
-        lock = threading.Lock()
-        stop_at = time.monotonic() + args.minutes * 60
-        interval = args.clients / args.rate
-        rest = {"email": owner.email, "token": key, "Content-Type": "application/json"}
-        calls = [
-            ("POST", "/api/rest/v1/sms/send", rest, {"message": "Soak", "recipientNumber": "+37255555555"}),
-            (
-                "POST",
-                "/raven/v2/messages",
-                {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                {"from": "Soak", "text": "Soak", "to": "+37255555556", "requestDR": True},
-            ),
-            ("GET", "/api/rest/v1/messages/all?pageSize=20", rest, None),
-            ("GET", "/api/v2/account/balance", {"X-API-Key": key}, None),
-            (
-                "POST",
-                "/api/2fa/send",
-                {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                {"receiver": "37255555557"},
-            ),
-        ]
-
-        def client(n: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            i = n
-            while time.monotonic() < stop_at:
-                method, path, headers, body = calls[i % len(calls)]
-                i += 1
-                started = time.perf_counter()
-                try:
-                    conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
-                    response = conn.getresponse()
-                    response.read()
-                    ok = response.status < 500 and (response.status != 422 or "2fa" in path)
-                    if not ok:
-                        errors.append(f"{method} {path}: {response.status}")
-                except OSError as exc:
-                    errors.append(f"{method} {path}: {exc!r}")
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                with lock:
-                    latencies.append(time.perf_counter() - started)
-                time.sleep(max(0.0, interval - (time.perf_counter() - started)))
-
-        def sample() -> None:
-            while time.monotonic() < stop_at:
-                pids = [*children(web.pid), consumer.pid]
-                memory.append((time.monotonic(), sum(rss_kb(p) for p in pids)))
-                time.sleep(15)
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
-        threads.append(threading.Thread(target=sample))
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        web.terminate()
-        consumer.terminate()
-        web.wait(20)
-        consumer.wait(20)
+        env = serve.project_env(SMS_SIMULATOR_LATENCY_SECONDS="1")
+        with serve.gunicorn(env, workers=3, threads=4) as web:
+            consumer = subprocess.Popen(
+                [sys.executable, "manage.py", "run_huey"],
+                cwd=serve.ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                latencies, errors, memory = _soak(args, web, consumer.pid, owner.email, key)
+            finally:
+                consumer.terminate()
+                consumer.wait(20)
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -170,6 +78,70 @@ def main(argv: list[str]) -> int:
         f"growth {growth:.1f}% (target < 10%)"
     )
     return 0 if not errors and growth < 10 else 1
+
+
+def _soak(args: argparse.Namespace, web: serve.Server, consumer_pid: int, email: str, key: str):
+    """Steady mixed traffic for `args.minutes`: latencies, errors, and (time, RSS) samples."""
+    time.sleep(5)
+    latencies: list[float] = []
+    errors: list[str] = []
+    memory: list[tuple[float, int]] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + args.minutes * 60
+    interval = args.clients / args.rate
+    rest = {"email": email, "token": key, "Content-Type": "application/json"}
+    calls = [
+        ("POST", "/api/rest/v1/sms/send", rest, {"message": "Soak", "recipientNumber": "+37255555555"}),
+        (
+            "POST",
+            "/raven/v2/messages",
+            {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            {"from": "Soak", "text": "Soak", "to": "+37255555556", "requestDR": True},
+        ),
+        ("GET", "/api/rest/v1/messages/all?pageSize=20", rest, None),
+        ("GET", "/api/v2/account/balance", {"X-API-Key": key}, None),
+        (
+            "POST",
+            "/api/2fa/send",
+            {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            {"receiver": "37255555557"},
+        ),
+    ]
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", web.port, timeout=30)
+        i = n
+        while time.monotonic() < stop_at:
+            method, path, headers, body = calls[i % len(calls)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status < 500 and (response.status != 422 or "2fa" in path)
+                if not ok:
+                    errors.append(f"{method} {path}: {response.status}")
+            except OSError as exc:
+                errors.append(f"{method} {path}: {exc!r}")
+                conn = http.client.HTTPConnection("127.0.0.1", web.port, timeout=30)
+            with lock:
+                latencies.append(time.perf_counter() - started)
+            time.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+    def sample() -> None:
+        while time.monotonic() < stop_at:
+            pids = [*children(web.pid), consumer_pid]
+            memory.append((time.monotonic(), sum(rss_kb(p) for p in pids)))
+            time.sleep(15)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+    threads.append(threading.Thread(target=sample))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors, memory
 
 
 if __name__ == "__main__":

@@ -236,19 +236,23 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
     team_count = _HourlyCount(f"otp:team-pins:{team.pk}")
     receiver_count = _HourlyCount(f"otp:receiver-pins:{number}")  # every team's PINs to the number
     try:
+        # The hourly caps first, in the cache: no network round trip inside the transaction below.
+        counted_at = timezone.now()
+        team_count.take(
+            limit=policy.team_hourly_limit,
+            now=counted_at,
+            refusal=f"Too many PINs sent by this account: at most {policy.team_hourly_limit} an hour.",
+        )
+        # Says nothing of other teams' PINs: only that this number has had enough for now.
+        receiver_count.take(
+            limit=conf.receiver_hourly_limit(),
+            now=counted_at,
+            refusal="Too many PINs for this receiver. Try again later.",
+        )
         with transaction.atomic():
             _receiver_lock(team=team, number=number)
             now = timezone.now()  # read after the lock: never before the receiver's last PIN
             _check_receiver_caps(team=team, policy=policy, number=number, now=now)
-            team_count.take(
-                limit=policy.team_hourly_limit,
-                now=now,
-                refusal=f"Too many PINs sent by this account: at most {policy.team_hourly_limit} an hour.",
-            )
-            # Says nothing of other teams' PINs: only that this number has had enough for now.
-            receiver_count.take(
-                limit=conf.receiver_hourly_limit(), now=now, refusal="Too many PINs for this receiver. Try again later."
-            )
             issued = _pin_send(team=team, actor=actor, policy=policy, number=number, pin_length=pin_length, now=now)
     except BaseException:  # refused, failed or not committed: this send does not use up the caps
         team_count.give_back()

@@ -88,14 +88,6 @@ class Smsc:
 
 
 @pytest.fixture
-def smsc(tmp_path: Path) -> Iterator[Smsc]:
-    server = Smsc(tmp_path, free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def sink() -> RecordingSink:
     return RecordingSink()
 

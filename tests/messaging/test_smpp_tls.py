@@ -20,7 +20,7 @@ from messaging.models import Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import dispatch_due
 from tests.factories import UserFactory
-from tests.messaging.test_smpp_gateway import WAIT, Smsc, free_port, sms, wait_for
+from tests.messaging.test_smpp_gateway import WAIT, Smsc, sms, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -81,14 +81,6 @@ def ca_file(ca: trustme.CA, tmp_path: Path) -> str:
     path = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(path))
     return str(path)
-
-
-@pytest.fixture
-def smsc(tmp_path: Path) -> Iterator[Smsc]:
-    server = Smsc(tmp_path, free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -130,29 +130,9 @@ def contact_clean(
     )
 
 
-def contact_create(
-    *,
-    team: Team,
-    number: str,
-    first_name: str = "",
-    last_name: str = "",
-    title: str = "",
-    email: str = "",
-    fields: Mapping[str, object] | None = None,
-    notes: str = "",
-    groups: Iterable[Group] = (),
-) -> Contact:
-    """A new contact; its number must be new to the team."""
-    contact = contact_clean(
-        team=team,
-        number=number,
-        first_name=first_name,
-        last_name=last_name,
-        title=title,
-        email=email,
-        fields=fields,
-        notes=notes,
-    )
+def contact_create(*, team: Team, groups: Iterable[Group] = (), **values: object) -> Contact:
+    """A new contact from `contact_clean`'s values; its number must be new to the team."""
+    contact = contact_clean(team=team, **values)
     groups = list(groups)
     for group in groups:
         _owned(group, team, "Group", "group_id")

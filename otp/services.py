@@ -31,19 +31,19 @@ import hmac
 import logging
 import math
 import secrets
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 import phonenumbers
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.errors import Forbidden, ValidationFailed
 from accounts.models import Team, User
+from messaging.locks import transaction_lock
 from messaging.models import Message, Status
 from messaging.numbers import normalize_number, number_country
 from messaging.senders import clean_sender
@@ -123,21 +123,6 @@ def _policy_locked(team: Team) -> OtpPolicy:
     """The team's policy row, created on first use, locked so that parallel edits apply in turn."""
     OtpPolicy.objects.get_or_create(team=team)
     return OtpPolicy.objects.select_for_update().get(team=team)
-
-
-def _int4(value: int) -> int:
-    """`value` wrapped into PostgreSQL's signed 32-bit integer (a lock key; a clash only makes two
-    unrelated sends wait for each other)."""
-    return (value + 2**31) % 2**32 - 2**31
-
-
-def _receiver_lock(*, team: Team, number: str) -> None:
-    """Serialise the team's sends to `number` until the transaction ends, so its caps are counted
-    one send at a time. SQLite needs no lock: its write transactions are serial (IMMEDIATE)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_int4(team.pk), _int4(zlib.crc32(number.encode()))])
 
 
 def _check_receiver_caps(*, team: Team, policy: OtpPolicy, number: str, now: datetime) -> None:
@@ -250,7 +235,8 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
             refusal="Too many PINs for this receiver. Try again later.",
         )
         with transaction.atomic():
-            _receiver_lock(team=team, number=number)
+            # The team's sends to this number one at a time, so its caps are counted one send at a time.
+            transaction_lock(f"otp-receiver:{team.pk}:{number}")
             now = timezone.now()  # read after the lock: never before the receiver's last PIN
             _check_receiver_caps(team=team, policy=policy, number=number, now=now)
             issued = _pin_send(team=team, actor=actor, policy=policy, number=number, pin_length=pin_length, now=now)

@@ -1,19 +1,19 @@
 """Mobile-originated replies: stored as messages linked to what we sent, and a long reply that
 arrives part by part joined into one message first."""
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import BlacklistSource
 from contacts.services import blacklist_add
 from messaging import segments
 from messaging.gateways.base import InboundSms
+from messaging.locks import transaction_lock
 from messaging.models import DailyCount, Direction, InboundPart, Message, Status
 from messaging.notify import reply_notification
 from messaging.services.status import ROW_FIELDS, count_deltas
@@ -73,7 +73,7 @@ def inbound_part_receive(*, sms: InboundSms) -> Message | None:
     that reply, or None while parts are missing. A part offered twice is kept once."""
     reference, total, sequence = sms.concat
     with transaction.atomic():
-        _lock_reply(sender=sms.sender, to=sms.to, reference=reference)
+        _lock_reply(sms.sender, sms.to, reference)
         done = InboundPart.objects.filter(
             sender=sms.sender, to=sms.to, reference=reference, total=total, completed_at__isnull=False
         )
@@ -104,7 +104,7 @@ def inbound_parts_expire(*, older_than: timedelta) -> None:
     )
     for sender, to, reference, total in stale[:EXPIRE_PER_RUN]:
         with transaction.atomic():
-            _lock_reply(sender=sender, to=to, reference=reference)
+            _lock_reply(sender, to, reference)
             parts = _take_parts(sender=sender, to=to, reference=reference, total=total, only_complete=False)
             if not parts:  # its last part came meanwhile and completed it
                 continue
@@ -112,15 +112,10 @@ def inbound_parts_expire(*, older_than: timedelta) -> None:
             inbound_receive(sms=_whole(parts))
 
 
-def _lock_reply(*, sender: str, to: str, reference: int) -> None:
-    """Serialise the parts of one reply until the transaction ends, so two parts arriving together
-    cannot both miss that they complete it. SQLite needs no lock: its write transactions are serial.
-    The key is one bigint, a space apart from the two-integer keys of other advisory locks."""
-    if connection.vendor != "postgresql":
-        return
-    digest = hashlib.blake2b(f"{sender}\0{to}\0{reference}".encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+def _lock_reply(sender: str, to: str, reference: int) -> None:
+    """The parts of one reply one at a time, so two arriving together cannot both miss that they
+    complete it."""
+    transaction_lock(f"inbound-reply:{sender}:{to}:{reference}")
 
 
 def _take_parts(*, sender: str, to: str, reference: int, total: int, only_complete: bool) -> list[InboundPart]:

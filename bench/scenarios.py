@@ -268,6 +268,7 @@ def dispatch_smpp(smoke: bool) -> list[Figure]:
     from messaging.models import Message, Status
     from messaging.services import Recipient, message_send
     from messaging.services.dispatch import dispatch_due
+    from messaging.services.reports import EngineSink
 
     n = 300 if smoke else 20_000
     window = 50  # SMS_SMPP_WINDOW: the default of 10 leaves the link idle between answers (about 680/s)
@@ -278,9 +279,8 @@ def dispatch_smpp(smoke: bool) -> list[Figure]:
     _set_aside_queued(but=user)
     _analyze()
     with tempfile.TemporaryDirectory() as directory, _smsc(Path(directory)) as port:
-        sink = _thread_sink()
         gateway = SmppGateway(
-            host="127.0.0.1", port=port, system_id="bench", password="bench", sink=sink, window=window
+            host="127.0.0.1", port=port, system_id="bench", password="bench", sink=EngineSink(), window=window
         )
         delivered = Message.objects.filter(user=user, status=Status.DELIVRD)
         submitted = 0
@@ -294,8 +294,7 @@ def dispatch_smpp(smoke: bool) -> list[Figure]:
                 time.sleep(0.05)
             total_time = time.perf_counter() - started
         finally:
-            gateway.close()
-            sink.close_connections()
+            gateway.close()  # its storing thread closes its database connection as it ends
     assert submitted == n and delivered.count() == n, (submitted, delivered.count())
     how = (
         f"{n:,} one-part messages, chunks of {settings.SMS_DISPATCH_CHUNK}, window {window}, one dispatcher "
@@ -312,36 +311,6 @@ def dispatch_smpp(smoke: bool) -> list[Figure]:
             how,
         ),
     ]
-
-
-def _thread_sink():
-    from messaging.services.reports import EngineSink
-
-    class ThreadSink(EngineSink):
-        """The engine's sink, remembering the database connection of the thread it runs in (the
-        gateway's storing thread): the scratch database cannot be dropped while that is open."""
-
-        def __init__(self) -> None:
-            self.connections = set()
-
-        def reports(self, reports) -> None:
-            from django.db import connections
-
-            self.connections.add(connections["default"])
-            super().reports(reports)
-
-        def inbound(self, messages) -> None:
-            from django.db import connections
-
-            self.connections.add(connections["default"])
-            super().inbound(messages)
-
-        def close_connections(self) -> None:
-            for wrapper in self.connections:
-                wrapper.inc_thread_sharing()
-                wrapper.close()
-
-    return ThreadSink()
 
 
 @contextmanager

@@ -63,6 +63,9 @@ class InboundSms:
 class ReportSink(Protocol):
     def reports(self, reports: Sequence[DeliveryReport]) -> None: ...
     def inbound(self, messages: Sequence[InboundSms]) -> None: ...
+    def thread_done(self) -> None:
+        """The calling thread (a gateway's own) will not call again: release what it holds."""
+        ...
 
 
 class Gateway(Protocol):
@@ -92,3 +95,6 @@ class RecordingSink:
 
     def inbound(self, messages: Sequence[InboundSms]) -> None:
         self.received_inbound.extend(messages)
+
+    def thread_done(self) -> None:
+        pass

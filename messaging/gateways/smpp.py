@@ -640,13 +640,16 @@ class SmppGateway:
     def _store_all(self, inbox: _Inbox) -> None:
         """Hand the sink all that waits, one call for the receipts and one for the MO messages,
         then answer each deliver_sm; until the inbox is closed and empty."""
-        while batch := inbox.take(_STORE_BATCH):
-            reports = [item for item in batch if isinstance(item.content, DeliveryReport)]
-            messages = [item for item in batch if isinstance(item.content, InboundSms)]
-            for deliver, items in ((self._sink.reports, reports), (self._sink.inbound, messages)):
-                if items:
-                    self._answer(items, self._store(deliver, items))
-            inbox.done()
+        try:
+            while batch := inbox.take(_STORE_BATCH):
+                reports = [item for item in batch if isinstance(item.content, DeliveryReport)]
+                messages = [item for item in batch if isinstance(item.content, InboundSms)]
+                for deliver, items in ((self._sink.reports, reports), (self._sink.inbound, messages)):
+                    if items:
+                        self._answer(items, self._store(deliver, items))
+                inbox.done()
+        finally:
+            self._sink.thread_done()
 
     def _store(self, deliver: Callable[[list], None], items: list[_Received]) -> list[int]:
         """The command_status to answer each item with."""

@@ -33,6 +33,12 @@ class EngineSink:
             else:
                 inbound_part_receive(sms=sms)
 
+    def thread_done(self) -> None:
+        """Close the thread's database connection: a gateway thread that ends (a reconnect starts
+        a new one) would otherwise leave it open."""
+        if not connection.in_atomic_block:
+            connection.close()
+
 
 def _replace_broken_connection() -> None:
     """Close this thread's connection if it failed (the next query opens a new one); never inside

@@ -1,5 +1,6 @@
 """The report sink in a gateway's own thread (PostgreSQL): after the database drops its connection,
-one call fails (the SMSC offers that receipt again) and the next works on a new connection."""
+one call fails (the SMSC offers that receipt again) and the next works on a new connection; and the
+thread's connection is closed when the thread ends."""
 
 import threading
 
@@ -8,8 +9,10 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from messaging.gateways.base import DeliveryReport
+from messaging.gateways.smpp import SmppGateway
 from messaging.models import EarlyReport
 from messaging.services.reports import EngineSink
+from tests.messaging.test_smpp_gateway import sms, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -45,3 +48,22 @@ def test_sink_recovers_after_the_database_dropped_its_connection():
     thread.join(20)
     assert outcomes == ["first", "failed", "third"]
     assert set(EarlyReport.objects.values_list("network_id", flat=True)) == {"first", "third"}
+
+
+@pytest.mark.slow
+def test_the_gateways_storing_thread_closes_its_connection_when_it_ends(smsc):
+    def others() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    before = others()
+    gateway = SmppGateway(host="127.0.0.1", port=smsc.port, system_id="test", password="x", sink=EngineSink())
+    [result] = gateway.submit([sms(1, "+3725550001", "Hi")])
+    assert result.accepted
+    wait_for(lambda: EarlyReport.objects.exists())  # the receipt, stored by the storing thread
+    assert others() == before + 1
+    gateway.close()
+    assert others() == before

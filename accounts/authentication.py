@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from accounts.access import user_may_use_api
 from accounts.models import KeyKind
 from accounts.services.keys import api_key_authenticate
 from accounts.throttle import client_address, login_blocked, login_failed
@@ -40,7 +41,7 @@ def _password_user(request, email: str, password: str):
     if login_blocked(address):
         raise LoginThrottled(wait=60)
     user = authenticate(request._request, username=email.lower(), password=password)
-    if user is None or user.team is None or not user.team.is_active:
+    if not user_may_use_api(user):
         login_failed(address)
         raise exceptions.AuthenticationFailed("Invalid login or password.")
     return (user, None)

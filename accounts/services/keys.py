@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import ValidationFailed
+from accounts.access import user_may_use_api
+from accounts.errors import Forbidden, ValidationFailed
 from accounts.models import ApiKey, KeyKind, User
 
 PREFIX_LENGTH = 10
@@ -40,6 +41,8 @@ def clean_expiry_days(value: object) -> int | None:
 @transaction.atomic
 def api_key_create(*, user: User, name: str = "", kind: str = KeyKind.API, expiry_days: object = None) -> IssuedKey:
     """A new key. A user has one live URL-sending token: issuing one revokes the older."""
+    if not user_may_use_api(user):
+        raise Forbidden("This account is not active.")
     days = clean_expiry_days(expiry_days)
     if len(name) > 100:
         raise ValidationFailed("The name may not be longer than 100 characters.", field="name")
@@ -77,12 +80,8 @@ def api_key_authenticate(*, secret: str, kind: str = KeyKind.API) -> ApiKey | No
     """The usable key for this secret, with its active user and team, or None."""
     if not secret or len(secret) > 200:
         return None
-    key = (
-        ApiKey.objects.select_related("user__team")
-        .filter(key_hash=hash_secret(secret), kind=kind, user__is_active=True, user__team__is_active=True)
-        .first()
-    )
-    if key is None or not key.is_usable():
+    key = ApiKey.objects.select_related("user__team").filter(key_hash=hash_secret(secret), kind=kind).first()
+    if key is None or not key.is_usable() or not user_may_use_api(key.user):
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:

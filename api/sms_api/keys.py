@@ -94,7 +94,8 @@ class GenerateKeyApi(SmsApiView):
         tags=TAGS,
         summary="Create an API key",
         description="Authenticate with a live key, or with `username` and `password` (to make a first key). "
-        "`expiry_days` from 1 to 365; none: the key does not expire.",
+        "`expiry_days` from 1 to 365; none: the key does not expire. A key made with a key never expires after "
+        "it, and is revoked with it.",
         request=ExpiryInput,
         responses={
             201: OpenApiResponse(KeyOutput, examples=[OpenApiExample("Created", value=KEY)]),
@@ -106,7 +107,10 @@ class GenerateKeyApi(SmsApiView):
         data = ExpiryInput(data=self.params)
         data.is_valid(raise_exception=True)
         issued = services.api_key_create(
-            user=request.user, name="generate-key", expiry_days=data.validated_data.get("expiry_days")
+            user=request.user,
+            name="generate-key",
+            expiry_days=data.validated_data.get("expiry_days"),
+            parent=request.auth if isinstance(request.auth, ApiKey) else None,  # None: made with the password
         )
         return Response(KeyOutput(_issued(issued)).data, status=201)
 

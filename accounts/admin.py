@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from accounts.errors import DomainError
 from accounts.forms import CreditMovementForm
 from accounts.models import ApiKey, CreditEntry, Team, User
-from accounts.services import credit_adjust, credit_top_up, team_set_active
+from accounts.services import api_key_revoke, credit_adjust, credit_top_up, team_set_active
 
 
 class ReadOnlyMixin:
@@ -132,8 +132,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("prefix", "name", "user__email")
     # Never the raw key (it is not stored) and not even the hash.
-    fields = ("user", "kind", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
-    readonly_fields = ("user", "kind", "prefix", "created_at", "last_used_at")
+    fields = ("user", "kind", "name", "prefix", "parent", "created_at", "expires_at", "revoked_at", "last_used_at")
+    # Expiry and revocation change only through the service, which carries them to the keys made
+    # with this one: hence read-only here, and revoking is an action.
+    readonly_fields = ("user", "kind", "prefix", "parent", "created_at", "expires_at", "revoked_at", "last_used_at")
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False  # keys are shown once to their owner: they are made on the dashboard or the API
+
+    @admin.action(description="Revoke selected keys (and the keys made with them)")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key)

@@ -10,13 +10,14 @@ from django.contrib.auth import authenticate
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from accounts.access import user_may_use_api
+from accounts.lockout import cool_off_time, is_locked_out, locked_message
 from accounts.models import KeyKind
 from accounts.services.keys import api_key_authenticate
-from accounts.throttle import client_address, login_blocked, login_failed
 
 
 class LoginThrottled(exceptions.Throttled):
-    default_detail = "Too many failed logins. Try again in a minute."
+    default_detail = "Too many failed logins."
 
 
 def _param(request, name: str) -> str:
@@ -36,12 +37,11 @@ def _key_user(secret: str, kind: str = KeyKind.API):
 
 
 def _password_user(request, email: str, password: str):
-    address = client_address(request)
-    if login_blocked(address):
-        raise LoginThrottled(wait=60)
+    """Django's authenticate(), so failures count towards the lockouts of accounts.lockout (axes)."""
     user = authenticate(request._request, username=email.lower(), password=password)
-    if user is None or user.team is None or not user.team.is_active:
-        login_failed(address)
+    if is_locked_out(request._request):
+        raise LoginThrottled(detail=locked_message(), wait=int(cool_off_time().total_seconds()))
+    if not user_may_use_api(user):
         raise exceptions.AuthenticationFailed("Invalid login or password.")
     return (user, None)
 
@@ -102,7 +102,7 @@ class XApiKeyAuthentication(BaseAuthentication):
 
 class PasswordParamAuthentication(BaseAuthentication):
     """Password-based dialects: `_login`/`_password` (HTTP API message) or `username`/`password`
-    (SMS API v1). Failures are counted per client address and throttled."""
+    (SMS API v1). Failures count towards the login lockouts (accounts.lockout)."""
 
     login_param = "username"
     password_param = "password"

@@ -142,9 +142,20 @@ class KeyKind(models.TextChoices):
 
 
 class ApiKey(models.Model):
-    """A secret shown once; only its SHA-256 is kept (keys are long random strings, so a fast hash is safe)."""
+    """A secret shown once; only its SHA-256 is kept (keys are long random strings, so a fast hash is safe).
+
+    A key made with another key (seed 004's generate-key) records it as `parent`: it expires no later
+    than its parent, and revoking a key revokes every key made with it (accounts.services.keys)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        help_text="The key this key was made with, if any.",
+    )
     kind = models.CharField(max_length=3, choices=KeyKind.choices, default=KeyKind.API)
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12, help_text="The first characters, to tell keys apart.")

@@ -12,24 +12,11 @@ from django.views import View
 from accounts import selectors, services
 from accounts.forms import ApiKeyForm, SubUserEditForm, SubUserForm, TeamSettingsForm, TransferForm, call_service
 from accounts.models import KeyKind
-from accounts.throttle import client_address, login_blocked, login_failed
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, with failed attempts counted per client address."""
-
-    def post(self, request, *args, **kwargs):
-        address = client_address(request)
-        if login_blocked(address):
-            form = self.get_form()
-            form.is_valid()
-            form.errors.clear()
-            form.add_error(None, "Too many failed logins. Try again in a minute.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        response = super().post(request, *args, **kwargs)
-        if response.status_code != 302:
-            login_failed(address)
-        return response
+    """Django's login. Failures lock out through accounts.lockout (axes), which shows this page
+    again with the reason as 429; a deactivated account or team is refused (accounts.access)."""
 
 
 class TeamPageMixin(LoginRequiredMixin):

@@ -5,9 +5,14 @@ from accounts.models import Team
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a request carrying an `Idempotency-Key`, replayed for 24 hours."""
+    """The first answer to a request carrying an `Idempotency-Key`, replayed for 24 hours to the
+    same credential only (api.idempotency). An answer that held a secret is never stored: its
+    record keeps a conflict that names what was done instead."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    credential = models.CharField(
+        max_length=40, default="", help_text="Who may replay it: `key:<API key id>` or `user:<user id>`."
+    )
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path, query and body.")
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -17,4 +22,6 @@ class IdempotencyRecord(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["team", "key"], name="idempotency_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "credential", "key"], name="idempotency_unique_credential_key")
+        ]

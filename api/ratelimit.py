@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from accounts.lockout import client_address
 from accounts.models import ApiKey
-from accounts.throttle import client_address
 
 WINDOW = 60
 

@@ -133,9 +133,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="Optional, at most 255 characters, kept 24 hours per team. The same key replays the first "
-    "answer (with `Idempotent-Replayed: true`) and sends and charges nothing again; the same key with "
-    "another request is refused; a duplicate of a request still running gets a conflict.",
+    description="Optional, at most 255 characters, kept 24 hours per credential (the API key, else the user). "
+    "The same key replays the first answer (with `Idempotent-Replayed: true`) and sends and charges nothing "
+    "again; the same key with another request is refused; a duplicate of a request still running gets a "
+    "conflict. An answer holding a new API key is not kept: its replay is a conflict naming the key's prefix.",
 )
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 

@@ -3,12 +3,13 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import ValidationFailed
+from accounts.access import user_may_use_api
+from accounts.errors import Forbidden, ValidationFailed
 from accounts.models import ApiKey, KeyKind, User
 
 PREFIX_LENGTH = 10
@@ -37,52 +38,82 @@ def clean_expiry_days(value: object) -> int | None:
     return days
 
 
+def _capped_expiry(*, days: int | None, parent: ApiKey | None, now: datetime) -> datetime | None:
+    """The key's own expiry, never later than its parent's."""
+    own = now + timedelta(days=days) if days else None
+    if parent is None or parent.expires_at is None:
+        return own
+    return parent.expires_at if own is None else min(own, parent.expires_at)
+
+
 @transaction.atomic
-def api_key_create(*, user: User, name: str = "", kind: str = KeyKind.API, expiry_days: object = None) -> IssuedKey:
-    """A new key. A user has one live URL-sending token: issuing one revokes the older."""
+def api_key_create(
+    *,
+    user: User,
+    name: str = "",
+    kind: str = KeyKind.API,
+    expiry_days: object = None,
+    parent: ApiKey | None = None,
+) -> IssuedKey:
+    """A new key. A user has one live URL-sending token: issuing one revokes the older.
+
+    `parent` is the key the request was made with, when it was (seed 004's generate-key): the new
+    key belongs to the same user, expires no later, and dies with it (api_key_revoke)."""
+    if not user_may_use_api(user):
+        raise Forbidden("This account is not active.")
     days = clean_expiry_days(expiry_days)
     if len(name) > 100:
         raise ValidationFailed("The name may not be longer than 100 characters.", field="name")
     now = timezone.now()
+    if parent is not None:
+        # Locked, so a revocation running at the same time either comes first (refused here) or
+        # waits for this key and then revokes it with the others.
+        parent = ApiKey.objects.select_for_update().get(pk=parent.pk)
+        if parent.user_id != user.pk or parent.kind != KeyKind.API or not parent.is_usable(now):
+            raise Forbidden("This key cannot make keys.")
     if kind == KeyKind.URL:
         ApiKey.objects.filter(user=user, kind=KeyKind.URL, revoked_at__isnull=True).update(revoked_at=now)
     secret = ("url_" if kind == KeyKind.URL else "sk_") + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         user=user,
+        parent=parent,
         kind=kind,
         name=name.strip(),
         prefix=secret[:PREFIX_LENGTH],
         key_hash=hash_secret(secret),
         created_at=now,
-        expires_at=now + timedelta(days=days) if days else None,
+        expires_at=_capped_expiry(days=days, parent=parent, now=now),
     )
     return IssuedKey(key=key, secret=secret)
 
 
+@transaction.atomic
 def api_key_revoke(*, key: ApiKey) -> ApiKey:
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Revoke a key and every key made with it, at any depth (one UPDATE per generation)."""
+    now = timezone.now()
+    generation = [key.pk]
+    while generation:
+        ApiKey.objects.filter(pk__in=generation, revoked_at__isnull=True).update(revoked_at=now)
+        generation = list(ApiKey.objects.filter(parent_id__in=generation).values_list("pk", flat=True))
     key.refresh_from_db(fields=["revoked_at"])
     return key
 
 
 @transaction.atomic
 def api_key_regenerate(*, key: ApiKey, expiry_days: object = None) -> IssuedKey:
-    """Revoke a key and issue its replacement under the same name."""
+    """Revoke a key (and the keys made with it) and issue its replacement under the same name, in
+    the same place: the replacement has the old key's parent, so it is bound by the same limits."""
     days = clean_expiry_days(expiry_days)
     api_key_revoke(key=key)
-    return api_key_create(user=key.user, name=key.name, kind=key.kind, expiry_days=days)
+    return api_key_create(user=key.user, name=key.name, kind=key.kind, expiry_days=days, parent=key.parent)
 
 
 def api_key_authenticate(*, secret: str, kind: str = KeyKind.API) -> ApiKey | None:
     """The usable key for this secret, with its active user and team, or None."""
     if not secret or len(secret) > 200:
         return None
-    key = (
-        ApiKey.objects.select_related("user__team")
-        .filter(key_hash=hash_secret(secret), kind=kind, user__is_active=True, user__team__is_active=True)
-        .first()
-    )
-    if key is None or not key.is_usable():
+    key = ApiKey.objects.select_related("user__team").filter(key_hash=hash_secret(secret), kind=kind).first()
+    if key is None or not key.is_usable() or not user_may_use_api(key.user):
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.authentication import PasswordParamAuthentication, XApiKeyAuthentication
 from accounts.models import ApiKey
+from api.idempotency import withhold_from_replay
 
 from .base import TAGS, UNREADABLE, SmsApiView, error_responses
 
@@ -65,8 +66,14 @@ EXPIRY_ERRORS = (
 )
 
 
-def _issued(issued) -> dict:
-    return {"api_key": issued.secret, "prefix": issued.key.prefix, "expires_at": issued.key.expires_at}
+def _issued(issued, *, status: int) -> Response:
+    """The new key, shown once: a replay of the same Idempotency-Key gets a 409 naming its prefix."""
+    body = {"api_key": issued.secret, "prefix": issued.key.prefix, "expires_at": issued.key.expires_at}
+    done = (
+        f"This request was already done: it made the key {issued.key.prefix}…, whose secret is shown only "
+        "once. Revoke it on the dashboard if it was lost."
+    )
+    return withhold_from_replay(Response(KeyOutput(body).data, status=status), status=409, body={"error": done})
 
 
 class BalanceApi(SmsApiView):
@@ -94,7 +101,8 @@ class GenerateKeyApi(SmsApiView):
         tags=TAGS,
         summary="Create an API key",
         description="Authenticate with a live key, or with `username` and `password` (to make a first key). "
-        "`expiry_days` from 1 to 365; none: the key does not expire.",
+        "`expiry_days` from 1 to 365; none: the key does not expire. A key made with a key never expires after "
+        "it, and is revoked with it.",
         request=ExpiryInput,
         responses={
             201: OpenApiResponse(KeyOutput, examples=[OpenApiExample("Created", value=KEY)]),
@@ -106,9 +114,12 @@ class GenerateKeyApi(SmsApiView):
         data = ExpiryInput(data=self.params)
         data.is_valid(raise_exception=True)
         issued = services.api_key_create(
-            user=request.user, name="generate-key", expiry_days=data.validated_data.get("expiry_days")
+            user=request.user,
+            name="generate-key",
+            expiry_days=data.validated_data.get("expiry_days"),
+            parent=request.auth if isinstance(request.auth, ApiKey) else None,  # None: made with the password
         )
-        return Response(KeyOutput(_issued(issued)).data, status=201)
+        return _issued(issued, status=201)
 
 
 class RevokeKeyApi(SmsApiView):
@@ -152,4 +163,4 @@ class RegenerateKeyApi(SmsApiView):
         data = ExpiryInput(data=self.params)
         data.is_valid(raise_exception=True)
         issued = services.api_key_regenerate(key=request.auth, expiry_days=data.validated_data.get("expiry_days"))
-        return Response(KeyOutput(_issued(issued)).data)
+        return _issued(issued, status=200)

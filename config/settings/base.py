@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.ActiveSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.DomainErrorPagesMiddleware",
@@ -205,7 +206,6 @@ SPECTACULAR_SETTINGS = {
 # Platform settings
 SMS_DEFAULT_COUNTRY = env("SMS_DEFAULT_COUNTRY", default="EE")
 SMS_API_RATE_LIMIT_PER_MINUTE = env.int("SMS_API_RATE_LIMIT_PER_MINUTE", default=60)
-SMS_LOGIN_ATTEMPTS_PER_MINUTE = env.int("SMS_LOGIN_ATTEMPTS_PER_MINUTE", default=10)
 SMS_DEFAULT_PRICE_PER_SEGMENT = env("SMS_DEFAULT_PRICE_PER_SEGMENT", default="1")
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
 # The gateway, chosen like EMAIL_BACKEND: simulator (default), console or smpp.
@@ -259,3 +259,43 @@ OTP_DEFAULT_RECEIVER_WINDOW_SECONDS = env.int("OTP_DEFAULT_RECEIVER_WINDOW_SECON
 OTP_DEFAULT_TEAM_HOURLY_LIMIT = env.int("OTP_DEFAULT_TEAM_HOURLY_LIMIT", default=1000)
 # PINs one number may get in an hour from all teams together (against pumping spread over accounts).
 OTP_RECEIVER_HOURLY_LIMIT = env.int("OTP_RECEIVER_HOURLY_LIMIT", default=10)
+
+# --- Logins and credentials (accounts.access, accounts.backends, accounts.lockout) -------------------
+# One rule for "active" (accounts.access): a deactivated user or team cannot log in and open sessions
+# end. Failed logins lock out through django-axes (dashboard, admin, password-based API dialects): an
+# account after SMS_LOGIN_FAILURES_PER_ACCOUNT failures from any addresses, an address after
+# SMS_LOGIN_FAILURES_PER_ADDRESS over any accounts, each for SMS_LOGIN_COOLOFF_MINUTES (a failure while
+# locked restarts it).
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last: a lockout becomes the page's 429
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.ActiveAccountBackend"]
+SMS_LOGIN_FAILURES_PER_ACCOUNT = env.int("SMS_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+SMS_LOGIN_FAILURES_PER_ADDRESS = env.int("SMS_LOGIN_FAILURES_PER_ADDRESS", default=30)
+SMS_LOGIN_COOLOFF_MINUTES = env.int("SMS_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_HANDLER = "accounts.lockout.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off_time"
+AXES_USERNAME_FORM_FIELD = "username"  # as authenticate() and the login forms name it (not USERNAME_FIELD)
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a success would also clear its address's count, which another account could use
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "_login", "_password", "api_key", "api_token", "token", "pin"]
+# No secret in any log line (config/logsecrets.py): every handler masks credential parameters and the
+# URL-sending token, including the development server's request lines ("django.server").
+LOGGING["filters"] = {"mask_secrets": {"()": "config.logsecrets.MaskSecretsFilter"}}
+LOGGING["formatters"] = {
+    "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+}
+LOGGING["handlers"]["console"]["filters"] = ["mask_secrets"]
+LOGGING["handlers"]["django.server"] = {
+    "class": "logging.StreamHandler",
+    "formatter": "django.server",
+    "filters": ["mask_secrets"],
+}
+LOGGING.setdefault("loggers", {})["django.server"] = {
+    "handlers": ["django.server"],
+    "level": "INFO",
+    "propagate": False,
+}

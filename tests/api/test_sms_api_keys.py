@@ -56,11 +56,12 @@ def test_generate_key_expiry_out_of_range_is_400_and_creates_nothing(api, user, 
 
 
 def test_wrong_password_is_unauthorized_and_failures_are_throttled(api, user):
-    with override_settings(SMS_LOGIN_ATTEMPTS_PER_MINUTE=3):
+    with override_settings(SMS_LOGIN_FAILURES_PER_ACCOUNT=4):  # the 4th failure locks the account
         for _ in range(3):
             response = api.post("/api/generate-key", {"username": user.email, "password": "wrong"})
             assert response.status_code == 401
             assert response.json() == {"error": "Unauthorized."}
+        assert api.post("/api/generate-key", {"username": user.email, "password": "wrong"}).status_code == 429
         blocked = api.post("/api/generate-key", {"username": user.email, "password": PASSWORD})
         assert blocked.status_code == 429
         assert int(blocked["Retry-After"]) > 0

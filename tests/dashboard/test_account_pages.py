@@ -35,9 +35,10 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_failed_logins_are_throttled(client, owner):
-    with override_settings(SMS_LOGIN_ATTEMPTS_PER_MINUTE=2):
+    with override_settings(SMS_LOGIN_FAILURES_PER_ACCOUNT=3):  # the 3rd failure locks the account
         for _ in range(2):
             assert client.post("/login/", {"username": owner.email, "password": "nope"}).status_code == 200
+        assert client.post("/login/", {"username": owner.email, "password": "nope"}).status_code == 429
         response = client.post("/login/", {"username": owner.email, "password": PASSWORD})
     assert response.status_code == 429
     assert b"Too many failed logins" in response.content

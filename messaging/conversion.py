@@ -6,8 +6,10 @@ The seed API's `conversion` parameter picks the level:
 1. typography only: curly quotes, dashes, ellipsis, exotic spaces, bullets become
    their plain GSM equivalents, and everything else stays;
 2. level 1, then every character still outside GSM 03.38 is transliterated with
-   `anyascii` (Cyrillic, CJK, emoji as `:shortcodes:`...) and what still has no
-   GSM form is dropped. Characters GSM already has (é, ü, Ä, Ñ, ß, Δ...) stay.
+   `anyascii` (Cyrillic, CJK, symbols such as (C) or 1/2...) and what has no GSM form
+   of its letters is thrown out, as the seed says: emoji and the pictographs anyascii
+   can only name as `:shortcodes:` (`:grinning:`), flags' regional indicators, joiners.
+   Characters GSM already has (é, ü, Ä, Ñ, ß, Δ...) stay.
 """
 
 import re
@@ -65,7 +67,14 @@ def _gsm_equivalent(match: re.Match[str]) -> str:
     return _transliterate(match[0])
 
 
+# anyascii's names of pictographs (`:grinning:`, `:thumbsup:`): a name, not a transliteration
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)  # the letters of flag emoji
+
+
 @lru_cache(maxsize=4096)
 def _transliterate(char: str) -> str:
+    if ord(char) in _REGIONAL_INDICATORS:
+        return ""
     # anyascii answers in ASCII, of which GSM lacks only "`" and most control characters
-    return NON_GSM7.sub("", anyascii(char).translate(_TYPOGRAPHY))
+    return NON_GSM7.sub("", _SHORTCODE.sub("", anyascii(char)).translate(_TYPOGRAPHY))

@@ -1,15 +1,38 @@
 """Phone numbers in, E.164 out, through libphonenumber.
 
-A number is accepted when it is *possible* for its country (right length, known country code).
-Full range validation (`is_valid_number`) is used only to choose between readings: libphonenumber's
-range tables lag behind newly allocated ranges, and the carrier's delivery report has the last word.
+The rule that decides which number a recipient is ("a message never goes to someone the sender
+didn't mean"):
+
+1. Written with `+` or `00`: the digits are international. Accepted when *possible* for their
+   country code (right length, known country code): libphonenumber's range tables lag behind newly
+   allocated ranges, and the carrier's delivery report has the last word.
+2. Written without `+` or `00`, the digits have two readings: international (as if a `+` were
+   written before them) and national (a number of the team's country, its trunk prefix `0` as the
+   country writes it). Validity (`is_valid_number`, the country's allocated ranges) decides:
+   - both readings give the same number: that number (`37255555555` with team country EE);
+   - exactly one reading is valid: that one (`55555555` is the Estonian `+37255555555`,
+     `0701234567` the Swedish `+46701234567`, `4915123456789` the German `+4915123456789`);
+   - both readings are valid and differ: refused as ambiguous (InvalidNumber), never guessed,
+     when the digits are the national number exactly as its country writes it (`3212345678` for a
+     US team is both the US `+13212345678` and the Belgian `+3212345678`). A national reading that
+     leaves out the trunk prefix the country always writes (`0` in DE, GB, FR, SE...) is no such
+     writing: there the digits are international (`376312345` for a German team is Andorra's
+     `+376312345`, which a German writes nationally as `0376312345`);
+   - neither is valid and the digits begin with a country calling code: the national reading is
+     never taken (`3720000` with team country EE is not `+3723720000`); the international reading is
+     taken only when the national one is not even possible, otherwise the number is refused;
+   - neither is valid and the digits begin with no country calling code (a trunk prefix `0`, an
+     unassigned code): the national reading when it is possible.
+   Every place that reads a number (sends of every dialect, 2FA PINs, contacts, prices) calls
+   `normalize_number`, so this is the one rule.
 
 Speed: a bulk send reads 100,000 numbers, and `phonenumbers.parse` is most of the cost. A number
 already written as `+` and digits (the common case) is split into country code and national
 number here, with libphonenumber's own tables, and its length checked against the country's
 possible lengths, as `is_possible_number` would; whatever this shortcut is not sure about (a
 national prefix after the country code, odd lengths) goes through `phonenumbers.parse`. Both give
-the same answer for the same input (tests/messaging/test_numbers.py compares them).
+the same answer for the same input (tests/messaging/test_numbers.py compares them). A number written
+without `+` costs both readings and their validity (tests/messaging/test_recipient_numbers.py).
 """
 
 import re
@@ -95,7 +118,8 @@ def _parse(text: str, region: str | None) -> PhoneNumber | None:
 
 
 def normalize_number(raw: object, *, default_country: str, field: str = "number") -> str:
-    """`+37255555555`, `37255555555`, `0037255555555` or a national `0701234567` -> E.164."""
+    """`+37255555555`, `37255555555`, `0037255555555` or a national `0701234567` -> E.164, by the
+    rule of the module docstring; InvalidNumber when no reading, or more than one, is plausible."""
     text = str(raw or "").strip()
     if not text or len(text) > MAX_INPUT:
         raise InvalidNumber("Invalid number", field=field)
@@ -105,18 +129,53 @@ def normalize_number(raw: object, *, default_country: str, field: str = "number"
         if number is None:
             raise InvalidNumber("Invalid number", field=field)
         return phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    # Without a '+' the digits may be international or national: prefer whichever is a valid
-    # number, then whichever is merely possible, international first (a valid international
-    # reading settles it without reading the digits as national).
-    international = _parse("+" + digits, None)
-    if international is not None and phonenumbers.is_valid_number(international):
-        return phonenumbers.format_number(international, PhoneNumberFormat.E164)
-    national = _parse(digits, default_country.upper())
-    if national is not None and (international is None or phonenumbers.is_valid_number(national)):
-        return phonenumbers.format_number(national, PhoneNumberFormat.E164)
-    if international is None:
+    chosen = _without_plus(digits, default_country.upper())
+    if chosen is None:
         raise InvalidNumber("Invalid number", field=field)
-    return phonenumbers.format_number(international, PhoneNumberFormat.E164)
+    return chosen
+
+
+def _without_plus(digits: str, region: str) -> str | None:
+    """The E.164 number `digits` (written without '+' or '00') unambiguously mean, or None."""
+    international = _parse("+" + digits, None) if digits else None
+    national = _parse(digits, region) if digits else None
+    as_international = _e164(international)
+    as_national = _e164(national)
+    if as_international is not None and as_international == as_national:
+        return as_international
+    international_valid = international is not None and phonenumbers.is_valid_number(international)
+    national_valid = national is not None and phonenumbers.is_valid_number(national)
+    if international_valid and national_valid:
+        if _written_nationally(digits, national):
+            return None  # two different people: refuse rather than guess
+        return as_international
+    if international_valid:
+        return as_international
+    if national_valid:
+        return as_national
+    if _begins_with_country_code(digits):
+        # Not valid either way: never silently the team's own country; the international reading
+        # only when the digits cannot be a national number at all.
+        return as_international if national is None else None
+    return as_national
+
+
+def _e164(number: PhoneNumber | None) -> str | None:
+    return None if number is None else phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def _written_nationally(digits: str, number: PhoneNumber) -> bool:
+    """Whether the digits are this number as its country writes it nationally (trunk prefix included
+    where the country writes one)."""
+    written = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return digits == "".join(ch for ch in written if ch.isdigit())
+
+
+def _begins_with_country_code(digits: str) -> bool:
+    """Whether the digits begin with an assigned country calling code (as a '+' would read them)."""
+    if not digits or digits[0] == "0":
+        return False
+    return any(int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE for size in (1, 2, 3) if len(digits) >= size)
 
 
 def number_country(e164: str) -> str:

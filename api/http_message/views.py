@@ -127,7 +127,7 @@ TAGS = ["HTTP API message (seed 002)"]
 
 class MessageApi(DialectView):
     authentication_classes = [LoginPasswordAuthentication]
-    error_fields = {"recipients": "destination_number", "credits": "body", "sender": "source_name"}
+    error_fields = {"recipients": "destination_number", "credits": "body", "text": "body", "sender": "source_name"}
 
     def render_error(self, error: ApiError) -> Response:
         code, title, detail = TITLES.get(error.status, (error.code, "Request error", None))

@@ -111,7 +111,7 @@ SUCCESS = {"status": "Success", "message": "Success", "description": QUEUED}
 
 
 class SendApi(MessengerView):
-    error_fields = {"recipients": "receiver", "credits": "smstext", "scheduled_at": "deliverytime"}
+    error_fields = {"recipients": "receiver", "credits": "smstext", "text": "smstext", "scheduled_at": "deliverytime"}
 
     @extend_schema(
         operation_id="messenger_send",
@@ -186,6 +186,7 @@ class SendApi(MessengerView):
             ),
             dlr_url=body["dlruri"],
             all_or_nothing=True,
+            sender_required=True,  # the document requires it: the team's default sender, or a 422
             source="messenger",
         )
         if result.rejected:

@@ -9,7 +9,7 @@ from accounts.models import KeyKind
 from accounts.services.keys import api_key_authenticate
 from api.items import validated_items
 from messaging.schedule import parse_send_time
-from messaging.services import Recipient, message_send
+from messaging.services import EmptyText, Recipient, message_send
 
 from .base import TAGS, RestV1View, bad_request, error_responses
 
@@ -88,17 +88,18 @@ class CodedError(ValidationFailed):
 
 
 def send_one(view: RestV1View, user, data: dict) -> Response:
-    if not data["message"].strip():
-        raise CodedError("Message cannot be empty", field="message", number=EMPTY_MESSAGE)
     when = parse_send_time(data["dateToSend"], time_zone=user.team.time_zone, field="dateToSend")
-    result = message_send(
-        actor=user,
-        recipients=[Recipient(data["recipientNumber"], data_field=data["dataField"])],
-        text=data["message"],
-        campaign=data["campaign"],
-        scheduled_at=when,
-        source=SOURCE,
-    )
+    try:
+        result = message_send(
+            actor=user,
+            recipients=[Recipient(data["recipientNumber"], data_field=data["dataField"])],
+            text=data["message"],
+            campaign=data["campaign"],
+            scheduled_at=when,
+            source=SOURCE,
+        )
+    except EmptyText:  # message_send's rule, with this API's documented code
+        raise CodedError("Message cannot be empty", field="message", number=EMPTY_MESSAGE) from None
     if result.rejected:
         rejection = result.rejected[0]
         if rejection.reason == "Invalid number":
@@ -108,7 +109,7 @@ def send_one(view: RestV1View, user, data: dict) -> Response:
 
 
 class SmsView(RestV1View):
-    error_fields = {"credits": "message"}
+    error_fields = {"credits": "message", "text": "message"}
 
 
 class SmsSendApi(SmsView):

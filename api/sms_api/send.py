@@ -128,7 +128,7 @@ def send(view, request) -> Response:
 
 
 class SendV1Api(SmsApiPasswordView):
-    error_fields = {"credits": "message_body"}
+    error_fields = {"credits": "message_body", "text": "message_body"}
 
     @extend_schema(
         operation_id="sms_api_v1_send",
@@ -145,7 +145,7 @@ class SendV1Api(SmsApiPasswordView):
 
 
 class SendV2Api(SmsApiView):
-    error_fields = {"credits": "message_body"}
+    error_fields = {"credits": "message_body", "text": "message_body"}
 
     @extend_schema(
         operation_id="sms_api_v2_send",

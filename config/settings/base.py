@@ -208,6 +208,8 @@ SMS_DEFAULT_COUNTRY = env("SMS_DEFAULT_COUNTRY", default="EE")
 SMS_API_RATE_LIMIT_PER_MINUTE = env.int("SMS_API_RATE_LIMIT_PER_MINUTE", default=60)
 SMS_DEFAULT_PRICE_PER_SEGMENT = env("SMS_DEFAULT_PRICE_PER_SEGMENT", default="1")
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
+# The sender of a message whose dialect has no sender or makes it optional, when the team has no default.
+SMS_DEFAULT_SENDER = env("SMS_DEFAULT_SENDER", default="SMS")
 # The gateway, chosen like EMAIL_BACKEND: simulator (default), console or smpp.
 SMS_GATEWAY = env("SMS_GATEWAY", default="simulator")
 SMS_SIMULATOR = {

@@ -1,9 +1,22 @@
 """Sending: one service for one message or 100,000, from every dialect, page and task.
 
 Numbers are read, texts converted and priced, blacklisted recipients kept (status BLACKLISTED,
-not charged), then the messages and the charge are written in one transaction before the caller
-answers. Dispatch is queued on commit. Bad recipients change nothing: they come back as
-rejections for the caller to report in its own words.
+not charged, and owed the callbacks of a final status), then the messages and the charge are
+written in one transaction before the caller answers. Dispatch is queued on commit. Bad
+recipients change nothing: they come back as rejections for the caller to report in its own words.
+
+Rules every dialect, page and task gets from here (not from its own checks):
+- a message needs text: a recipient whose text is empty after conversion (and personalisation, done
+  by the caller) is rejected with EMPTY_TEXT; when that is every recipient, the request is refused
+  with EmptyText (a ValidationFailed on `text`);
+- a message needs a sender: the one given, else the team's default sender, else (when the caller's
+  document makes the sender optional) the platform's SMS_DEFAULT_SENDER; with none, or when the
+  caller's document requires one (`sender_required`) and neither it nor the team gives one, the
+  request is refused with a ValidationFailed on `sender`;
+- a send the balance cannot pay is refused on a quote before any number is read or any row built:
+  every recipient reached, each text's segments at the cheapest price any destination has, less
+  the most the team's blacklist could take off. The exact cost is checked again before writing and
+  charged at commit under the balance's row lock (the check that holds under concurrency).
 
 Speed (100,000 recipients in one request): each distinct text is converted and analysed once,
 rows are plain values until the end (no per-row model `__init__`, no per-row `save` machinery),
@@ -29,7 +42,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from accounts.errors import InsufficientCredits, ValidationFailed
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.services import credit_charge
 from config.collector import collection_paused
 from contacts.selectors import blacklist_list, blacklisted_numbers
@@ -37,6 +50,7 @@ from messaging import segments
 from messaging.conversion import CONVERSION_LEVELS, convert
 from messaging.copy import binary_copy
 from messaging.models import Batch, DailyCount, Direction, Message, Status
+from messaging.notify import notifications_for
 from messaging.numbers import InvalidNumber, normalize_number
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
@@ -44,6 +58,8 @@ from messaging.services.dispatch import CLAIM_FIELDS
 from messaging.services.status import count_deltas
 
 MAX_REF = 100
+EMPTY_TEXT = "Message cannot be empty"
+SENDER_REQUIRED = "The sender field is required."
 # From this many recipients on, the team's whole blacklist may be cheaper to read than looking
 # each number up (when it is the shorter list).
 BLACKLIST_SCAN_FROM = 1000
@@ -62,11 +78,18 @@ class Recipient:
     secret_text: str | None = None  # the text the gateway gets when `text` is stored masked (a PIN)
 
 
+class EmptyText(ValidationFailed):
+    """No recipient of the request has any text to send."""
+
+    def __init__(self) -> None:
+        super().__init__(EMPTY_TEXT, field="text")
+
+
 @dataclass(frozen=True)
 class Rejection:
     index: int  # position in the request
     number: str  # as given
-    status: str  # INVALID_ROUTING or SEGMENTS_EXCEEDED
+    status: str  # INVALID_ROUTING, SEGMENTS_EXCEEDED, or ERROR for an empty text (reason EMPTY_TEXT)
     reason: str
 
 
@@ -104,9 +127,11 @@ def message_send(
     callbacks: Sequence[str] = (),
     campaign: str = "",
     all_or_nothing: bool = False,
+    sender_required: bool = False,
     source: str,
 ) -> SendResult:
-    """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged)."""
+    """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged).
+    `sender_required`: the caller's document requires a sender, so no platform default is used."""
     team = actor.team
     if not recipients:
         raise ValidationFailed("At least one recipient is required.", field="recipients")
@@ -116,28 +141,32 @@ def message_send(
         raise ValidationFailed("The conversion must be 0, 1 or 2.", field="conversion")
     if messages_per_minute is not None and messages_per_minute < 1:
         raise ValidationFailed("The messages per minute must be at least 1.", field="messages_per_minute")
-    sender = clean_sender(sender or team.default_sender)
+    sender = _sender(team, sender, required=sender_required)
     campaign = _clean_ref(campaign, "campaign")
 
-    # Read every recipient: (recipient, E.164 number, converted text, analysis, price).
+    # Each distinct text converted and analysed once: (converted, analysis, flat price or None).
     prices = PriceBook()
     flat_price = None if prices.by_country else prices.default  # one price for every destination
-    analysed: dict[str, tuple[str, segments.TextAnalysis, Decimal | None]] = {}  # a bulk text is analysed once
+    analysed: dict[str, tuple[str, segments.TextAnalysis, Decimal | None]] = {}
+    for r in recipients:
+        body = text if r.text is None else r.text
+        if body not in analysed:
+            converted = convert(body, conversion)
+            analysis = segments.analyse(converted)
+            analysed[body] = (converted, analysis, flat_price * analysis.segments if flat_price is not None else None)
+    if all(not converted.strip() for converted, _, _ in analysed.values()):
+        raise EmptyText()
+    balance = _affordable_on_quote(actor=actor, recipients=recipients, text=text, analysed=analysed, prices=prices)
+
+    # Read every recipient: (recipient, E.164 number, converted text, analysis, price).
     country = team.default_country
     prepared: list[tuple] = []
     rejected: list[Rejection] = []
     for index, r in enumerate(recipients):
-        body = text if r.text is None else r.text
-        known = analysed.get(body)
-        if known is None:
-            converted = convert(body, conversion)
-            analysis = segments.analyse(converted)
-            known = analysed[body] = (
-                converted,
-                analysis,
-                flat_price * analysis.segments if flat_price is not None else None,
-            )
-        converted, analysis, price = known
+        converted, analysis, price = analysed[text if r.text is None else r.text]
+        if not converted.strip():
+            rejected.append(Rejection(index, str(r.number), Status.ERROR, EMPTY_TEXT))
+            continue
         try:
             number = normalize_number(r.number, default_country=country, field="recipients")
         except InvalidNumber:
@@ -159,6 +188,8 @@ def message_send(
     interval = timedelta(minutes=1) / messages_per_minute if messages_per_minute else None
     zero = Decimal(0)
     cost = sum((p[4] for p in prepared if p[1] not in blocked), zero)
+    if cost > balance and cost > _fresh_balance(actor):  # nothing written yet; commit checks again
+        raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits")
     shared = {  # the values every message of this request has (attnames, as in __dict__)
         "id": None,
         "team_id": team.pk,
@@ -242,6 +273,15 @@ def message_send(
                 secrets[message.pk] = r.secret_text
                 claimed.append({name: getattr(message, name) for name in CLAIM_FIELDS})
         _count_new(team=team, actor=actor, now=now, counts=counts, credits=credits)
+        if blocked and request_dlr and (dlr_url or callbacks or team.dlr_url):
+            # BLACKLISTED is final from the start: it owes the callbacks every final status owes
+            # (dlruri with a failed %dlr%, status callbacks, the team's DLR URL), or the integrator
+            # would never learn the message was not sent.
+            notifications_for(
+                message_ids=[m.pk for m in messages if m.status == Status.BLACKLISTED],
+                status=Status.BLACKLISTED,
+                at=now,
+            )
         entry = None
         if cost > 0:
             try:
@@ -271,6 +311,47 @@ def message_send(
         cost=cost,
         low_balance=actor.balance < team.low_balance_threshold,
     )
+
+
+def _sender(team: Team, sender: str, *, required: bool) -> str:
+    """The sender of a request: the one given, the team's default, or the platform's default."""
+    chosen = clean_sender(sender) or clean_sender(team.default_sender)
+    if not chosen and not required:
+        chosen = clean_sender(settings.SMS_DEFAULT_SENDER)
+    if not chosen:
+        raise ValidationFailed(SENDER_REQUIRED, field="sender")
+    return chosen
+
+
+def _affordable_on_quote(
+    *, actor: User, recipients: Sequence[Recipient], text: str, analysed: dict, prices: PriceBook
+) -> Decimal:
+    """The actor's balance, after refusing (InsufficientCredits) a send that it cannot pay even at
+    the least it could cost: every recipient's segments at the cheapest price of any destination,
+    less what the team's blacklist could take off. No number is read and nothing is written, so a
+    100,000-recipient send from an empty account costs a few dictionary lookups."""
+    cheapest = min([prices.default, *prices.by_country.values()])
+    if cheapest <= 0:
+        return actor.balance
+    chargeable = {body: a.segments for body, (c, a, _) in analysed.items() if c.strip() and not a.too_long}
+    total = sum(chargeable.get(text if r.text is None else r.text, 0) for r in recipients)
+    if cheapest * total <= actor.balance:
+        return actor.balance
+    team = actor.team
+    blacklisted = blacklist_list(team=team).count() if team.skip_blacklisted and chargeable else 0
+    least = cheapest * max(total - blacklisted * max(chargeable.values(), default=0), 0)
+    balance = _fresh_balance(actor)
+    if least > balance:
+        exact = not prices.by_country and not blacklisted  # (when every number is valid)
+        words = "" if exact else "at least "
+        raise InsufficientCredits(f"Insufficient credits: this costs {words}{least}.", field="credits")
+    return balance
+
+
+def _fresh_balance(actor: User) -> Decimal:
+    """The actor's balance read now (the one loaded with the request may be a moment old)."""
+    actor.balance = type(actor).objects.filter(pk=actor.pk).values_list("balance", flat=True).get()
+    return actor.balance
 
 
 def _uuid4s(count: int) -> Iterator[uuid.UUID]:

@@ -69,7 +69,12 @@ def test_000_form_request_with_all_parameters_returns_dlr_id(call, key, user):
 
 
 def test_000_json_and_bearer_and_generated_dlr_id(call, key):
-    body = {"smstext": "Hi", "receiver": "37255555555", "dlruri": "https://example.com/dlr?id=%smsid%&dlr=%dlr%"}
+    body = {
+        "smstext": "Hi",
+        "receiver": "37255555555",
+        "sender": "Bar",
+        "dlruri": "https://example.com/dlr?id=%smsid%&dlr=%dlr%",
+    }
     response = call("post", "/api", body, format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
     assert len(response.json()["dlr_id"]) == 36  # a UUID when no dlrid is given
@@ -78,7 +83,7 @@ def test_000_json_and_bearer_and_generated_dlr_id(call, key):
 def test_000_low_balance_warning(call, key, user):
     user.team.low_balance_threshold = Decimal(1000)
     user.team.save()
-    response = call("post", "/api", {"api_token": key, "smstext": "Hi", "receiver": "37255555555"})
+    response = call("post", "/api", {"api_token": key, "smstext": "Hi", "receiver": "37255555555", "sender": "Bar"})
     assert response.json()["warning"] == "Balance low, please contact us!"
 
 
@@ -108,7 +113,7 @@ def test_000_low_balance_warning(call, key, user):
     ],
 )
 def test_000_documented_failures_change_nothing(call, key, user, body, status, expected):
-    response = call("post", "/api", {"api_token": key, **body})
+    response = call("post", "/api", {"api_token": key, "sender": "Bar", **body})
     assert response.status_code == status
     assert response.json() == expected
     assert not Message.objects.exists()
@@ -117,7 +122,7 @@ def test_000_documented_failures_change_nothing(call, key, user, body, status, e
 
 
 def test_000_one_bad_number_among_several_refuses_all(call, key):
-    response = call("post", "/api", {"api_token": key, "smstext": "Hi", "receiver": "37255555555,12"})
+    response = call("post", "/api", {"api_token": key, "smstext": "Hi", "receiver": "37255555555,12", "sender": "Bar"})
     assert response.json()["message"] == "Problem with validating numbers"
     assert not Message.objects.exists()
 
@@ -160,7 +165,7 @@ def test_000_blacklist_examples(call, key, user):
     assert set(entry) == {"id", "receiver", "created_at", "source"}
     assert (entry["receiver"], entry["source"]) == ("37255555555", "api")
     # A blacklisted receiver is not sent to, and not charged.
-    call("post", "/api", {"api_token": key, "smstext": "Hi", "receiver": "37255555555"})
+    call("post", "/api", {"api_token": key, "smstext": "Hi", "receiver": "37255555555", "sender": "Bar"})
     assert Message.objects.get().status == Status.BLACKLISTED
     other = UserFactory()
     assert call("post", f"/api/blacklist/delete/{entry['id']}", {"api_token": issue_key(other)}).status_code == 404

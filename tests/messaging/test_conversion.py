@@ -39,7 +39,6 @@ def test_level_1_turns_a_typographic_text_into_gsm():
 def test_level_2_transliterates_what_gsm_lacks():
     assert convert("\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440!", 2) == "Privet, mir!"
     assert convert("\u4f60\u597d", 2) == "NiHao"
-    assert convert("Ok \U0001f600", 2) == "Ok :grinning:"
     assert convert("\u00e7a \u00e1 \u0142\u00f3d\u017a", 2) == "ca a lodz"
 
 
@@ -74,3 +73,21 @@ def test_level_0_is_the_identity(text):
 @given(gsm_text, st.sampled_from(CONVERSION_LEVELS))
 def test_gsm_text_is_left_alone_at_every_level(text, level):
     assert convert(text, level) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "converted"),
+    [
+        ("Ok \U0001f600", "Ok "),  # anyascii's ":grinning:" is a name, not the character: thrown out
+        ("Thanks \U0001f44d\u2764\ufe0f!", "Thanks !"),
+        ("Go \U0001f1ea\U0001f1ea", "Go "),  # a flag's regional indicators are no letters "EE"
+        ("\u260e 5555 \u2665", " 5555 "),
+        ("\U0001f468\u200d\U0001f469\u200d\U0001f467", ""),  # a family: pictographs and joiners
+    ],
+)
+def test_level_2_throws_out_emoji_and_pictographs(text, converted):
+    assert convert(text, 2) == converted
+
+
+def test_level_2_keeps_transliterations_of_symbols():
+    assert convert("\u00a9 \u00bd \u2122 \u2605", 2) == "(C) 1/2 TM *"

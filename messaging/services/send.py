@@ -17,7 +17,7 @@ import os
 import uuid
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,6 +38,7 @@ from messaging.conversion import CONVERSION_LEVELS, convert
 from messaging.copy import binary_copy
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.numbers import InvalidNumber, normalize_number
+from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
 from messaging.services.dispatch import CLAIM_FIELDS
@@ -60,13 +61,14 @@ class Recipient:
     data_field: str = ""
     scheduled_at: datetime | None = None
     secret_text: str | None = None  # the text the gateway gets when `text` is stored masked (a PIN)
+    params: Sequence[object] | None = None  # values of the text's `{0}` placeholders (seed 003 batch)
 
 
 @dataclass(frozen=True)
 class Rejection:
     index: int  # position in the request
     number: str  # as given
-    status: str  # INVALID_ROUTING or SEGMENTS_EXCEEDED
+    status: str  # INVALID_ROUTING, SEGMENTS_EXCEEDED, or ERROR (a `{n}` placeholder without its param)
     reason: str
 
 
@@ -88,6 +90,21 @@ def _clean_ref(value: str, field_name: str) -> str:
     return text
 
 
+MAX_EXTRA = 255
+
+
+def _clean_extras(extras: Mapping[str, str] | None) -> dict[str, str]:
+    """The dialect's extras that have a value, each a string of at most MAX_EXTRA characters."""
+    cleaned = {}
+    for name, value in (extras or {}).items():
+        text = str(value or "").strip()
+        if len(text) > MAX_EXTRA:
+            raise ValidationFailed(f"The {name} may not be longer than {MAX_EXTRA} characters.", field=name)
+        if text:
+            cleaned[str(name)] = text
+    return cleaned
+
+
 @collection_paused()
 def message_send(
     *,
@@ -103,10 +120,12 @@ def message_send(
     dlr_url: str = "",
     callbacks: Sequence[str] = (),
     campaign: str = "",
+    extras: Mapping[str, str] | None = None,
     all_or_nothing: bool = False,
     source: str,
 ) -> SendResult:
-    """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged)."""
+    """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged).
+    `extras` are values a dialect only answers back (seed 003 clientId, email, connection)."""
     team = actor.team
     if not recipients:
         raise ValidationFailed("At least one recipient is required.", field="recipients")
@@ -128,6 +147,12 @@ def message_send(
     rejected: list[Rejection] = []
     for index, r in enumerate(recipients):
         body = text if r.text is None else r.text
+        unfilled = None  # why the text's placeholders can't be filled (reported after the number)
+        if r.params is not None:
+            try:
+                body = fill_positional(body, r.params)
+            except MissingParams as error:
+                unfilled = error.message
         known = analysed.get(body)
         if known is None:
             converted = convert(body, conversion)
@@ -142,6 +167,9 @@ def message_send(
             number = normalize_number(r.number, default_country=country, field="recipients")
         except InvalidNumber:
             rejected.append(Rejection(index, str(r.number), Status.INVALID_ROUTING, "Invalid number"))
+            continue
+        if unfilled:
+            rejected.append(Rejection(index, str(r.number), Status.ERROR, unfilled))
             continue
         if analysis.too_long:
             reason = f"Text exceeds the limit of allowed segments ({segments.MAX_CHARS} characters)."
@@ -172,6 +200,7 @@ def message_send(
         "silent": silent,
         "dlr_url": dlr_url,
         "callbacks": list(callbacks),
+        "extras": _clean_extras(extras),
         "reply_to_id": None,
         "is_read": False,
         "is_deleted": False,
@@ -309,7 +338,7 @@ def _message(values: dict, *, db: str, related: dict) -> Message:
 
 _COLUMNS = [(f.attname, f.column) for f in Message._meta.concrete_fields if not f.primary_key]
 _ROW = operator.itemgetter(*[attname for attname, _ in _COLUMNS])
-_CALLBACKS = [attname for attname, _ in _COLUMNS].index("callbacks")
+_JSON = [i for i, (attname, _) in enumerate(_COLUMNS) if attname in ("callbacks", "extras")]
 
 
 def _insert(messages, *, batch: Batch | None) -> None:
@@ -349,10 +378,10 @@ def _insert(messages, *, batch: Batch | None) -> None:
 
 
 def _jsonb_once():
-    """Jsonb values that encode each callbacks list once: a request's messages share one."""
+    """Jsonb values that encode each JSON value once: a request's messages share one."""
     encoded: dict[int, Jsonb] = {}  # by id: the lists live as long as their messages
 
-    def as_json(value: list) -> Jsonb:
+    def as_json(value: list | dict) -> Jsonb:
         if id(value) not in encoded:
             text = json.dumps(value)
             encoded[id(value)] = Jsonb(value, dumps=lambda _value: text)
@@ -362,9 +391,10 @@ def _jsonb_once():
 
 
 def _row(message: Message, as_json) -> list:
-    """The message's column values, its callbacks list given to the database `as_json`."""
+    """The message's column values, its JSON values (callbacks, extras) given to the database `as_json`."""
     values = list(_ROW(message.__dict__))
-    values[_CALLBACKS] = as_json(values[_CALLBACKS])
+    for index in _JSON:
+        values[index] = as_json(values[index])
     return values
 
 

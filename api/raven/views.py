@@ -347,6 +347,16 @@ MAX_PAGE_SIZE = 1000
 MAX_PAGE = 1_000_000
 
 
+class ListQuery(serializers.Serializer):
+    """The list's text filters, checked as any input is (bounded, no NUL character)."""
+
+    status = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    dateFrom = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    dateTo = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    externalId = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    clientId = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
 def _whole_number(query, name: str, default: int, low: int, high: int) -> int:
     raw = query.get(name) or str(default)
     try:
@@ -406,10 +416,12 @@ class MessagesApi(RavenView):
         },
     )
     def get(self, request):
-        query = request.query_params
+        page = _whole_number(request.query_params, "page", 1, 1, MAX_PAGE)
+        size = _whole_number(request.query_params, "pageSize", 100, 1, MAX_PAGE_SIZE)
+        checked = ListQuery(data=request.query_params)
+        checked.is_valid(raise_exception=True)
+        query = checked.validated_data
         team = request.user.team
-        page = _whole_number(query, "page", 1, 1, MAX_PAGE)
-        size = _whole_number(query, "pageSize", 100, 1, MAX_PAGE_SIZE)
         statuses = [s.strip().upper() for s in (query.get("status") or "").split(",") if s.strip()]
         for status in statuses:
             if status not in Status.values:

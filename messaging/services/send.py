@@ -81,10 +81,18 @@ class SendResult:
     low_balance: bool = False
 
 
+def refuse_nul(value: str, field_name: str) -> str:
+    """`value`, unless it holds a NUL character (U+0000): no SMS field carries one, and PostgreSQL
+    stores none in text (it was a 500)."""
+    if "\x00" in value:
+        raise ValidationFailed(f"The {field_name} may not contain a NUL character.", field=field_name)
+    return value
+
+
 def _clean_ref(value: str, field_name: str) -> str:
     if not value:
         return ""
-    text = str(value).strip()
+    text = refuse_nul(str(value).strip(), field_name)
     if len(text) > MAX_REF:
         raise ValidationFailed(f"The {field_name} may not be longer than {MAX_REF} characters.", field=field_name)
     return text
@@ -97,7 +105,7 @@ def _clean_extras(extras: Mapping[str, str] | None) -> dict[str, str]:
     """The dialect's extras that have a value, each a string of at most MAX_EXTRA characters."""
     cleaned = {}
     for name, value in (extras or {}).items():
-        text = str(value or "").strip()
+        text = refuse_nul(str(value or "").strip(), str(name))
         if len(text) > MAX_EXTRA:
             raise ValidationFailed(f"The {name} may not be longer than {MAX_EXTRA} characters.", field=name)
         if text:
@@ -135,7 +143,9 @@ def message_send(
         raise ValidationFailed("The conversion must be 0, 1 or 2.", field="conversion")
     if messages_per_minute is not None and messages_per_minute < 1:
         raise ValidationFailed("The messages per minute must be at least 1.", field="messages_per_minute")
-    sender = clean_sender(sender or team.default_sender)
+    sender = clean_sender(refuse_nul(str(sender or team.default_sender or ""), "sender"))
+    for url in (dlr_url, *callbacks):
+        refuse_nul(url, "callbacks" if url in callbacks else "dlr_url")
     campaign = _clean_ref(campaign, "campaign")
 
     # Read every recipient: (recipient, E.164 number, converted text, analysis, price).
@@ -155,7 +165,7 @@ def message_send(
                 unfilled = error.message
         known = analysed.get(body)
         if known is None:
-            converted = convert(body, conversion)
+            converted = convert(refuse_nul(body, "text"), conversion)
             analysis = segments.analyse(converted)
             known = analysed[body] = (
                 converted,
@@ -254,7 +264,7 @@ def message_send(
                     attempts=1 if secret else 0,
                     client_ref=_clean_ref(r.client_ref, "client_ref"),
                     campaign=campaign if r.campaign is None else _clean_ref(r.campaign, "campaign"),
-                    data_field=str(r.data_field)[:255] if r.data_field else "",
+                    data_field=refuse_nul(str(r.data_field)[:255], "data_field") if r.data_field else "",
                     scheduled_at=when if when and when > now else None,
                 )
                 message = _message(values, db=db, related=related)

@@ -26,7 +26,10 @@ def _param(request, name: str) -> str:
     if value is None:
         data = request.data if request.method not in ("GET", "HEAD") else {}
         value = data.get(name) if hasattr(data, "get") else None
-    return str(value).strip() if value is not None else ""
+    value = str(value).strip() if value is not None else ""
+    if "\x00" in value:  # no credential holds one (and PostgreSQL can't even look it up)
+        raise exceptions.AuthenticationFailed("Invalid credentials.")
+    return value
 
 
 def _key_user(secret: str, kind: str = KeyKind.API):

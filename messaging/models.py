@@ -16,7 +16,7 @@ direction IN and status DELIVRD.
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from accounts.models import CREDIT_FIELD, Team, User
@@ -148,6 +148,12 @@ class Message(models.Model):
     )
     dlr_url = models.CharField(max_length=500, blank=True, help_text="Seed 000 dlruri template (GET).")
     callbacks = models.JSONField(default=list, blank=True, help_text="Seed 003 callback URLs (JSON POST).")
+    extras = models.JSONField(
+        default=dict,
+        db_default=Value({}, output_field=models.JSONField()),
+        blank=True,
+        help_text="Values a dialect keeps only to answer them back (seed 003 clientId, email, connection).",
+    )
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", db_index=False
     )

@@ -34,6 +34,7 @@ NOTIFY_FIELDS = (
     "request_dlr",
     "dlr_url",
     "callbacks",
+    "extras",
     "segments",
     "team__dlr_url",
     "user__email",
@@ -41,9 +42,27 @@ NOTIFY_FIELDS = (
 )
 
 
+# The fields of a message that `status_document` reads (besides its status and time).
+DOCUMENT_FIELDS = (
+    "uuid",
+    "sender",
+    "recipient",
+    "text",
+    "request_dlr",
+    "client_ref",
+    "extras",
+    "callbacks",
+    "segments",
+    "team__name",
+    "user__email",
+)
+
+
 def status_document(m: dict, *, status: str, at: datetime) -> dict:
-    """A message as seed 003 shows it: the body of its JSON callbacks and of GET /messages/{id}."""
-    return {
+    """A message as seed 003 shows it: the body of its JSON callbacks and of GET /messages/{id}.
+    `email`, `connection` and `callbacks` are there when the message was sent with them."""
+    extras = m["extras"] or {}
+    document = {
         "id": str(m["uuid"]),
         "from": m["sender"],
         "to": m["recipient"],
@@ -55,9 +74,15 @@ def status_document(m: dict, *, status: str, at: datetime) -> dict:
         "status": status,
         "date": at.isoformat().replace("+00:00", "Z"),
         "externalId": m["client_ref"],
-        "clientId": m["client_ref"],
+        "clientId": extras.get("client_id", ""),
         "segments": m["segments"],
     }
+    for name in ("email", "connection"):
+        if extras.get(name):
+            document[name] = extras[name]
+    if m["callbacks"]:
+        document["callbacks"] = ",".join(m["callbacks"])
+    return document
 
 
 # What a status change needs to know, per message, to tell whether `notifications_for` has work.

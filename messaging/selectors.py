@@ -1,7 +1,9 @@
 """Reads of messages and batches, always scoped to a team: another team's id is simply not found."""
 
 import uuid as uuid_lib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
@@ -13,6 +15,32 @@ from messaging.models import FAILED, Batch, Direction, Message, Status
 def message_list(*, team: Team, include_deleted: bool = False) -> QuerySet[Message]:
     messages = Message.objects.filter(team=team)
     return messages if include_deleted else messages.filter(is_deleted=False)
+
+
+def message_sent_list(
+    *,
+    team: Team,
+    statuses: Sequence[str] = (),
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
+    client_ref: str = "",
+    client_id: str = "",
+) -> QuerySet[Message]:
+    """The team's outbound messages, newest first (deleted ones left out), narrowed by what is
+    given: statuses, sent in [created_from, created_before), the client reference (seed 003's
+    externalId) and seed 003's clientId (kept in `extras`)."""
+    messages = message_list(team=team).filter(direction=Direction.OUT)
+    if statuses:
+        messages = messages.filter(status__in=statuses)
+    if created_from is not None:
+        messages = messages.filter(created_at__gte=created_from)
+    if created_before is not None:
+        messages = messages.filter(created_at__lt=created_before)
+    if client_ref:
+        messages = messages.filter(client_ref=client_ref)
+    if client_id:
+        messages = messages.filter(extras__client_id=client_id)
+    return messages.order_by("-created_at", "-id")
 
 
 def message_get(*, team: Team, message_id: object) -> Message:

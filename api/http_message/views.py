@@ -5,7 +5,11 @@ for several) or `errors`, never both.
 
 Where the seed is silent: a pair whose value is missing takes the first one given (one `body` for
 many numbers); a number that cannot be sent gets `"status": "error"` in its own entry and is not
-charged; a request that cannot be read at all (credentials, no number, no credits) gets `errors`."""
+charged; a request that cannot be read at all (credentials, no number, no credits) gets `errors`.
+`id` is mandatory in every item: a refused number's item gets a fresh UUID of its own, the form of
+a message id but naming no message (it is never stored, so it reads as not found everywhere)."""
+
+import uuid
 
 from django.db import transaction
 from drf_spectacular.utils import (
@@ -70,7 +74,9 @@ class MetaOutput(serializers.Serializer):
 @extend_schema_serializer(component_name="HttpMessage")
 class DataOutput(serializers.Serializer):
     attributes = AttributesOutput()
-    id = serializers.CharField(help_text="The message id; empty when it was not sent.")
+    id = serializers.CharField(
+        help_text="The message id; for a number not sent, an id of its own that names no message (never stored)."
+    )
     meta = MetaOutput(required=False, help_text="When the request gave a `request_id`.")
     type = serializers.CharField(help_text='"message"')
 
@@ -127,7 +133,13 @@ TAGS = ["HTTP API message (seed 002)"]
 
 class MessageApi(DialectView):
     authentication_classes = [LoginPasswordAuthentication]
-    error_fields = {"recipients": "destination_number", "credits": "body", "text": "body", "sender": "source_name"}
+    error_fields = {
+        "recipients": "destination_number",
+        "credits": "body",
+        "text": "body",
+        "sender": "source_name",
+        "client_ref": "request_id",
+    }
 
     def render_error(self, error: ApiError) -> Response:
         code, title, detail = TITLES.get(error.status, (error.code, "Request error", None))
@@ -304,7 +316,7 @@ class MessageApi(DialectView):
             accepted = iter(result.messages)
             for position, (i, _) in enumerate(members):
                 if position in rejected:
-                    outcome[i] = ("", 0, "error")
+                    outcome[i] = (str(uuid.uuid4()), 0, "error")
                 else:
                     m = next(accepted)
                     outcome[i] = (str(m.uuid), m.segments, "ok")

@@ -30,7 +30,7 @@ import os
 import uuid
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -52,6 +52,7 @@ from messaging.copy import binary_copy
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.notify import notifications_for
 from messaging.numbers import InvalidNumber, normalize_number
+from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
 from messaging.services.dispatch import CLAIM_FIELDS
@@ -76,6 +77,7 @@ class Recipient:
     data_field: str = ""
     scheduled_at: datetime | None = None
     secret_text: str | None = None  # the text the gateway gets when `text` is stored masked (a PIN)
+    params: Sequence[object] | None = None  # values of the text's `{0}` placeholders (seed 003 batch)
 
 
 class EmptyText(ValidationFailed):
@@ -89,7 +91,7 @@ class EmptyText(ValidationFailed):
 class Rejection:
     index: int  # position in the request
     number: str  # as given
-    status: str  # INVALID_ROUTING, SEGMENTS_EXCEEDED, or ERROR for an empty text (reason EMPTY_TEXT)
+    status: str  # INVALID_ROUTING, SEGMENTS_EXCEEDED, or ERROR (an empty text, a `{n}` placeholder without its param)
     reason: str
 
 
@@ -102,13 +104,36 @@ class SendResult:
     low_balance: bool = False
 
 
+def refuse_nul(value: str, field_name: str) -> str:
+    """`value`, unless it holds a NUL character (U+0000): no SMS field carries one, and PostgreSQL
+    stores none in text (it was a 500)."""
+    if "\x00" in value:
+        raise ValidationFailed(f"The {field_name} may not contain a NUL character.", field=field_name)
+    return value
+
+
 def _clean_ref(value: str, field_name: str) -> str:
     if not value:
         return ""
-    text = str(value).strip()
+    text = refuse_nul(str(value).strip(), field_name)
     if len(text) > MAX_REF:
         raise ValidationFailed(f"The {field_name} may not be longer than {MAX_REF} characters.", field=field_name)
     return text
+
+
+MAX_EXTRA = 255
+
+
+def _clean_extras(extras: Mapping[str, str] | None) -> dict[str, str]:
+    """The dialect's extras that have a value, each a string of at most MAX_EXTRA characters."""
+    cleaned = {}
+    for name, value in (extras or {}).items():
+        text = refuse_nul(str(value or "").strip(), str(name))
+        if len(text) > MAX_EXTRA:
+            raise ValidationFailed(f"The {name} may not be longer than {MAX_EXTRA} characters.", field=name)
+        if text:
+            cleaned[str(name)] = text
+    return cleaned
 
 
 @collection_paused()
@@ -126,12 +151,14 @@ def message_send(
     dlr_url: str = "",
     callbacks: Sequence[str] = (),
     campaign: str = "",
+    extras: Mapping[str, str] | None = None,
     all_or_nothing: bool = False,
     sender_required: bool = False,
     source: str,
 ) -> SendResult:
     """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged).
-    `sender_required`: the caller's document requires a sender, so no platform default is used."""
+    `sender_required`: the caller's document requires a sender, so no platform default is used.
+    `extras` are values a dialect only answers back (seed 003 clientId, email, connection)."""
     team = actor.team
     if not recipients:
         raise ValidationFailed("At least one recipient is required.", field="recipients")
@@ -141,29 +168,40 @@ def message_send(
         raise ValidationFailed("The conversion must be 0, 1 or 2.", field="conversion")
     if messages_per_minute is not None and messages_per_minute < 1:
         raise ValidationFailed("The messages per minute must be at least 1.", field="messages_per_minute")
-    sender = _sender(team, sender, required=sender_required)
+    sender = _sender(team, refuse_nul(str(sender or ""), "sender"), required=sender_required)
+    for url in (dlr_url, *callbacks):
+        refuse_nul(url, "callbacks" if url in callbacks else "dlr_url")
     campaign = _clean_ref(campaign, "campaign")
 
     # Each distinct text converted and analysed once: (converted, analysis, flat price or None).
     prices = PriceBook()
     flat_price = None if prices.by_country else prices.default  # one price for every destination
     analysed: dict[str, tuple[str, segments.TextAnalysis, Decimal | None]] = {}
-    for r in recipients:
+    bodies: list[str] = []  # each recipient's text, its `{n}` placeholders filled
+    unfilled: dict[int, str] = {}  # recipient index -> why its placeholders can't be filled
+    for index, r in enumerate(recipients):
         body = text if r.text is None else r.text
+        if r.params is not None:
+            try:
+                body = fill_positional(body, r.params)
+            except MissingParams as error:
+                unfilled[index] = error.message
+        bodies.append(body)
         if body not in analysed:
-            converted = convert(body, conversion)
+            converted = convert(refuse_nul(body, "text"), conversion)
             analysis = segments.analyse(converted)
             analysed[body] = (converted, analysis, flat_price * analysis.segments if flat_price is not None else None)
     if all(not converted.strip() for converted, _, _ in analysed.values()):
         raise EmptyText()
-    balance = _affordable_on_quote(actor=actor, recipients=recipients, text=text, analysed=analysed, prices=prices)
+    chargeable = [body for index, body in enumerate(bodies) if index not in unfilled]
+    balance = _affordable_on_quote(actor=actor, bodies=chargeable, analysed=analysed, prices=prices)
 
     # Read every recipient: (recipient, E.164 number, converted text, analysis, price).
     country = team.default_country
     prepared: list[tuple] = []
     rejected: list[Rejection] = []
     for index, r in enumerate(recipients):
-        converted, analysis, price = analysed[text if r.text is None else r.text]
+        converted, analysis, price = analysed[bodies[index]]
         if not converted.strip():
             rejected.append(Rejection(index, str(r.number), Status.ERROR, EMPTY_TEXT))
             continue
@@ -171,6 +209,9 @@ def message_send(
             number = normalize_number(r.number, default_country=country, field="recipients")
         except InvalidNumber:
             rejected.append(Rejection(index, str(r.number), Status.INVALID_ROUTING, "Invalid number"))
+            continue
+        if index in unfilled:
+            rejected.append(Rejection(index, str(r.number), Status.ERROR, unfilled[index]))
             continue
         if analysis.too_long:
             reason = f"Text exceeds the limit of allowed segments ({segments.MAX_CHARS} characters)."
@@ -203,6 +244,7 @@ def message_send(
         "silent": silent,
         "dlr_url": dlr_url,
         "callbacks": list(callbacks),
+        "extras": _clean_extras(extras),
         "reply_to_id": None,
         "is_read": False,
         "is_deleted": False,
@@ -256,7 +298,7 @@ def message_send(
                     attempts=1 if secret else 0,
                     client_ref=_clean_ref(r.client_ref, "client_ref"),
                     campaign=campaign if r.campaign is None else _clean_ref(r.campaign, "campaign"),
-                    data_field=str(r.data_field)[:255] if r.data_field else "",
+                    data_field=refuse_nul(str(r.data_field)[:255], "data_field") if r.data_field else "",
                     scheduled_at=when if when and when > now else None,
                 )
                 message = _message(values, db=db, related=related)
@@ -323,9 +365,7 @@ def _sender(team: Team, sender: str, *, required: bool) -> str:
     return chosen
 
 
-def _affordable_on_quote(
-    *, actor: User, recipients: Sequence[Recipient], text: str, analysed: dict, prices: PriceBook
-) -> Decimal:
+def _affordable_on_quote(*, actor: User, bodies: Sequence[str], analysed: dict, prices: PriceBook) -> Decimal:
     """The actor's balance, after refusing (InsufficientCredits) a send that it cannot pay even at
     the least it could cost: every recipient's segments at the cheapest price of any destination,
     less what the team's blacklist could take off. No number is read and nothing is written, so a
@@ -334,7 +374,7 @@ def _affordable_on_quote(
     if cheapest <= 0:
         return actor.balance
     chargeable = {body: a.segments for body, (c, a, _) in analysed.items() if c.strip() and not a.too_long}
-    total = sum(chargeable.get(text if r.text is None else r.text, 0) for r in recipients)
+    total = sum(chargeable.get(body, 0) for body in bodies)
     if cheapest * total <= actor.balance:
         return actor.balance
     team = actor.team
@@ -390,7 +430,7 @@ def _message(values: dict, *, db: str, related: dict) -> Message:
 
 _COLUMNS = [(f.attname, f.column) for f in Message._meta.concrete_fields if not f.primary_key]
 _ROW = operator.itemgetter(*[attname for attname, _ in _COLUMNS])
-_CALLBACKS = [attname for attname, _ in _COLUMNS].index("callbacks")
+_JSON = [i for i, (attname, _) in enumerate(_COLUMNS) if attname in ("callbacks", "extras")]
 
 
 def _insert(messages, *, batch: Batch | None) -> None:
@@ -430,10 +470,10 @@ def _insert(messages, *, batch: Batch | None) -> None:
 
 
 def _jsonb_once():
-    """Jsonb values that encode each callbacks list once: a request's messages share one."""
+    """Jsonb values that encode each JSON value once: a request's messages share one."""
     encoded: dict[int, Jsonb] = {}  # by id: the lists live as long as their messages
 
-    def as_json(value: list) -> Jsonb:
+    def as_json(value: list | dict) -> Jsonb:
         if id(value) not in encoded:
             text = json.dumps(value)
             encoded[id(value)] = Jsonb(value, dumps=lambda _value: text)
@@ -443,9 +483,10 @@ def _jsonb_once():
 
 
 def _row(message: Message, as_json) -> list:
-    """The message's column values, its callbacks list given to the database `as_json`."""
+    """The message's column values, its JSON values (callbacks, extras) given to the database `as_json`."""
     values = list(_ROW(message.__dict__))
-    values[_CALLBACKS] = as_json(values[_CALLBACKS])
+    for index in _JSON:
+        values[index] = as_json(values[index])
     return values
 
 

@@ -102,9 +102,8 @@ class DialectView(APIView):
         error = to_api_error(exc, field_names=self.error_fields)
         if error is None:
             error = unexpected_error(exc)
-            logger.error(
-                "%s %s answered %s: %r", self.request.method, self.request.path, error.status, exc, exc_info=exc
-            )
+            # The view's name, not the path: a path may hold a credential (sms/send-url/{token}).
+            logger.error("%s %s answered %s", self.request.method, type(self).__name__, error.status, exc_info=exc)
             # What Django does for an uncaught exception (error reporters and the test client listen).
             got_request_exception.send(sender=type(self), request=self.request._request)
         response = self.render_error(error)

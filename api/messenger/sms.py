@@ -138,6 +138,8 @@ SEND_RESPONSES = {
 
 class SendApi(MessengerView):
     error_fields = {"recipients": "receiver", "credits": "smstext", "scheduled_at": "deliverytime"}
+    # GET sends (the seed's query-string example); HEAD, which Django would answer with GET, must not.
+    http_method_names = ["get", "post", "options"]
 
     @extend_schema(
         operation_id="messenger_send_get",

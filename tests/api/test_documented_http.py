@@ -50,6 +50,12 @@ def test_000_query_string_example_sent_as_a_get(client, key, user, django_captur
     assert message.scheduled_at is not None
 
 
+def test_000_a_head_request_sends_nothing(client, key):
+    response = client.head(f"/api?api_token={key}&smstext=Foo&receiver=37255555555&sender=Bar")
+    assert response.status_code == 405
+    assert not Message.objects.exists()
+
+
 def test_000_get_send_errors_keep_the_documented_shapes(client, key):
     assert client.get("/api?smstext=Foo&receiver=37255555555").json() == {"message": "Unauthenticated."}
     response = client.get(f"/api/?api_token={key}&receiver=37255555555")

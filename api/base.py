@@ -1,7 +1,9 @@
 """The base of every dialect's views: one parameter reader, one rate limiter, one error path."""
 
+import logging
 from typing import Any
 
+from django.core.signals import got_request_exception
 from django.db import transaction
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -10,9 +12,11 @@ from rest_framework.views import APIView
 from config.collector import collection_paused
 
 from . import idempotency
-from .errors import ApiError, to_api_error
+from .errors import ApiError, to_api_error, unexpected_error
 from .ratelimit import rate_limit_hit
 from .schema import DialectSchema
+
+logger = logging.getLogger(__name__)
 
 
 def request_params(request) -> dict[str, Any]:
@@ -55,6 +59,8 @@ class DialectView(APIView):
         claimed = None
         try:
             django_request.body  # noqa: B018 - read once so the key's fingerprint and the parsers both see it
+            if not self._method_allowed(request.method):  # routing comes before authentication
+                raise exceptions.MethodNotAllowed(request.method)
             self.initial(request, *args, **kwargs)
             handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
             wants_key = self.idempotent and request.user is not None
@@ -75,6 +81,9 @@ class DialectView(APIView):
         self.response = self.finalize_response(request, response, *args, **kwargs)
         return self.response
 
+    def _method_allowed(self, method: str) -> bool:
+        return method.lower() in self.http_method_names and hasattr(self, method.lower())
+
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)
         request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
@@ -88,9 +97,15 @@ class DialectView(APIView):
         self.check_permissions(request)
 
     def handle_exception(self, exc):
+        """Every exception becomes the dialect's error shape: the known ones their 4xx, anything else
+        (a bug, Redis or the database out of reach) a 500 or 503 in JSON, logged with its traceback."""
         error = to_api_error(exc, field_names=self.error_fields)
         if error is None:
-            raise exc
+            error = unexpected_error(exc)
+            # The view's name, not the path: a path may hold a credential (sms/send-url/{token}).
+            logger.error("%s %s answered %s", self.request.method, type(self).__name__, error.status, exc_info=exc)
+            # What Django does for an uncaught exception (error reporters and the test client listen).
+            got_request_exception.send(sender=type(self), request=self.request._request)
         response = self.render_error(error)
         if error.status == 401 and isinstance(exc, exceptions.APIException):
             header = self.get_authenticate_header(self.request)

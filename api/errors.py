@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 
 from accounts.errors import DomainError, ErrorCode
@@ -18,6 +20,12 @@ STATUS_BY_CODE = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.RATE_LIMITED: 429,
 }
+
+
+# A dependency that is down or unreachable (Redis, the database, a socket): the request may succeed
+# later, so it is a 503 with Retry-After rather than a 500.
+UNAVAILABLE = (RedisError, OperationalError, InterfaceError, ConnectionError, TimeoutError)
+RETRY_UNAVAILABLE_AFTER = 30
 
 
 @dataclass(frozen=True)
@@ -74,3 +82,13 @@ def to_api_error(exc: Exception, *, field_names: dict[str, str] | None = None) -
     if isinstance(exc, exceptions.APIException):
         return ApiError(exc.status_code, "error", str(exc.detail))
     return None
+
+
+def unexpected_error(exc: Exception) -> ApiError:
+    """The neutral error for an exception `to_api_error` does not know: 503 when a dependency is out
+    of reach (retry later), else 500. The details go to the log, never to the client."""
+    if isinstance(exc, UNAVAILABLE):
+        return ApiError(
+            503, "unavailable", "Service Unavailable: please retry later.", retry_after=RETRY_UNAVAILABLE_AFTER
+        )
+    return ApiError(500, "server_error", "Server Error")

@@ -1,7 +1,12 @@
 """Requests per minute per API key (or per user, or per client address before authentication),
-counted in the cache so that every web process shares the count (Redis in production)."""
+counted in the cache so that every web process shares the count (Redis in production).
+
+When the cache is out of reach the limiter fails open: the request goes through uncounted, with a
+warning in the log, rather than every dialect stopping with Redis. (What protects money and
+recipients does not depend on it: credits are checked in the database, 2FA caps fail closed.)"""
 
 import functools
+import logging
 import time
 from dataclasses import dataclass
 
@@ -11,7 +16,12 @@ from django.core.cache import cache
 from accounts.lockout import client_address
 from accounts.models import ApiKey
 
+from .errors import UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 WINDOW = 60
+# The limiter's own Redis connection gives up quickly: an unreachable cache must not hold requests.
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,8 +51,12 @@ def rate_limit_hit(request) -> RateLimit:
     bucket, limit = _bucket_and_limit(request)
     now = time.time()
     window = int(now // WINDOW)
-    count = _count(f"ratelimit:{bucket}:{window}")
     retry_after = max(1, int((window + 1) * WINDOW - now))
+    try:
+        count = _count(f"ratelimit:{bucket}:{window}")
+    except UNAVAILABLE as exc:
+        logger.warning("Rate limit not counted, the request goes through (cache unreachable): %r", exc)
+        count = 0
     return RateLimit(limit=limit, remaining=limit - count, retry_after=retry_after)
 
 
@@ -75,4 +89,6 @@ def _redis_client():
 def _client_for(location: str):
     import redis
 
-    return redis.Redis.from_url(location)
+    return redis.Redis.from_url(
+        location, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+    )

@@ -1,19 +1,23 @@
 """Every dialect's URLs; see ../shared/API_MAP.md and the README's API map."""
 
-from django.urls import include, path
+from django.urls import include
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerOauthRedirectView,
     SpectacularSwaggerView,
 )
 
 from .http_message import views as http_message
 from .messenger import blacklist as messenger_blacklist
 from .messenger import sms as messenger_sms
+from .messenger.base import MessengerView
 from .raven import views as raven
+from .rest_v1.base import RestV1View
+from .routing import path, unknown_under
+from .sms_api import docs as sms_api_docs
 from .sms_api import keys as sms_api_keys
 from .sms_api import send as sms_api_send
+from .sms_api.base import SmsApiView
 
 urlpatterns = [
     # Seed 000: SMS API V2, Personal API, Blacklist (2FA lives in otp)
@@ -42,7 +46,13 @@ urlpatterns = [
     # OpenAPI documentation, served locally
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v2", SpectacularSwaggerView.as_view(url_name="schema")),
-    path("api/oauth2-callback", SpectacularSwaggerOauthRedirectView.as_view()),
+    path("api/v2", sms_api_docs.SwaggerPage.as_view(url_name="schema")),
+    path("api/oauth2-callback", sms_api_docs.OAuth2CallbackPage.as_view()),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Anything else under an API prefix: 404 in the dialect's shape (most specific prefix first).
+    unknown_under("api/rest/v1", RestV1View),
+    unknown_under("api/v2", SmsApiView),
+    unknown_under("v1", SmsApiView),
+    unknown_under("raven", raven.RavenView),
+    unknown_under("api", MessengerView),
 ]

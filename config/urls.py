@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from api.routing import path as api_path
 from messaging import hooks
 
 urlpatterns = [
@@ -10,8 +11,12 @@ urlpatterns = [
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account_views.password_change, name="password_change"),
-    path("hooks/dlr", hooks.ReportHook.as_view()),
-    path("hooks/inbound", hooks.InboundHook.as_view()),
+    api_path("hooks/dlr", hooks.ReportHook.as_view()),
+    api_path("hooks/inbound", hooks.InboundHook.as_view()),
     path("", include("api.urls")),
     path("", include("config.dashboard")),
 ]
+
+# JSON for machines (API paths, methods other than GET), Django's pages for browsers.
+handler404 = "api.routing.not_found"
+handler500 = "api.routing.server_error"

@@ -188,5 +188,5 @@ def _save_and_enqueue(callbacks: list[Callback]) -> list[Callback]:
         for pk in ids:
             callback_deliver(pk)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue, robust=True)  # the queue down: the periodic retry pass sends them
     return saved

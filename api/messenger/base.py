@@ -19,13 +19,13 @@ class MessengerView(DialectView):
     def render_error(self, error: ApiError) -> Response:
         if error.status == 401:
             return Response({"message": "Unauthenticated."}, status=401)
-        if error.status == 404:
-            return Response({"message": error.message}, status=404)
+        if error.status in (404, 405) or error.status >= 500:  # Laravel's {"message": ...} of HTTP errors
+            return Response({"message": error.message}, status=error.status)
         if error.status == 429:
             body = {"message": INVALID, "errors": error.fields} if error.fields else {"message": "Too Many Attempts."}
             return Response(body, status=429)
         fields = error.fields or {"error": [error.message]}
-        return Response({"message": INVALID, "errors": fields}, status=422 if error.status < 500 else error.status)
+        return Response({"message": INVALID, "errors": fields}, status=422)
 
 
 def required(field: str) -> dict:

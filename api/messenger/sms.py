@@ -109,9 +109,51 @@ SEND_ERROR = PolymorphicProxySerializer(
 )
 SUCCESS = {"status": "Success", "message": "Success", "description": QUEUED}
 
+SEND_RESPONSES = {
+    200: OpenApiResponse(
+        SuccessOutput,
+        description="Queued.",
+        examples=[
+            OpenApiExample("Success without dlruri", value=SUCCESS),
+            OpenApiExample("Success with dlruri", value={**SUCCESS, "dlr_id": "6d775630-54b0-4da2-b0b2-8f22f2d91e56"}),
+            OpenApiExample("Success with dlrid 158", value={**SUCCESS, "dlr_id": "158"}),
+            OpenApiExample(
+                "Success with a warning message",
+                value={**SUCCESS, "warning": "Balance low, please contact us!"},
+            ),
+        ],
+    ),
+    **error_responses(
+        invalid("The dlruri was not in a correct URL format", "dlruri", "The dlruri format is invalid."),
+        OpenApiExample(
+            "The receiver number was invalid",
+            value={"message": "Problem with validating numbers", "error": "Invalid number"},
+        ),
+        invalid("No smstext", "smstext", "The smstext field is required."),
+        invalid("Not enough credits", "smstext", "Insufficient credits: this costs 7."),
+        invalid_as=SEND_ERROR,
+    ),
+}
+
 
 class SendApi(MessengerView):
     error_fields = {"recipients": "receiver", "credits": "smstext", "text": "smstext", "scheduled_at": "deliverytime"}
+    # GET sends (the seed's query-string example); HEAD, which Django would answer with GET, must not.
+    http_method_names = ["get", "post", "options"]
+
+    @extend_schema(
+        operation_id="messenger_send_get",
+        tags=TAGS,
+        summary="Send an SMS with GET",
+        description="The seed's query-string example, as its PHP code sends it: every parameter in the URL, "
+        "`GET /api?api_token=YOUR_API_KEY&smstext=YOUR_MESSAGE&receiver=37255555555&sender=Bar`. "
+        "The same parameters and answers as `POST /api`; `Idempotency-Key` applies to POST only.",
+        parameters=[SendInput],
+        request=None,
+        responses=SEND_RESPONSES,
+    )
+    def get(self, request):
+        return self.post(request)
 
     @extend_schema(
         operation_id="messenger_send",
@@ -121,33 +163,7 @@ class SendApi(MessengerView):
         "`POST /api?api_token=YOUR_API_KEY&smstext=Foo&receiver=372555555555&sender=Bar`. "
         "One invalid number among several refuses the whole request.",
         request=SendInput,
-        responses={
-            200: OpenApiResponse(
-                SuccessOutput,
-                description="Queued.",
-                examples=[
-                    OpenApiExample("Success without dlruri", value=SUCCESS),
-                    OpenApiExample(
-                        "Success with dlruri", value={**SUCCESS, "dlr_id": "6d775630-54b0-4da2-b0b2-8f22f2d91e56"}
-                    ),
-                    OpenApiExample("Success with dlrid 158", value={**SUCCESS, "dlr_id": "158"}),
-                    OpenApiExample(
-                        "Success with a warning message",
-                        value={**SUCCESS, "warning": "Balance low, please contact us!"},
-                    ),
-                ],
-            ),
-            **error_responses(
-                invalid("The dlruri was not in a correct URL format", "dlruri", "The dlruri format is invalid."),
-                OpenApiExample(
-                    "The receiver number was invalid",
-                    value={"message": "Problem with validating numbers", "error": "Invalid number"},
-                ),
-                invalid("No smstext", "smstext", "The smstext field is required."),
-                invalid("Not enough credits", "smstext", "Insufficient credits: this costs 7."),
-                invalid_as=SEND_ERROR,
-            ),
-        },
+        responses=SEND_RESPONSES,
         examples=[
             OpenApiExample(
                 "Basic request",

@@ -17,7 +17,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from api.fields import IntegerField
 from otp import conf
+from otp.errors import PIN_LENGTH_RANGE
 from otp.services import pin_issue, pin_verify
 
 from .base import TAGS, MessengerView, ThrottledOutput, error_responses, invalid, required
@@ -25,6 +27,8 @@ from .base import TAGS, MessengerView, ThrottledOutput, error_responses, invalid
 AUTHENTICATED = "User has been authenticated"
 PIN_SHAPE = f"The pin must be between {conf.PIN_LENGTH_MIN} and {conf.PIN_LENGTH_MAX} characters."
 PIN_ID_SHAPE = f"The pin id must be {conf.PIN_ID_LENGTH} characters."
+# A pin_length past any database column is refused here with the words of the range pin_issue checks.
+PIN_LENGTH_OUT = PIN_LENGTH_RANGE.format(low=conf.PIN_LENGTH_MIN, high=conf.PIN_LENGTH_MAX)
 
 
 @extend_schema_serializer(component_name="MessengerTwoFactorSendRequest")
@@ -32,7 +36,7 @@ class TwoFactorSendInput(serializers.Serializer):
     receiver = serializers.CharField(
         max_length=32, error_messages={**required("receiver"), "max_length": "Invalid number"}
     )
-    pin_length = serializers.IntegerField(
+    pin_length = IntegerField(
         required=False,
         default=conf.PIN_LENGTH_DEFAULT,
         help_text=f"{conf.PIN_LENGTH_MIN} to {conf.PIN_LENGTH_MAX}; at least {conf.DIGITS_ONLY_MIN_LENGTH} "
@@ -40,6 +44,8 @@ class TwoFactorSendInput(serializers.Serializer):
         error_messages={
             "invalid": "The pin length must be an integer.",
             "max_string_length": "The pin length must be an integer.",
+            "max_value": PIN_LENGTH_OUT,
+            "min_value": PIN_LENGTH_OUT,
         },
     )
 

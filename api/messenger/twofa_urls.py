@@ -1,6 +1,6 @@
 """2FA API of seed 000 (views in api/messenger/twofa.py)."""
 
-from django.urls import path
+from api.routing import path
 
 from .twofa import TwoFactorSendApi, TwoFactorVerifyApi
 

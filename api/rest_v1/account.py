@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import selectors, services
+from api.fields import IntegerField
 
 from .base import TAGS, RestV1View, bad_request, error_responses
 
@@ -37,7 +38,7 @@ class UserInput(serializers.Serializer):
     lastName = serializers.CharField(required=False, allow_blank=True, max_length=150)
     contactNumber = serializers.CharField(required=False, allow_blank=True, max_length=32)
     company = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    userId = serializers.IntegerField(required=False, allow_null=True)
+    userId = IntegerField(required=False, allow_null=True)
 
 
 @extend_schema_serializer(component_name="WebServiceUsers")

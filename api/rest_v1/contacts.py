@@ -19,6 +19,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from api.fields import IntegerField
 from contacts import selectors, services
 
 from .base import BAD_PAGING, PAGING, TAGS, RestV1View, bad_request, error_responses, page_and_size
@@ -405,14 +406,14 @@ class GroupContactApi(RestV1View):
 class TemplateCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     data = serializers.CharField(trim_whitespace=False)
-    templateId = serializers.IntegerField(required=False, allow_null=True)
+    templateId = IntegerField(required=False, allow_null=True)
 
 
 @extend_schema_serializer(component_name="WebServiceTemplateUpdateRequest")
 class TemplateUpdateInput(serializers.Serializer):
     name = _text(max_length=100)
     data = _text(trim_whitespace=False)
-    templateId = serializers.IntegerField(required=False, allow_null=True)
+    templateId = IntegerField(required=False, allow_null=True)
 
 
 class TemplatesAllApi(RestV1View):

@@ -1,6 +1,6 @@
 """REST API v1 contacts, groups and templates (views in api/rest_v1/contacts.py)."""
 
-from django.urls import path
+from api.routing import path
 
 from . import contacts
 

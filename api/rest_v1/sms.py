@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from accounts.errors import ValidationFailed
 from accounts.models import KeyKind
 from accounts.services.keys import api_key_authenticate
+from api.fields import IntegerField
 from api.items import validated_items
 from messaging.schedule import parse_send_time
 from messaging.services import EmptyText, Recipient, message_send
@@ -46,7 +47,7 @@ class SendOutput(serializers.Serializer):
 
 class BulkOptions(serializers.Serializer):
     defaultDateToSend = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
-    messagesPerMinute = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    messagesPerMinute = IntegerField(min_value=0, required=False, allow_null=True)
 
 
 @extend_schema_serializer(component_name="WebServiceSendSmsRequests")

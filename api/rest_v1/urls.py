@@ -1,4 +1,6 @@
-from django.urls import include, path
+from django.urls import include
+
+from api.routing import path
 
 from . import account, messages, sms
 

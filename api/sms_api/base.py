@@ -1,6 +1,7 @@
 """SMS API (seed 004): `username`/`password` for v1, `X-API-Key` or `api_key` for v2; errors are
 `{"error": ...}` with 400, 401 or 429."""
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -11,12 +12,44 @@ from api.errors import ApiError
 
 KEY_REQUIRED = {"error": "API key is required", "help": "Provide X-API-Key header or api_key parameter"}
 TAGS = ["SMS API (seed 004)"]
+# The headers every documented answer of this API shows. The keys travel in a header or a parameter,
+# never in a cookie, so any origin may call it (a browser sends no credentials of ours along).
+DOCUMENTED_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache, private"}
+EXPOSED_HEADERS = "X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After, Idempotent-Replayed"
+ALLOWED_REQUEST_HEADERS = "Accept, Content-Type, X-API-Key, Idempotency-Key"
+PREFLIGHT_MAX_AGE = 86400
+
+
+def with_documented_headers(response: HttpResponse) -> HttpResponse:
+    for name, value in DOCUMENTED_HEADERS.items():
+        response[name] = value
+    response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    return response
+
+
+def preflight(allowed_methods: list[str]) -> HttpResponse:
+    """The answer to a CORS preflight (any OPTIONS): 204, no authentication, no rate limit."""
+    methods = ", ".join(m for m in allowed_methods if m != "OPTIONS")
+    response = HttpResponse(status=204)
+    response["Allow"] = ", ".join(allowed_methods)
+    response["Access-Control-Allow-Methods"] = methods
+    response["Access-Control-Allow-Headers"] = ALLOWED_REQUEST_HEADERS
+    response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    return with_documented_headers(response)
 
 
 class SmsApiView(DialectView):
     """v2 endpoints: an API key is required."""
 
     authentication_classes = [XApiKeyAuthentication]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return preflight(self.allowed_methods)
+        return super().dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return with_documented_headers(super().finalize_response(request, response, *args, **kwargs))
 
     def render_error(self, error: ApiError) -> Response:
         if error.status == 401:

@@ -336,7 +336,7 @@ def message_send(
                 )
             except InsufficientCredits:
                 raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits") from None
-        transaction.on_commit(_kick_dispatcher)
+        transaction.on_commit(_kick_dispatcher, robust=True)  # the queue down: the periodic catch-up sends it
         if secrets:
             # Claimed at creation, submitted from memory by this process once committed: the real
             # text never reaches the database, and the dispatcher never sees these messages.

@@ -47,14 +47,15 @@ def _operations(schema: dict):
 
 
 def _routes(patterns=None, prefix: str = ""):
-    """(path as OpenAPI writes it, view class) of every URL pattern served by a DRF view of api/."""
+    """(path as OpenAPI writes it, view class) of every URL pattern served by a DRF view of api/ (not the
+    pages and catch-alls that opt out with `schema = None`)."""
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
             yield from _routes(entry.url_patterns, route)
         elif isinstance(entry, URLPattern):
             view = getattr(entry.callback, "cls", None)
-            if view is not None and view.__module__.startswith("api."):
+            if view is not None and view.__module__.startswith("api.") and view.schema is not None:
                 yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route), view
 
 

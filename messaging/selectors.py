@@ -6,34 +6,42 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from accounts.errors import NotFound
-from accounts.models import Team
+from accounts.models import Team, User
+from accounts.permissions import Action, scope
 from messaging.models import FAILED, Batch, Direction, Message, Status
 
 
-def message_list(*, team: Team, include_deleted: bool = False) -> QuerySet[Message]:
+def message_list(*, team: Team, actor: User | None, include_deleted: bool = False) -> QuerySet[Message]:
+    """The team's messages `actor` may read (members: their own and the replies to them);
+    `actor=None` is the platform itself (tasks, commands, support)."""
     messages = Message.objects.filter(team=team)
+    if actor is not None:
+        messages = scope(messages, actor=actor, action=Action.MESSAGE_READ)
     return messages if include_deleted else messages.filter(is_deleted=False)
 
 
-def message_get(*, team: Team, message_id: object) -> Message:
-    """By public id (UUID); another team's message or a malformed id is not found."""
+def message_get(*, team: Team, actor: User | None, message_id: object) -> Message:
+    """By public id (UUID); another team's message, one the actor may not read, or a malformed id
+    is not found."""
     try:
         key = uuid_lib.UUID(str(message_id))
     except ValueError:
         raise NotFound("Message not found.", field="message_id") from None
-    message = Message.objects.filter(team=team, uuid=key).select_related("user", "batch", "reply_to").first()
+    messages = message_list(team=team, actor=actor, include_deleted=True)
+    message = messages.filter(uuid=key).select_related("user", "batch", "reply_to").first()
     if message is None:
         raise NotFound("Message not found.", field="message_id")
     return message
 
 
-def batch_list(*, team: Team) -> QuerySet[Batch]:
-    return Batch.objects.filter(team=team).select_related("user")
+def batch_list(*, team: Team, actor: User | None) -> QuerySet[Batch]:
+    batches = Batch.objects.filter(team=team).select_related("user")
+    return batches if actor is None else scope(batches, actor=actor, action=Action.MESSAGE_READ)
 
 
-def batch_get(*, team: Team, batch_id: object) -> Batch:
+def batch_get(*, team: Team, actor: User | None, batch_id: object) -> Batch:
     try:
-        return batch_list(team=team).get(pk=int(str(batch_id)))
+        return batch_list(team=team, actor=actor).get(pk=int(str(batch_id)))
     except (Batch.DoesNotExist, ValueError):
         raise NotFound("Batch not found.", field="batch_id") from None
 
@@ -77,8 +85,8 @@ def batch_progress(*, batch: Batch) -> BatchProgress:
     )
 
 
-def reply_list(*, team: Team) -> QuerySet[Message]:
-    return message_list(team=team).filter(direction=Direction.IN).select_related("reply_to")
+def reply_list(*, team: Team, actor: User | None) -> QuerySet[Message]:
+    return message_list(team=team, actor=actor).filter(direction=Direction.IN).select_related("reply_to")
 
 
 def search(messages: QuerySet[Message], text: str) -> QuerySet[Message]:

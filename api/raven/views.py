@@ -342,7 +342,7 @@ class MessageStatusApi(RavenView):
         },
     )
     def get(self, request, message_id):
-        message = selectors.message_get(team=request.user.team, message_id=message_id)
+        message = selectors.message_get(team=request.user.team, actor=request.user, message_id=message_id)
         return Response(envelope(_document(message)))
 
 

@@ -97,7 +97,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_team_manager(self) -> bool:
-        return self.role in (Role.OWNER, Role.ADMIN)
+        """May manage the team's users (the role matrix in accounts.permissions decides; ask it directly)."""
+        from accounts.permissions import Action, can
+
+        return can(self, Action.USER_CREATE)
 
 
 class EntryKind(models.TextChoices):

@@ -8,32 +8,39 @@ from django.db.models.functions import Coalesce
 
 from accounts.errors import NotFound
 from accounts.models import ApiKey, CreditEntry, Team, User
+from accounts.permissions import Action, scope
 
 
-def user_list(*, team: Team) -> QuerySet[User]:
-    return User.objects.filter(team=team).order_by("id")
+def user_list(*, team: Team, actor: User | None) -> QuerySet[User]:
+    """The team's users whose record and balance `actor` may see (members: themselves);
+    `actor=None` is the platform itself (tasks, commands, support)."""
+    users = User.objects.filter(team=team).order_by("id")
+    return users if actor is None else scope(users, actor=actor, action=Action.BALANCE_READ, user_field="")
 
 
-def user_get(*, team: Team, user_id: object) -> User:
+def user_get(*, team: Team, actor: User | None, user_id: object) -> User:
     try:
-        return user_list(team=team).get(pk=int(str(user_id)))
+        return user_list(team=team, actor=actor).get(pk=int(str(user_id)))
     except (User.DoesNotExist, ValueError):
         raise NotFound("User not found.", field="user_id") from None
 
 
-def user_find(*, team: Team, email: str) -> User:
-    user = user_list(team=team).filter(email__iexact=(email or "").strip()).first()
+def user_find(*, team: Team, actor: User | None, email: str) -> User:
+    user = user_list(team=team, actor=actor).filter(email__iexact=(email or "").strip()).first()
     if user is None:
         raise NotFound("User not found.", field="email")
     return user
 
 
 def team_balance(*, team: Team) -> Decimal:
-    return user_list(team=team).aggregate(total=Coalesce(Sum("balance"), Decimal(0)))["total"]
+    return User.objects.filter(team=team).aggregate(total=Coalesce(Sum("balance"), Decimal(0)))["total"]
 
 
-def credit_entry_list(*, team: Team, user: User | None = None) -> QuerySet[CreditEntry]:
+def credit_entry_list(*, team: Team, actor: User | None, user: User | None = None) -> QuerySet[CreditEntry]:
+    """Ledger rows of the users whose balance `actor` may see (`None`: the platform)."""
     entries = CreditEntry.objects.filter(team=team).select_related("user", "actor")
+    if actor is not None:
+        entries = scope(entries, actor=actor, action=Action.BALANCE_READ)
     return entries.filter(user=user) if user else entries
 
 

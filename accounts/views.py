@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -12,6 +11,7 @@ from django.views import View
 from accounts import selectors, services
 from accounts.forms import ApiKeyForm, SubUserEditForm, SubUserForm, TeamSettingsForm, TransferForm, call_service
 from accounts.models import KeyKind
+from accounts.permissions import Action, can, require
 
 
 class LoginView(auth_views.LoginView):
@@ -20,34 +20,37 @@ class LoginView(auth_views.LoginView):
 
 
 class TeamPageMixin(LoginRequiredMixin):
-    """A page of the operator dashboard: the user has a team; `manager_only` pages need owner or admin."""
+    """A page of the operator dashboard: the user has a team; a page with a `required_action` needs
+    the role matrix's yes for it on the team (accounts.permissions)."""
 
-    manager_only = False
+    required_action: Action | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             if request.user.team is None:
                 return redirect("admin:index")  # support staff work in the admin
-            if self.manager_only and not request.user.is_team_manager:
-                raise PermissionDenied
+            if self.required_action is not None:
+                require(request.user, self.required_action, team=request.user.team)
             self.team = request.user.team
         return super().dispatch(request, *args, **kwargs)
 
 
 class TeamView(TeamPageMixin, View):
-    """Sub-users and credit transfers with the ledger history."""
-
-    manager_only = True
+    """The users and ledger rows the user may see (members: themselves), credit transfers, and for
+    owners and admins new sub-users."""
 
     def get(self, request, user_form=None, transfer_form=None):
+        user = request.user
+        may_create = can(user, Action.USER_CREATE)
+        users = selectors.user_list(team=self.team, actor=user)
         return render(
             request,
             "dashboard/team.html",
             {
-                "users": selectors.user_list(team=self.team),
-                "entries": selectors.credit_entry_list(team=self.team)[:50],
-                "user_form": user_form or SubUserForm(),
-                "transfer_form": transfer_form or TransferForm(initial={"from_email": request.user.email}),
+                "users": [(u, u.pk == user.pk or can(user, Action.USER_MANAGE, target=u)) for u in users],
+                "entries": selectors.credit_entry_list(team=self.team, actor=user)[:50],
+                "user_form": (user_form or SubUserForm()) if may_create else None,
+                "transfer_form": transfer_form or TransferForm(initial={"from_email": user.email}),
             },
         )
 
@@ -60,6 +63,7 @@ class TeamView(TeamPageMixin, View):
                 messages.success(request, "Credits transferred.")
                 return redirect("dashboard:team")
             return self.get(request, transfer_form=form)
+        require(request.user, Action.USER_CREATE)
         form = SubUserForm(request.POST)
         if form.is_valid() and call_service(
             form, lambda: services.user_create(actor=request.user, **form.cleaned_data)
@@ -70,17 +74,23 @@ class TeamView(TeamPageMixin, View):
 
 
 class UserEditView(TeamPageMixin, View):
-    manager_only = True
+    """One's own profile, or another user's as the role matrix allows (`Action.USER_MANAGE`)."""
+
+    def _target(self, request, user_id):
+        target = selectors.user_get(team=request.user.team, actor=request.user, user_id=user_id)
+        if target.pk != request.user.pk:
+            require(request.user, Action.USER_MANAGE, target=target)
+        return target
 
     def get(self, request, user_id, form=None):
-        target = selectors.user_get(team=request.user.team, user_id=user_id)
+        target = self._target(request, user_id)
         initial = {f: getattr(target, f) for f in SubUserEditForm.base_fields}
         return render(
             request, "dashboard/user_edit.html", {"target": target, "form": form or SubUserEditForm(initial=initial)}
         )
 
     def post(self, request, user_id):
-        target = selectors.user_get(team=request.user.team, user_id=user_id)
+        target = self._target(request, user_id)
         form = SubUserEditForm(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -93,7 +103,13 @@ class UserEditView(TeamPageMixin, View):
 
 
 class ApiKeysView(TeamPageMixin, View):
-    """The user's own API keys and URL-sending token. A new secret is shown once, on this response."""
+    """The user's own API keys and URL-sending token (nobody manages another's: `Action.API_KEY_MANAGE`).
+    A new secret is shown once, on this response."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.team is not None:
+            require(request.user, Action.API_KEY_MANAGE, target=request.user)
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, form=None, issued=None):
         keys = selectors.api_key_list(user=request.user)
@@ -131,7 +147,7 @@ class ApiKeysView(TeamPageMixin, View):
 
 
 class DeveloperSettingsView(TeamPageMixin, View):
-    manager_only = True
+    required_action = Action.TEAM_SETTINGS
 
     def get(self, request, form=None):
         return render(request, "dashboard/settings.html", {"form": form or TeamSettingsForm(instance=self.team)})

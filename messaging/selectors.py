@@ -8,28 +8,34 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 
 from accounts.errors import NotFound
-from accounts.models import Team
+from accounts.models import Team, User
+from accounts.permissions import Action, scope
 from messaging.models import FAILED, Batch, Direction, Message, Status
 
 
-def message_list(*, team: Team, include_deleted: bool = False) -> QuerySet[Message]:
+def message_list(*, team: Team, actor: User | None, include_deleted: bool = False) -> QuerySet[Message]:
+    """The team's messages `actor` may read (members: their own and the replies to them);
+    `actor=None` is the platform itself (tasks, commands, support)."""
     messages = Message.objects.filter(team=team)
+    if actor is not None:
+        messages = scope(messages, actor=actor, action=Action.MESSAGE_READ)
     return messages if include_deleted else messages.filter(is_deleted=False)
 
 
 def message_sent_list(
     *,
     team: Team,
+    actor: User | None,
     statuses: Sequence[str] = (),
     created_from: datetime | None = None,
     created_before: datetime | None = None,
     client_ref: str = "",
     client_id: str = "",
 ) -> QuerySet[Message]:
-    """The team's outbound messages, newest first (deleted ones left out), narrowed by what is
-    given: statuses, sent in [created_from, created_before), the client reference (seed 003's
-    externalId) and seed 003's clientId (kept in `extras`)."""
-    messages = message_list(team=team).filter(direction=Direction.OUT)
+    """The team's outbound messages the actor may read, newest first (deleted ones left out),
+    narrowed by what is given: statuses, sent in [created_from, created_before), the client
+    reference (seed 003's externalId) and seed 003's clientId (kept in `extras`)."""
+    messages = message_list(team=team, actor=actor).filter(direction=Direction.OUT)
     if statuses:
         messages = messages.filter(status__in=statuses)
     if created_from is not None:
@@ -43,25 +49,28 @@ def message_sent_list(
     return messages.order_by("-created_at", "-id")
 
 
-def message_get(*, team: Team, message_id: object) -> Message:
-    """By public id (UUID); another team's message or a malformed id is not found."""
+def message_get(*, team: Team, actor: User | None, message_id: object) -> Message:
+    """By public id (UUID); another team's message, one the actor may not read, or a malformed id
+    is not found."""
     try:
         key = uuid_lib.UUID(str(message_id))
     except ValueError:
         raise NotFound("Message not found.", field="message_id") from None
-    message = Message.objects.filter(team=team, uuid=key).select_related("user", "batch", "reply_to").first()
+    messages = message_list(team=team, actor=actor, include_deleted=True)
+    message = messages.filter(uuid=key).select_related("user", "batch", "reply_to").first()
     if message is None:
         raise NotFound("Message not found.", field="message_id")
     return message
 
 
-def batch_list(*, team: Team) -> QuerySet[Batch]:
-    return Batch.objects.filter(team=team).select_related("user")
+def batch_list(*, team: Team, actor: User | None) -> QuerySet[Batch]:
+    batches = Batch.objects.filter(team=team).select_related("user")
+    return batches if actor is None else scope(batches, actor=actor, action=Action.MESSAGE_READ)
 
 
-def batch_get(*, team: Team, batch_id: object) -> Batch:
+def batch_get(*, team: Team, actor: User | None, batch_id: object) -> Batch:
     try:
-        return batch_list(team=team).get(pk=int(str(batch_id)))
+        return batch_list(team=team, actor=actor).get(pk=int(str(batch_id)))
     except (Batch.DoesNotExist, ValueError):
         raise NotFound("Batch not found.", field="batch_id") from None
 
@@ -105,8 +114,8 @@ def batch_progress(*, batch: Batch) -> BatchProgress:
     )
 
 
-def reply_list(*, team: Team) -> QuerySet[Message]:
-    return message_list(team=team).filter(direction=Direction.IN).select_related("reply_to")
+def reply_list(*, team: Team, actor: User | None) -> QuerySet[Message]:
+    return message_list(team=team, actor=actor).filter(direction=Direction.IN).select_related("reply_to")
 
 
 def search(messages: QuerySet[Message], text: str) -> QuerySet[Message]:

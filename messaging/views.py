@@ -13,14 +13,15 @@ from django.views import View
 
 from accounts.errors import DomainError
 from accounts.forms import call_service
+from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
 from accounts.views import TeamPageMixin
 from messaging import selectors
 from messaging.filters import MessageFilter
 from messaging.forms import SendForm
-from messaging.models import Direction
+from messaging.models import Direction, Status
 from messaging.pricing import quote
-from messaging.services import Recipient, batch_cancel, message_mark_read, message_send
+from messaging.services import Recipient, batch_cancel, message_delete, message_mark_read, message_send
 from messaging.services.stats import statistics
 from messaging.vocabulary import is_final
 
@@ -33,14 +34,16 @@ class OverviewView(TeamPageMixin, View):
 
     def get(self, request):
         user, today = request.user, timezone.localdate()
-        rows = statistics(team=self.team, start=today - timedelta(days=29), end=today)
+        rows = statistics(team=self.team, start=today - timedelta(days=29), end=today, user=_own_unless_everyone(user))
         month = [r for r in rows if r["day"] >= today.replace(day=1)]
         delivered = sum(r["count"] for r in rows if r["status"] == "DELIVRD")
         finished = sum(r["count"] for r in rows if is_final(r["status"]) and r["status"] != "BLACKLISTED")
-        batches = [(b, selectors.batch_progress(batch=b)) for b in selectors.batch_list(team=self.team)[:5]]
+        batches = [(b, selectors.batch_progress(batch=b)) for b in selectors.batch_list(team=self.team, actor=user)[:5]]
         context = {
             "balance": user.balance,
-            "team_balance": team_balance(team=self.team) if user.is_team_manager else None,
+            "team_balance": team_balance(team=self.team)
+            if sees_everyone(actor=user, action=Action.BALANCE_READ)
+            else None,
             "low_balance": user.balance < self.team.low_balance_threshold,
             "today_count": sum(r["count"] for r in rows if r["day"] == today),
             "month_count": sum(r["count"] for r in month),
@@ -142,7 +145,8 @@ class QuoteView(TeamPageMixin, View):
 
 
 def _filtered(request, team):
-    filterset = MessageFilter(request.GET or None, queryset=selectors.message_list(team=team, include_deleted=True))
+    messages = selectors.message_list(team=team, actor=request.user, include_deleted=True)
+    filterset = MessageFilter(request.GET or None, queryset=messages)
     return filterset, filterset.qs.select_related("batch").order_by("-id")
 
 
@@ -219,7 +223,7 @@ def _safe(value: str) -> str:
 
 class MessageDetailView(TeamPageMixin, View):
     def get(self, request, message_id):
-        message = selectors.message_get(team=self.team, message_id=message_id)
+        message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
         return render(
             request,
             "messaging/message.html",
@@ -233,28 +237,33 @@ class MessageDetailView(TeamPageMixin, View):
         )
 
     def post(self, request, message_id):
-        message = selectors.message_get(team=self.team, message_id=message_id)
-        message_mark_read(message=message, read=request.POST.get("read") == "1")
+        message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
+        if request.POST.get("action") == "delete":
+            message = message_delete(message=message, actor=request.user)
+            cancelled = " and cancelled (refunded)" if message.status == Status.DELETED else ""
+            flash.success(request, f"Message deleted{cancelled}.")
+            return redirect("dashboard:messages")
+        message_mark_read(message=message, actor=request.user, read=request.POST.get("read") == "1")
         return redirect("dashboard:message", message_id=message.uuid)
 
 
 class BatchListView(TeamPageMixin, View):
     def get(self, request):
-        page = Paginator(selectors.batch_list(team=self.team), 25).get_page(request.GET.get("page"))
+        page = Paginator(selectors.batch_list(team=self.team, actor=request.user), 25).get_page(request.GET.get("page"))
         rows = [(b, selectors.batch_progress(batch=b)) for b in page]
         return render(request, "messaging/batches.html", {"page": page, "rows": rows})
 
 
 class BatchDetailView(TeamPageMixin, View):
     def get(self, request, batch_id):
-        batch = selectors.batch_get(team=self.team, batch_id=batch_id)
+        batch = selectors.batch_get(team=self.team, actor=request.user, batch_id=batch_id)
         progress = selectors.batch_progress(batch=batch)
         if request.GET.get("format") == "json":
             return JsonResponse({**progress.__dict__, "percent": progress.percent, "done": progress.done})
         return render(request, "messaging/batch.html", {"batch": batch, "progress": progress})
 
     def post(self, request, batch_id):
-        batch = selectors.batch_get(team=self.team, batch_id=batch_id)
+        batch = selectors.batch_get(team=self.team, actor=request.user, batch_id=batch_id)
         try:
             cancelled = batch_cancel(batch=batch, actor=request.user)
             flash.success(request, f"{cancelled} waiting message(s) cancelled and refunded.")
@@ -273,14 +282,18 @@ class StatisticsView(TeamPageMixin, View):
             start, end = today - timedelta(days=29), today
             flash.error(request, "Dates must be YYYY-MM-DD.")
         by_credits = request.GET.get("by") == "credits"
-        user = None if request.user.is_team_manager else request.user
-        rows = statistics(team=self.team, start=start, end=end, user=user)
+        rows = statistics(team=self.team, start=start, end=end, user=_own_unless_everyone(request.user))
         table = _day_table(rows, start, end, by_credits)
         return render(
             request,
             "messaging/statistics.html",
             {"start": start, "end": end, "by_credits": by_credits, **table},
         )
+
+
+def _own_unless_everyone(user):
+    """The statistics' user filter: none for who may see everyone's (`Action.STATISTICS_READ`), else oneself."""
+    return None if sees_everyone(actor=user, action=Action.STATISTICS_READ) else user
 
 
 def _date(value):

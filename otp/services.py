@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from accounts.errors import Forbidden, ValidationFailed
 from accounts.models import Team, User
+from accounts.permissions import Action, require
 from messaging.locks import transaction_lock
 from messaging.models import Message, Status
 from messaging.numbers import normalize_number, number_country
@@ -407,8 +408,7 @@ def otp_policy_clean(fields: dict[str, object]) -> dict[str, object]:
 
 def otp_policy_update(*, team: Team, actor: User, **fields: object) -> OtpPolicy:
     """Change a team's 2FA settings (its owners and admins, or support staff)."""
-    if not (actor.is_staff or (actor.team_id == team.pk and actor.is_team_manager)):
-        raise Forbidden("Only owners and admins can change the 2FA settings.")
+    require(actor, Action.TEAM_SETTINGS, team=team)
     cleaned = otp_policy_clean(fields)
     with transaction.atomic():
         policy = _policy_locked(team)

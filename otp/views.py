@@ -6,6 +6,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from accounts.forms import call_service
+from accounts.permissions import Action
 from accounts.views import TeamPageMixin
 
 from . import conf
@@ -28,7 +29,7 @@ class VerificationListView(TeamPageMixin, ListView):
 
 
 class PolicyView(TeamPageMixin, View):
-    manager_only = True
+    required_action = Action.TEAM_SETTINGS
 
     def get(self, request, form=None):
         form = form or PolicyForm(instance=otp_policy_get(team=self.team))

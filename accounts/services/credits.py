@@ -9,8 +9,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.errors import Forbidden, InsufficientCredits, NotFound, ValidationFailed
+from accounts.errors import InsufficientCredits, NotFound, ValidationFailed
 from accounts.models import CreditEntry, EntryKind, User
+from accounts.permissions import Action, require
 
 MAX_AMOUNT = Decimal("1000000000")
 QUANTUM = Decimal("0.0001")
@@ -165,6 +166,9 @@ def _require_memo(memo: str) -> str:
 
 @transaction.atomic
 def credit_top_up(*, user: User, amount: object, actor: User | None, memo: str) -> CreditEntry:
+    """Credits bought: by support staff (`actor`), or by the platform itself (`actor=None`)."""
+    if actor is not None:
+        require(actor, Action.CREDIT_TOP_UP)
     return _move(
         user_id=user.pk, amount=clean_amount(amount), kind=EntryKind.TOP_UP, actor=actor, memo=_require_memo(memo)
     )
@@ -173,6 +177,8 @@ def credit_top_up(*, user: User, amount: object, actor: User | None, memo: str) 
 @transaction.atomic
 def credit_adjust(*, user: User, amount: object, actor: User | None, memo: str) -> CreditEntry:
     """A signed correction by support staff, e.g. `-5` to take back a mistaken top-up."""
+    if actor is not None:
+        require(actor, Action.CREDIT_TOP_UP)
     text = str(amount).strip()
     negative = text.startswith("-")
     value = clean_amount(text.lstrip("-"))
@@ -235,7 +241,8 @@ class Transfer:
 
 
 def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: object, memo: str = "") -> Transfer:
-    """Move credits between two users of the actor's team. Members may only give their own credits."""
+    """Move credits between two active users of the actor's team: whose credits the actor may take
+    is the role matrix's `Action.CREDIT_TRANSFER` (members their own, admins anyone's but an owner's)."""
     value = clean_amount(amount)
     team_users = User.objects.filter(team_id=actor.team_id, is_active=True)
     source = team_users.filter(email__iexact=(from_email or "").strip()).first()
@@ -246,8 +253,7 @@ def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: obje
         raise NotFound("No user with that email address in your team.", field="to_email")
     if source.pk == target.pk:
         raise ValidationFailed("Cannot transfer credits to the same user.", field="to_email")
-    if source.pk != actor.pk and not actor.is_team_manager:
-        raise Forbidden("Only owners and admins can move another user's credits.", field="from_email")
+    require(actor, Action.CREDIT_TRANSFER, target=source, field="from_email")
 
     transfer_id = uuid.uuid4()
     with transaction.atomic():

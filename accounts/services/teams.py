@@ -6,8 +6,9 @@ import phonenumbers
 from django.conf import settings
 from django.db import transaction
 
-from accounts.errors import Forbidden, ValidationFailed
+from accounts.errors import ValidationFailed
 from accounts.models import Role, Team, User, new_signing_secret
+from accounts.permissions import Action, require
 
 from .credits import credit_top_up, is_zero_amount
 
@@ -60,8 +61,7 @@ def team_create(
 
 def team_update(*, team: Team, actor: User, **fields: object) -> Team:
     """Change team settings (owners and admins)."""
-    if actor.team_id != team.pk or not actor.is_team_manager:
-        raise Forbidden("Only owners and admins can change team settings.")
+    require(actor, Action.TEAM_SETTINGS, team=team)
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown setting: {', '.join(sorted(unknown))}.")
@@ -74,8 +74,7 @@ def team_update(*, team: Team, actor: User, **fields: object) -> Team:
 
 def team_signing_secret_rotate(*, team: Team, actor: User) -> Team:
     """A new key for the callbacks' HMAC signature (owners and admins)."""
-    if actor.team_id != team.pk or not actor.is_team_manager:
-        raise Forbidden("Only owners and admins can change team settings.")
+    require(actor, Action.TEAM_SETTINGS, team=team)
     team.signing_secret = new_signing_secret()
     team.save(update_fields=["signing_secret"])
     return team
@@ -83,8 +82,7 @@ def team_signing_secret_rotate(*, team: Team, actor: User) -> Team:
 
 def team_set_active(*, team: Team, actor: User, active: bool) -> Team:
     """Support staff switch a team off (its logins and API keys stop working) or on again."""
-    if not actor.is_staff:
-        raise Forbidden("Only support staff can deactivate a team.")
+    require(actor, Action.TEAM_ACTIVATE)
     Team.objects.filter(pk=team.pk).update(is_active=active)
     team.is_active = active
     return team

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from accounts.errors import Forbidden, ValidationFailed
+from accounts.errors import ValidationFailed
 from accounts.models import Role, User
+from accounts.permissions import Action, require, role_grantable
 from messaging.numbers import normalize_number
 
 from .credits import clean_amount, credit_transfer, is_zero_amount
@@ -36,11 +37,6 @@ def _check_password(password: object, user: User | None = None) -> str:
     return text
 
 
-def _require_manager(actor: User) -> None:
-    if not actor.is_team_manager:
-        raise Forbidden("Only owners and admins can manage users.")
-
-
 def user_create(
     *,
     actor: User,
@@ -54,7 +50,7 @@ def user_create(
     credit_balance: object = 0,
 ) -> User:
     """Create a sub-account in the actor's team; its starting credits are transferred from the actor."""
-    _require_manager(actor)
+    require(actor, Action.USER_CREATE)
     email = _clean_text(email, field="email", required=True, max_length=254).lower()
     try:
         validate_email(email)
@@ -62,7 +58,7 @@ def user_create(
         raise ValidationFailed("The email must be a valid email address.", field="email") from None
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationFailed("The email has already been taken.", field="email")
-    if role not in Role.values or (role == Role.OWNER and actor.role != Role.OWNER):
+    if not role_grantable(actor=actor, role=role):
         raise ValidationFailed("The role is not one you can give.", field="role")
     fields = {
         "first_name": _clean_text(first_name, field="first_name", required=True),
@@ -96,15 +92,10 @@ def user_update(
     role: str | None = None,
     is_active: bool | None = None,
 ) -> User:
-    """Change the fields a user may change. Managers may edit anyone in their team; others only themselves.
-
-    `None` leaves a field as it is."""
-    if user.team_id != actor.team_id:
-        raise Forbidden("Not a user of your team.")
+    """Change the fields a user may change: everyone their own profile; another user's (and anyone's
+    role and activity) as the role matrix allows (`Action.USER_MANAGE`). `None` leaves a field as it is."""
     if user.pk != actor.pk:
-        _require_manager(actor)
-        if user.role == Role.OWNER and actor.role != Role.OWNER:
-            raise Forbidden("Only an owner can change an owner.")
+        require(actor, Action.USER_MANAGE, target=user)
     changed: list[str] = []
     for name, value in (("first_name", first_name), ("last_name", last_name)):
         if value is not None:
@@ -119,11 +110,10 @@ def user_update(
         )
         changed.append("contact_number")
     if role is not None or is_active is not None:
-        _require_manager(actor)
         if user.pk == actor.pk:
             raise ValidationFailed("You cannot change your own role or deactivate yourself.", field="role")
         if role is not None:
-            if role not in Role.values or (role == Role.OWNER and actor.role != Role.OWNER):
+            if not role_grantable(actor=actor, role=role):
                 raise ValidationFailed("The role is not one you can give.", field="role")
             user.role = role
             changed.append("role")

@@ -429,6 +429,7 @@ class MessagesApi(RavenView):
         zone = zoneinfo.ZoneInfo(team.time_zone)
         messages = selectors.message_sent_list(
             team=team,
+            actor=request.user,
             statuses=statuses,
             created_from=_moment(query, "dateFrom", zone=zone, end_of_day=False),
             created_before=_moment(query, "dateTo", zone=zone, end_of_day=True),
@@ -514,7 +515,7 @@ class MessageStatusApi(RavenView):
         },
     )
     def get(self, request, message_id):
-        message = selectors.message_get(team=request.user.team, message_id=message_id)
+        message = selectors.message_get(team=request.user.team, actor=request.user, message_id=message_id)
         return Response(envelope(_document(message)))
 
 

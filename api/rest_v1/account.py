@@ -11,6 +11,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import selectors, services
+from accounts.errors import ValidationFailed
+from accounts.permissions import REFUSALS, Action
 from api.fields import IntegerField
 
 from .base import TAGS, RestV1View, bad_request, error_responses
@@ -54,7 +56,9 @@ USER_FIELDS = {
     "credit_balance": "creditBalance",
 }
 USER_NOT_FOUND = ("user_id", "User not found.")
-MANAGERS_ONLY = "Only owners and admins can manage users."
+MANAGERS_ONLY = REFUSALS[Action.USER_CREATE]
+SEARCH_EMAIL_PARAMS = {"searchEmail": "preferred", "emailAddress": "as in the user body", "email": "short form"}
+SEARCH_EMAIL_REQUIRED = "Give the email address to look for in searchEmail (or emailAddress, or email)."
 USER_EXAMPLE = {
     "userId": 12,
     "firstName": "Ada",
@@ -103,7 +107,8 @@ class AccountTransferApi(RestV1View):
         operation_id="rest_v1_account_transfer",
         tags=TAGS,
         summary="Transfer credits in your team",
-        description="Members may give their own credits; owners and admins anyone's. Answers with the giving user.",
+        description="Members may give their own credits; admins anyone's but an owner's; owners anyone's. "
+        "Answers with the giving user.",
         request=TransferInput,
         responses={
             200: OpenApiResponse(UserOutput, description="The giving user, after the transfer."),
@@ -114,7 +119,7 @@ class AccountTransferApi(RestV1View):
                     field="transferToEmailAddress",
                 ),
                 not_found=("transferToEmailAddress", "No user with that email address in your team."),
-                forbidden="Only owners and admins can move another user's credits.",
+                forbidden=REFUSALS[Action.CREDIT_TRANSFER],
             ),
         },
         examples=[
@@ -138,7 +143,8 @@ class AccountTransferApi(RestV1View):
             to_email=data.validated_data["transferToEmailAddress"],
             amount=data.validated_data["numberOfCreditsToTransfer"],
         )
-        return Response(UserOutput(selectors.user_get(team=request.user.team, user_id=transfer.source.user_id)).data)
+        source = selectors.user_get(team=request.user.team, actor=request.user, user_id=transfer.source.user_id)
+        return Response(UserOutput(source).data)
 
 
 class AccountUserApi(RestV1View):
@@ -148,19 +154,30 @@ class AccountUserApi(RestV1View):
         operation_id="rest_v1_account_user_find",
         tags=TAGS,
         summary="Find a user of your team by email",
-        parameters=[OpenApiParameter("searchEmail", str, description="The email address to look for.")],
+        description="The address is read from `searchEmail`, `emailAddress` or `email` (the first given; "
+        "`email` only when the credentials are not in the URL, where `email` is the caller's own). Members "
+        "find only themselves.",
+        parameters=[
+            OpenApiParameter(name, str, description=f"The email address to look for ({note}).")
+            for name, note in SEARCH_EMAIL_PARAMS.items()
+        ],
         responses={
             200: OpenApiResponse(
                 UsersOutput,
                 description="The matching users (none or one).",
                 examples=[OpenApiExample("Found", value={"webServiceUserList": [USER_EXAMPLE]})],
             ),
-            **error_responses(),
+            **error_responses(bad_request("No email", SEARCH_EMAIL_REQUIRED, field="searchEmail")),
         },
     )
     def get(self, request):
-        email = request.query_params.get("searchEmail", "")
-        users = selectors.user_list(team=request.user.team).filter(email__iexact=email.strip())
+        query = request.query_params
+        # With credentials in the URL, `email` is the caller's own address, not the one searched for.
+        names = [n for n in SEARCH_EMAIL_PARAMS if not (n == "email" and "token" in query)]
+        email = next((query[n].strip() for n in names if query.get(n, "").strip()), "")
+        if not email:
+            raise ValidationFailed(SEARCH_EMAIL_REQUIRED, field="searchEmail")
+        users = selectors.user_list(team=request.user.team, actor=request.user).filter(email__iexact=email)
         return Response({"webServiceUserList": UserOutput(users, many=True).data})
 
     @extend_schema(
@@ -222,33 +239,37 @@ class AccountUserDetailApi(RestV1View):
         summary="A user of your team",
     )
     def get(self, request, user_id):
-        return Response(UserOutput(selectors.user_get(team=request.user.team, user_id=user_id)).data)
+        return Response(
+            UserOutput(selectors.user_get(team=request.user.team, actor=request.user, user_id=user_id)).data
+        )
 
     @extend_schema(
         operation_id="rest_v1_account_user_update",
         tags=TAGS,
         summary="Update a sub-account",
-        description="First name, last name, contact number, company and password can be changed; "
-        "empty fields are left as they are.",
+        description="First name, last name, contact number and password can be changed; empty fields are "
+        "left as they are, and the other fields of the body (`emailAddress`, `creditBalance`, `userId`, "
+        "`company`) are ignored. Members may update only themselves; admins anyone but an owner.",
         request=UserInput,
         responses={
             200: UserOutput,
-            **error_responses(not_found=USER_NOT_FOUND, forbidden=MANAGERS_ONLY),
+            **error_responses(not_found=USER_NOT_FOUND, forbidden=REFUSALS[Action.USER_MANAGE]),
         },
         examples=[OpenApiExample("Request", request_only=True, value={"firstName": "Ada", "company": "Acme"})],
     )
     def post(self, request, user_id):
-        user = selectors.user_get(team=request.user.team, user_id=user_id)
+        user = selectors.user_get(team=request.user.team, actor=request.user, user_id=user_id)
         data = UserInput(data=self.params)
         data.is_valid(raise_exception=True)
         body = data.validated_data
+        # The document lets first name, last name, contact number and password change; the body's
+        # other fields (emailAddress, creditBalance, userId, company) are read-only here and ignored.
         user = services.user_update(
             actor=request.user,
             user=user,
             first_name=body.get("firstName") or None,
             last_name=body.get("lastName") or None,
             contact_number=body.get("contactNumber") or None,
-            company=body.get("company"),
             password=body.get("password") or None,
         )
         return Response(UserOutput(user).data)

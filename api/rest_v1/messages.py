@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.errors import ValidationFailed
+from accounts.permissions import REFUSALS, Action
 from api.schema import DialectSchema
 from messaging import selectors
 from messaging.filters import MessageFilter
@@ -211,7 +212,7 @@ class MessagesAllApi(RestV1View):
         if q.get("status"):
             data["status"] = _statuses(q["status"]) or ["-"]
         filterset = MessageFilter(
-            data=data, queryset=selectors.message_list(team=request.user.team, include_deleted=True)
+            data=data, queryset=selectors.message_list(team=request.user.team, actor=request.user, include_deleted=True)
         )
         if not filterset.is_valid():
             raise ValidationFailed("Invalid filter.", field=next(iter(filterset.errors)))
@@ -238,7 +239,9 @@ class MessageDetailApi(RestV1View):
         responses={200: MESSAGE, **error_responses(not_found=MESSAGE_NOT_FOUND)},
     )
     def get(self, request, message_id):
-        return Response(message_document(selectors.message_get(team=request.user.team, message_id=message_id)))
+        return Response(
+            message_document(selectors.message_get(team=request.user.team, actor=request.user, message_id=message_id))
+        )
 
     @extend_schema(
         operation_id="rest_v1_messages_delete",
@@ -248,7 +251,7 @@ class MessageDetailApi(RestV1View):
         responses={204: OpenApiResponse(description="Deleted."), **error_responses(not_found=MESSAGE_NOT_FOUND)},
     )
     def delete(self, request, message_id):
-        message = selectors.message_get(team=request.user.team, message_id=message_id)
+        message = selectors.message_get(team=request.user.team, actor=request.user, message_id=message_id)
         message_delete(message=message, actor=request.user)
         return Response(status=204)
 
@@ -264,8 +267,8 @@ class MessageMarkApi(RestV1View):
         responses={200: MESSAGE, **error_responses(not_found=MESSAGE_NOT_FOUND)},
     )
     def post(self, request, message_id):
-        message = selectors.message_get(team=request.user.team, message_id=message_id)
-        return Response(message_document(message_mark_read(message=message, read=self.read)))
+        message = selectors.message_get(team=request.user.team, actor=request.user, message_id=message_id)
+        return Response(message_document(message_mark_read(message=message, actor=request.user, read=self.read)))
 
     put = post
 
@@ -462,6 +465,7 @@ class AccountStatisticsApi(RestV1View):
             **error_responses(
                 bad_request("Bad date", "The from date must be dd-MM-yyyy.", field="from"),
                 not_found=("email", "User not found."),
+                forbidden=REFUSALS[Action.STATISTICS_READ],
             ),
         },
     )

@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from accounts.errors import ValidationFailed
 from accounts.models import User
+from accounts.permissions import Action, require
 from messaging.models import Batch, Message, Status
 from messaging.services.dispatch import refund
 from messaging.services.status import message_transition
 
 
-def message_mark_read(*, message: Message, read: bool = True) -> Message:
+def message_mark_read(*, message: Message, actor: User, read: bool = True) -> Message:
+    require(actor, Action.MESSAGE_READ, target=message.user)
     Message.objects.filter(pk=message.pk).update(is_read=read)
     message.is_read = read
     return message
@@ -21,6 +23,7 @@ def message_mark_read(*, message: Message, read: bool = True) -> Message:
 def message_delete(*, message: Message, actor: User) -> Message:
     """Hide a message from history. One still waiting to be sent is cancelled (status DELETED) and
     refunded; one already on the network keeps its status and its charge."""
+    require(actor, Action.MESSAGE_CANCEL, target=message.user)
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(is_deleted=True)
         if message_transition(
@@ -36,6 +39,7 @@ def message_delete(*, message: Message, actor: User) -> Message:
 
 def batch_cancel(*, batch: Batch, actor: User) -> int:
     """Cancel every message of a batch not yet handed to the dispatcher; they are refunded."""
+    require(actor, Action.MESSAGE_CANCEL, target=batch.user)
     if batch.cancelled_at:
         raise ValidationFailed("This batch was already cancelled.", field="batch")
     with transaction.atomic():
@@ -54,6 +58,7 @@ def batch_cancel(*, batch: Batch, actor: User) -> int:
 
 def message_refund(*, message: Message, actor: User, memo: str) -> Decimal:
     """Support staff give back a message's charge (at most once per message)."""
+    require(actor, Action.MESSAGE_REFUND)
     if not memo.strip():
         raise ValidationFailed("A memo is required.", field="memo")
     rows = [{"pk": message.pk, "user_id": message.user_id, "batch_id": message.batch_id, "price": message.price}]

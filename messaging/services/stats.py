@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import Count, Sum
 
 from accounts.models import Team, User
+from accounts.permissions import Action, require, scope
 from accounts.selectors import user_find, user_list
 from messaging.models import DailyCount
 
@@ -45,10 +46,13 @@ def statistics(
 
 
 def statistics_users(*, actor: User, email: str = "") -> list[User]:
-    """Whose statistics the actor may see: owners and admins see every user of the team (or the one
-    named by email); members see themselves."""
-    if not actor.is_team_manager:
-        return [actor]
+    """Whose statistics the actor may see (`Action.STATISTICS_READ`): owners and admins every user
+    of the team, members themselves; `email` names one of them. Asking for a user of the team one
+    may not see is refused; an unknown email is not found."""
     if email:
-        return [user_find(team=actor.team, email=email)]
-    return list(user_list(team=actor.team))
+        user = user_find(team=actor.team, actor=None, email=email)
+        require(actor, Action.STATISTICS_READ, target=user, field="email")
+        return [user]
+    return list(
+        scope(user_list(team=actor.team, actor=None), actor=actor, action=Action.STATISTICS_READ, user_field="")
+    )

@@ -111,7 +111,7 @@ def _api_key_param(api, user, key, url_token):
 
 
 def _login_password(api, user, key, url_token):
-    body = {"_login": user.email, "_password": PASSWORD, "destination_number": "+37255555555", "message": "Hi"}
+    body = {"_login": user.email, "_password": PASSWORD, "destination_number": "+37255555555", "body": "Hi"}
     return api.post("/api/message", body)
 
 

@@ -49,7 +49,11 @@ def sends(user, key) -> dict[str, tuple[str, dict, dict]]:
     """(path, JSON body, headers) of one send in every dialect."""
     login = {"_login": user.email, "_password": PASSWORD}
     return {
-        "messenger": ("/api", {"smstext": "Hi", "receiver": "37255555555", "sender": "Bar"}, {"HTTP_AUTHORIZATION": f"Bearer {key}"}),
+        "messenger": (
+            "/api",
+            {"smstext": "Hi", "receiver": "37255555555", "sender": "Bar"},
+            {"HTTP_AUTHORIZATION": f"Bearer {key}"},
+        ),
         "rest_v1": (
             "/api/rest/v1/sms/send",
             {"message": "Hi", "recipientNumber": "+37255555555"},

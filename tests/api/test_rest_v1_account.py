@@ -228,6 +228,44 @@ def test_search_get_and_update_users_of_own_team_only(api, owner, headers):
     assert stranger.first_name != "Hijack" and stranger.check_password(PASSWORD)
 
 
+@pytest.mark.parametrize("name", ["searchEmail", "emailAddress", "email"])
+def test_user_search_accepts_the_natural_parameter_names(api, owner, headers, name):
+    member = UserFactory(team=owner.team, role=Role.MEMBER, email="m@a.test")
+    response = api.get(f"{BASE}/account/user", {name: " M@a.test "}, **headers)
+    assert response.status_code == 200
+    assert [u["userId"] for u in response.json()["webServiceUserList"]] == [member.pk]
+
+
+def test_user_search_with_credentials_in_the_url_reads_email_as_the_caller(api, owner):
+    """With `?email=&token=` the `email` is the caller's: it is not what is searched for."""
+    member = UserFactory(team=owner.team, role=Role.MEMBER, email="m@a.test")
+    token = issue_key(owner)
+    found = api.get(f"{BASE}/account/user", {"email": owner.email, "token": token, "searchEmail": member.email})
+    assert [u["userId"] for u in found.json()["webServiceUserList"]] == [member.pk]
+    missing = api.get(f"{BASE}/account/user", {"email": owner.email, "token": token})
+    assert missing.status_code == 400 and "searchEmail" in missing.json()["errors"]
+
+
+@pytest.mark.parametrize("query", [{}, {"searchEmail": ""}, {"searchEmail": "  "}, {"search": "m@a.test"}])
+def test_user_search_without_an_email_is_a_validation_error(api, owner, headers, query):
+    response = api.get(f"{BASE}/account/user", query, **headers)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == 400 and body["status"] == "BAD_REQUEST" and body["moreInfoUrl"] is None
+    assert body["errors"] == {"searchEmail": [body["message"]]} and body["developerMessage"] == body["message"]
+
+
+def test_user_update_leaves_company_as_it_is(api, owner, headers):
+    """The document lists first name, last name, contact number and password as updatable."""
+    member = UserFactory(team=owner.team, role=Role.MEMBER, company="Acme")
+    body = {"firstName": "Renamed", "company": "Evil Corp", "emailAddress": "x@a.test", "creditBalance": 1000}
+    response = api.post(f"{BASE}/account/user/{member.pk}", body, format="json", **headers)
+    assert response.status_code == 200
+    assert response.json()["company"] == "Acme" and response.json()["firstName"] == "Renamed"
+    member.refresh_from_db()
+    assert (member.company, member.email, member.balance) == ("Acme", member.email, Decimal(0))
+
+
 def test_form_and_query_string_bodies_work_like_json(api, owner, headers):
     member = UserFactory(team=owner.team, role=Role.MEMBER)
     form = {

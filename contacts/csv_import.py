@@ -41,6 +41,7 @@ from contacts.models import (
     ImportStatus,
 )
 from messaging.copy import binary_copy
+from messaging.enqueue import enqueue_on_commit
 from messaging.numbers import normalize_number
 
 log = logging.getLogger(__name__)
@@ -389,13 +390,7 @@ def contact_import_start(*, actor: User, contact_import: ContactImport) -> Conta
     if not started:
         raise ValidationFailed("This import has already been started.", field="status")
     contact_import.status = ImportStatus.QUEUED
-
-    def enqueue(pk: int = contact_import.pk) -> None:
-        from contacts.tasks import contact_import_task
-
-        contact_import_task(pk)
-
-    transaction.on_commit(enqueue)
+    enqueue_on_commit("contacts.tasks.contact_import_task", contact_import.pk)
     return contact_import
 
 

@@ -36,6 +36,7 @@ from contacts.selectors import blacklist_list, blacklisted_numbers
 from messaging import segments
 from messaging.conversion import CONVERSION_LEVELS, convert
 from messaging.copy import binary_copy
+from messaging.enqueue import enqueue_now
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.numbers import InvalidNumber, normalize_number
 from messaging.pricing import PriceBook
@@ -399,6 +400,4 @@ def dispatch_secrets(*, claimed: list[dict], texts: dict[int, str]) -> None:
 
 
 def _kick_dispatcher() -> None:
-    from messaging.tasks import dispatch
-
-    dispatch()
+    enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up

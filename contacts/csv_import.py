@@ -41,6 +41,7 @@ from contacts.models import (
     ImportStatus,
 )
 from messaging.copy import binary_copy
+from messaging.csv_safe import unescape_cell
 from messaging.enqueue import enqueue_on_commit
 from messaging.numbers import normalize_number
 
@@ -77,7 +78,6 @@ HEADER_WORDS = {
     "notes": {"notes", "note", "comment", "comments", "remarks"},
 }  # fmt: skip
 EXPORT_ONLY = {"groups", "created_at", "updated_at", "id", "contact_id"}  # our export's extra columns
-FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@])")  # our own export's guard, undone on the way back in
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def records(text: str) -> Iterator[list[str]]:
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     try:
         for cells in reader:
-            cells = [FORMULA_ESCAPE.sub("", c.strip()) for c in cells]
+            cells = [unescape_cell(c.strip()).strip() for c in cells]  # our export's formula guard undone
             if any(cells):
                 yield cells
     except csv.Error as exc:

@@ -52,6 +52,10 @@ MAX_ROWS = 1_000_000
 CHUNK = 5000
 MAX_REPORTED_ERRORS = 5000
 PREVIEW_ROWS = 10
+# A contact has six fields and custom fields; a file wider than this is refused at upload, so the
+# preview (a table and one column choice per field) stays small: 100,000 columns made 32 MB pages.
+MAX_COLUMNS = 250
+SHOWN_CHARS = 100  # a cell shown in the preview, a column's name, a value in the skipped-rows report
 DELIMITERS = ",;\t|"
 
 CONTACT_FIELDS = ("number", "first_name", "last_name", "title", "email", "notes")
@@ -290,6 +294,12 @@ def contact_import_create(
         raise ValidationFailed("This does not look like a CSV file.", field="file")
     count, first, second = 0, None, None
     for cells in records(text):
+        if len(cells) > MAX_COLUMNS:
+            raise ValidationFailed(
+                f"Row {count + 1} has {len(cells):,} columns; at most {MAX_COLUMNS} can be imported. "
+                "Remove the columns you don't need and upload it again.",
+                field="file",
+            )
         if count == 0:
             first = cells
         elif count == 1:
@@ -334,16 +344,20 @@ def import_preview(*, contact_import: ContactImport, limit: int = PREVIEW_ROWS) 
         if obj is not None and number in existing:
             error = checker.exists_reason
         name = obj.full_name if isinstance(obj, Contact) else ""
-        rows.append(PreviewRow(row, cells, number, name, error))
-    width = max([len(header)] + [len(r.cells) for r in rows])
+        rows.append(PreviewRow(row, [_shown(c) for c in cells[:MAX_COLUMNS]], number, name, error))
+    width = min(max([len(header)] + [len(r.cells) for r in rows]), MAX_COLUMNS)
     columns = (
-        [header[i] if i < len(header) and header[i] else f"Column {i + 1}" for i in range(width)]
+        [_shown(header[i]) if i < len(header) and header[i] else f"Column {i + 1}" for i in range(width)]
         if contact_import.has_header
         else [f"Column {i + 1}" for i in range(width)]
     )
     return Preview(
         columns, contact_import.has_header, dict(contact_import.mapping), custom, rows, contact_import.total_rows
     )
+
+
+def _shown(cell: str) -> str:
+    return cell if len(cell) <= SHOWN_CHARS else cell[: SHOWN_CHARS - 1] + "…"
 
 
 def contact_import_configure(
@@ -471,7 +485,9 @@ def _import_chunk(imp, checker: _RowChecker, chunk, errors: list[dict], counts: 
         counts["created"] += len(new)
         counts["skipped"] += len(skipped)
         room = MAX_REPORTED_ERRORS - len(errors)
-        errors += [{"row": row, "value": value, "reason": reason} for row, value, reason in skipped[: max(room, 0)]]
+        errors += [
+            {"row": row, "value": _shown(value), "reason": reason} for row, value, reason in skipped[: max(room, 0)]
+        ]
         ContactImport.objects.filter(pk=imp.pk).update(
             processed_rows=processed,
             created_count=counts["created"],

@@ -31,3 +31,14 @@ def cache_down() -> Iterator[None]:
         CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": UNREACHABLE_REDIS}}
     ):
         yield
+
+
+@contextmanager
+def queue_not_run() -> Iterator[None]:
+    """Huey enqueues for real (in memory) and nothing runs the tasks: as in production, where the
+    request only hands the work to Redis and a consumer process does it."""
+    HUEY.immediate = False
+    try:
+        yield
+    finally:
+        HUEY.immediate = True

@@ -261,10 +261,10 @@ def message_send(
             # text never reaches the database, and the dispatcher never sees these messages.
             transaction.on_commit(lambda: dispatch_secrets(claimed=claimed, texts=secrets))
 
+        if entry is None:  # read before the commit: the answer needs no query once the send is committed
+            actor.refresh_from_db(fields=["balance"])
     if entry is not None:
         actor.balance = entry.balance_after  # what this charge left, read in its own statement
-    else:
-        actor.refresh_from_db(fields=["balance"])
     return SendResult(
         messages=messages,
         rejected=rejected,

@@ -43,7 +43,7 @@ def assert_escaped(rows: list[list[str]], columns: list[str]) -> None:
 
 def test_message_history(client, owner):
     message_send(actor=owner, recipients=[Recipient("+37255555555")], text="Hi", source="test")
-    Message.objects.update(sender=FORMULA, recipient="+1+1", campaign="@SUM(A1)", text="-2+3")
+    Message.objects.update(sender="=cmd|'/C calc'!A0", recipient="+1+1", campaign="@SUM(A1)", text=FORMULA)
     rows = download(client, "/messages/export.csv")
     assert_escaped(rows, ["sender", "recipient", "campaign", "text"])
     assert rows[1][rows[0].index("campaign")] == "'@SUM(A1)"

@@ -1,16 +1,9 @@
 """CSV export of contacts, groups and the blacklist, as generators of lines for a
 `StreamingHttpResponse` (rows are read in chunks: 100,000 contacts never sit in memory at once).
-
-Formula injection: a spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (and some read
-a leading tab or carriage return the same way). Such a cell is written with a `'` in front, which
-spreadsheets show as text, EXCEPT when the whole cell is an E.164 phone number (`+` and 7 to 15
-digits, nothing else): that cannot be a formula (at worst a spreadsheet reads it as a plain
-number), and our numbers must stay usable as they are. Our import drops the `'` again.
+Every cell is escaped against formula injection by `messaging.csv_safe`, like every export.
 """
 
-import csv
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import Count, Prefetch
 from django.utils import timezone
@@ -18,33 +11,9 @@ from django.utils import timezone
 from accounts.models import Team
 from contacts import selectors
 from contacts.models import ContactImport, Group
+from messaging.csv_safe import csv_lines
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 CHUNK = 2000
-BOM = "\ufeff"  # lets Excel read the file as UTF-8
-
-
-def safe_cell(value: object) -> str:
-    """A cell that no spreadsheet will run as a formula (see the module's rule)."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not E164.match(text):
-        return "'" + text
-    return text
-
-
-class _Line:
-    """A file-like object whose write() returns the line, so csv.writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield BOM + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([safe_cell(v) for v in row])
 
 
 def _when(value) -> str:
@@ -77,22 +46,22 @@ def contacts_csv(*, team: Team, group: Group | None = None, search: str = "") ->
             chunk_size=CHUNK
         )
     )
-    return _lines(header, rows)
+    return csv_lines(header, rows)
 
 
 def groups_csv(*, team: Team) -> Iterator[str]:
     groups = selectors.group_list(team=team).annotate(members=Count("memberships"))
     rows = ([g.pk, g.name, g.members, _when(g.created_at)] for g in groups.iterator(chunk_size=CHUNK))
-    return _lines(["group_id", "name", "contacts", "created_at"], rows)
+    return csv_lines(["group_id", "name", "contacts", "created_at"], rows)
 
 
 def blacklist_csv(*, team: Team) -> Iterator[str]:
     entries = selectors.blacklist_list(team=team).order_by("id")
     rows = ([e.number, e.source, _when(e.created_at)] for e in entries.iterator(chunk_size=CHUNK))
-    return _lines(["number", "source", "created_at"], rows)
+    return csv_lines(["number", "source", "created_at"], rows)
 
 
 def import_errors_csv(*, contact_import: ContactImport) -> Iterator[str]:
     """What an import skipped, row by row (the first few thousand), and why."""
     rows = ([e.get("row"), e.get("value"), e.get("reason")] for e in contact_import.errors)
-    return _lines(["row", "value", "reason"], rows)
+    return csv_lines(["row", "value", "reason"], rows)

@@ -41,6 +41,8 @@ from contacts.models import (
     ImportStatus,
 )
 from messaging.copy import binary_copy
+from messaging.csv_safe import unescape_cell
+from messaging.enqueue import enqueue_on_commit
 from messaging.numbers import normalize_number
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,10 @@ MAX_ROWS = 1_000_000
 CHUNK = 5000
 MAX_REPORTED_ERRORS = 5000
 PREVIEW_ROWS = 10
+# A contact has six fields and custom fields; a file wider than this is refused at upload, so the
+# preview (a table and one column choice per field) stays small: 100,000 columns made 32 MB pages.
+MAX_COLUMNS = 250
+SHOWN_CHARS = 100  # a cell shown in the preview, a column's name, a value in the skipped-rows report
 DELIMITERS = ",;\t|"
 
 CONTACT_FIELDS = ("number", "first_name", "last_name", "title", "email", "notes")
@@ -76,7 +82,6 @@ HEADER_WORDS = {
     "notes": {"notes", "note", "comment", "comments", "remarks"},
 }  # fmt: skip
 EXPORT_ONLY = {"groups", "created_at", "updated_at", "id", "contact_id"}  # our export's extra columns
-FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@])")  # our own export's guard, undone on the way back in
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ def records(text: str) -> Iterator[list[str]]:
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     try:
         for cells in reader:
-            cells = [FORMULA_ESCAPE.sub("", c.strip()) for c in cells]
+            cells = [unescape_cell(c.strip()).strip() for c in cells]  # our export's formula guard undone
             if any(cells):
                 yield cells
     except csv.Error as exc:
@@ -289,6 +294,12 @@ def contact_import_create(
         raise ValidationFailed("This does not look like a CSV file.", field="file")
     count, first, second = 0, None, None
     for cells in records(text):
+        if len(cells) > MAX_COLUMNS:
+            raise ValidationFailed(
+                f"Row {count + 1} has {len(cells):,} columns; at most {MAX_COLUMNS} can be imported. "
+                "Remove the columns you don't need and upload it again.",
+                field="file",
+            )
         if count == 0:
             first = cells
         elif count == 1:
@@ -333,16 +344,20 @@ def import_preview(*, contact_import: ContactImport, limit: int = PREVIEW_ROWS) 
         if obj is not None and number in existing:
             error = checker.exists_reason
         name = obj.full_name if isinstance(obj, Contact) else ""
-        rows.append(PreviewRow(row, cells, number, name, error))
-    width = max([len(header)] + [len(r.cells) for r in rows])
+        rows.append(PreviewRow(row, [_shown(c) for c in cells[:MAX_COLUMNS]], number, name, error))
+    width = min(max([len(header)] + [len(r.cells) for r in rows]), MAX_COLUMNS)
     columns = (
-        [header[i] if i < len(header) and header[i] else f"Column {i + 1}" for i in range(width)]
+        [_shown(header[i]) if i < len(header) and header[i] else f"Column {i + 1}" for i in range(width)]
         if contact_import.has_header
         else [f"Column {i + 1}" for i in range(width)]
     )
     return Preview(
         columns, contact_import.has_header, dict(contact_import.mapping), custom, rows, contact_import.total_rows
     )
+
+
+def _shown(cell: str) -> str:
+    return cell if len(cell) <= SHOWN_CHARS else cell[: SHOWN_CHARS - 1] + "…"
 
 
 def contact_import_configure(
@@ -389,13 +404,7 @@ def contact_import_start(*, actor: User, contact_import: ContactImport) -> Conta
     if not started:
         raise ValidationFailed("This import has already been started.", field="status")
     contact_import.status = ImportStatus.QUEUED
-
-    def enqueue(pk: int = contact_import.pk) -> None:
-        from contacts.tasks import contact_import_task
-
-        contact_import_task(pk)
-
-    transaction.on_commit(enqueue)
+    enqueue_on_commit("contacts.tasks.contact_import_task", contact_import.pk)
     return contact_import
 
 
@@ -476,7 +485,9 @@ def _import_chunk(imp, checker: _RowChecker, chunk, errors: list[dict], counts: 
         counts["created"] += len(new)
         counts["skipped"] += len(skipped)
         room = MAX_REPORTED_ERRORS - len(errors)
-        errors += [{"row": row, "value": value, "reason": reason} for row, value, reason in skipped[: max(room, 0)]]
+        errors += [
+            {"row": row, "value": _shown(value), "reason": reason} for row, value, reason in skipped[: max(room, 0)]
+        ]
         ContactImport.objects.filter(pk=imp.pk).update(
             processed_rows=processed,
             created_count=counts["created"],

@@ -12,6 +12,7 @@ from contacts.models import ContactImport, ImportStatus
 RETRIES = 2
 STUCK_AFTER = timedelta(minutes=30)  # 100,000 rows take seconds: a run this old lost its worker
 PREVIEW_KEPT = timedelta(days=1)
+QUEUED_RESEND = timedelta(minutes=5)  # a queued import's task should have started by then
 
 
 @db_task(retries=RETRIES, retry_delay=30, context=True)
@@ -25,8 +26,12 @@ def contact_import_task(import_id: int, task=None) -> None:
 @lock_task("contact-imports-tidy")
 def contact_imports_tidy() -> None:
     """Imports whose worker died go back to the queue (they resume after the last committed chunk);
+    imports queued whose task never reached the queue (Redis was down when they started) get one;
     uploads previewed but never started are forgotten after a day."""
     now = timezone.now()
+    waiting = ContactImport.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - QUEUED_RESEND)
+    for pk in list(waiting.values_list("pk", flat=True)):
+        contact_import_task(pk)  # a second task for an import already queued does nothing: the claim is guarded
     stuck = ContactImport.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - STUCK_AFTER)
     for pk in list(stuck.values_list("pk", flat=True)):
         if ContactImport.objects.filter(pk=pk, status=ImportStatus.RUNNING).update(status=ImportStatus.QUEUED):

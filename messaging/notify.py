@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db import transaction
 from django.utils import timezone
 
+from messaging.enqueue import enqueue_each_on_commit
 from messaging.models import Callback, CallbackKind, Message, Status, rank
 from messaging.vocabulary import dlr_code, is_final, rest_v1_status
 
@@ -180,13 +180,5 @@ def _save_and_enqueue(callbacks: list[Callback]) -> list[Callback]:
     for callback in callbacks:
         callback.next_attempt_at = now
     saved = Callback.objects.bulk_create(callbacks)
-    ids = [c.pk for c in saved]
-
-    def enqueue() -> None:
-        from messaging.tasks import callback_deliver
-
-        for pk in ids:
-            callback_deliver(pk)
-
-    transaction.on_commit(enqueue, robust=True)  # the queue down: the periodic retry pass sends them
+    enqueue_each_on_commit("messaging.tasks.callback_deliver", [(c.pk,) for c in saved])
     return saved

@@ -1,6 +1,5 @@
 """Dashboard pages of messaging: send (with the live quote), history, detail, inbox, batches, statistics."""
 
-import csv
 import zoneinfo
 from datetime import date, timedelta
 
@@ -17,6 +16,7 @@ from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
 from accounts.views import TeamPageMixin
 from messaging import selectors
+from messaging.csv_safe import csv_lines
 from messaging.filters import MessageFilter
 from messaging.forms import SendForm
 from messaging.models import Direction, Status
@@ -169,56 +169,31 @@ class InboxView(MessageListView):
     direction = Direction.IN
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 class MessageExportView(TeamPageMixin, View):
     """CSV of the filtered history, streamed in chunks: constant memory whatever the size."""
 
+    COLUMNS = ("id", "direction", "created", "sender", "recipient", "status", "segments", "price", "campaign", "text")
+
     def get(self, request):
         _, messages = _filtered(request, self.team)
-        writer = csv.writer(_Echo())
-        columns = [
-            "id",
-            "direction",
-            "created",
-            "sender",
-            "recipient",
-            "status",
-            "segments",
-            "price",
-            "campaign",
-            "text",
-        ]
-
-        def rows():
-            yield writer.writerow(columns)
-            for m in messages.iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [
-                        m.uuid,
-                        m.direction,
-                        m.created_at.isoformat(),
-                        m.sender,
-                        m.recipient,
-                        m.status,
-                        m.segments,
-                        m.price,
-                        m.campaign,
-                        _safe(m.text),
-                    ]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        rows = (
+            [
+                m.uuid,
+                m.direction,
+                m.created_at.isoformat(),
+                m.sender,
+                m.recipient,
+                m.status,
+                m.segments,
+                m.price,
+                m.campaign,
+                m.text,
+            ]
+            for m in messages.iterator(chunk_size=2000)
+        )
+        response = StreamingHttpResponse(csv_lines(self.COLUMNS, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="messages.csv"'
         return response
-
-
-def _safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: such text is quoted."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 class MessageDetailView(TeamPageMixin, View):

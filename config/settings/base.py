@@ -68,6 +68,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection the database dropped (a restart, a terminated backend) is checked once at
+# the start of each request and replaced, instead of failing that request's first query with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the huey consumer share the file.
     DATABASES["default"]["OPTIONS"] = {

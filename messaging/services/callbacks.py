@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from messaging.enqueue import enqueue_on_commit
 from messaging.models import Callback, CallbackAttempt
 from messaging.webhooks import MAX_ATTEMPTS, backoff_seconds, deliver, signature_headers
 
@@ -60,8 +61,6 @@ def callback_resend(*, callback: Callback) -> Callback:
     Callback.objects.filter(pk=callback.pk).update(
         state=Callback.State.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
-    from messaging.tasks import callback_deliver
-
-    transaction.on_commit(lambda: callback_deliver(callback.pk))
+    enqueue_on_commit("messaging.tasks.callback_deliver", callback.pk)
     callback.refresh_from_db()
     return callback

@@ -49,6 +49,7 @@ from contacts.selectors import blacklist_list, blacklisted_numbers
 from messaging import segments
 from messaging.conversion import CONVERSION_LEVELS, convert
 from messaging.copy import binary_copy
+from messaging.enqueue import enqueue_now
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.notify import notifications_for
 from messaging.numbers import InvalidNumber, normalize_number
@@ -336,16 +337,16 @@ def message_send(
                 )
             except InsufficientCredits:
                 raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits") from None
-        transaction.on_commit(_kick_dispatcher, robust=True)  # the queue down: the periodic catch-up sends it
+        transaction.on_commit(_kick_dispatcher)
         if secrets:
             # Claimed at creation, submitted from memory by this process once committed: the real
             # text never reaches the database, and the dispatcher never sees these messages.
             transaction.on_commit(lambda: dispatch_secrets(claimed=claimed, texts=secrets))
 
+        if entry is None:  # read before the commit: the answer needs no query once the send is committed
+            actor.refresh_from_db(fields=["balance"])
     if entry is not None:
         actor.balance = entry.balance_after  # what this charge left, read in its own statement
-    else:
-        actor.refresh_from_db(fields=["balance"])
     return SendResult(
         messages=messages,
         rejected=rejected,
@@ -521,6 +522,4 @@ def dispatch_secrets(*, claimed: list[dict], texts: dict[int, str]) -> None:
 
 
 def _kick_dispatcher() -> None:
-    from messaging.tasks import dispatch
-
-    dispatch()
+    enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from contacts import csv_export, services
-from contacts.csv_export import safe_cell
+from messaging.csv_safe import safe_cell
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db

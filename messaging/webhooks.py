@@ -121,6 +121,7 @@ def _is_public(ip: IPAddress) -> bool:
         ip.is_global
         and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast)
         and not (ip.is_reserved or ip.is_unspecified)
+        and not (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)  # fec0::/10, deprecated
         and ip not in _CGNAT
         and ip != _METADATA
     )

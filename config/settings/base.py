@@ -127,6 +127,8 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
     }
+# Nothing reads a task's return value: storing it would keep one entry per task forever.
+HUEY["results"] = False
 HUEY["consumer"] = {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"}
 
 REST_FRAMEWORK = {

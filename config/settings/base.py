@@ -107,16 +107,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200_000
 
 REDIS_URL = env("REDIS_URL", default="")
 
-# Rate-limit counters and throttles must be shared by every web process: Redis when configured.
+# Rate-limit counters, throttles, 2FA caps and task locks must be shared by every process: Redis when
+# configured, else files whose add/incr are atomic across processes (config/cache.py).
+EMBEDDED_CACHE = {"BACKEND": "config.cache.AtomicFileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+    CACHES = {"default": EMBEDDED_CACHE}
 
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "sms", "url": REDIS_URL, "immediate": False}

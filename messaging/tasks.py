@@ -8,10 +8,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from messaging.gateways import get_gateway
 from messaging.gateways.simulator import SimulatorGateway
+from messaging.locks import task_lock, transaction_lock
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.inbound import inbound_parts_expire
 from messaging.services.reports import EngineSink
@@ -47,7 +48,7 @@ def wake_for_next_due() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("dispatch-periodic")
+@task_lock("dispatch-periodic")
 def dispatch_periodic() -> None:
     """The database is the source of truth: every minute, send scheduled messages that fell due and
     put back claims a crashed worker left behind."""
@@ -56,7 +57,7 @@ def dispatch_periodic() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("simulator-redeliver")
+@task_lock("simulator-redeliver")
 def simulator_redeliver() -> None:
     gateway = get_gateway()
     if isinstance(gateway, SimulatorGateway):
@@ -88,7 +89,7 @@ def callback_deliver(callback_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("callbacks-due")
+@task_lock("callbacks-due")
 def callbacks_due() -> None:
     """Retries whose scheduled task was lost (a restarted consumer) are picked up from the database."""
     from messaging.models import Callback
@@ -99,16 +100,17 @@ def callbacks_due() -> None:
 
 
 @db_periodic_task(crontab(minute="17"))
-@lock_task("squash-daily-counts")
+@task_lock("squash-daily-counts")
 def squash_daily_counts() -> None:
     from messaging.services.stats import daily_counts_squash
 
     with transaction.atomic():
+        transaction_lock("squash-daily-counts")  # two runs at once would each re-add the same totals
         daily_counts_squash()
 
 
 @db_periodic_task(crontab(minute="*/10"))
-@lock_task("inbound-parts-expire")
+@task_lock("inbound-parts-expire")
 def inbound_parts_expire_periodic() -> None:
     """A long reply whose other parts never came is stored with the gaps marked, not lost."""
     inbound_parts_expire(older_than=timedelta(hours=settings.SMS_INBOUND_PART_TIMEOUT_HOURS))

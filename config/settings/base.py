@@ -228,6 +228,9 @@ SMS_SMPP = {
 SMS_DISPATCH_CHUNK = env.int("SMS_DISPATCH_CHUNK", default=500)
 # A claimed message not answered by the gateway within this time goes back to the queue.
 SMS_CLAIM_TIMEOUT_SECONDS = env.int("SMS_CLAIM_TIMEOUT_SECONDS", default=600)
+# A periodic task's lock expires after this long: a consumer killed while holding it delays that
+# task by at most this much (a longer run may overlap the next one, which every such task allows).
+SMS_TASK_LOCK_SECONDS = env.int("SMS_TASK_LOCK_SECONDS", default=300)
 SMS_OPT_OUT_KEYWORDS = env.list(
     "SMS_OPT_OUT_KEYWORDS", default=["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 )

@@ -32,7 +32,8 @@ def queued_for_real(monkeypatch):
     HUEY.flush()
 
 
-def start_consumer() -> subprocess.Popen:
+def start_consumer(**settings: str) -> subprocess.Popen:
+    """`manage.py run_huey` on the test database; `settings` are extra environment variables."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -41,6 +42,7 @@ def start_consumer() -> subprocess.Popen:
         "SMS_SIMULATOR_LATENCY_SECONDS": "0",
         "SMS_SIMULATOR_DELIVERED_RATIO": "1",
         "SMS_SIMULATOR_REPLY_RATIO": "0",
+        **settings,
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "run_huey", "--workers", "2"],
@@ -70,6 +72,7 @@ def test_a_message_travels_through_the_consumer_process(queued_for_real):
     try:
         message = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Hi", source="test").messages[0]
         assert wait_for(lambda: status_of(message) == Status.DELIVRD), status_of(message)
+        assert HUEY.storage.result_store_size() == 0  # no task result is kept in the broker
     finally:
         consumer.send_signal(signal.SIGINT)
         consumer.wait(timeout=20)
@@ -135,3 +138,41 @@ def test_sigkill_mid_dispatch_loses_nothing_and_sends_nothing_twice(queued_for_r
     assert Message.objects.count() == total
     assert credit_drift_list() == []
     call_command("audit_credits")
+
+
+def test_a_consumer_killed_while_the_catch_up_holds_its_lock_does_not_stop_recovery(queued_for_real):
+    """The periodic catch-up is the only way back for a claim a dead worker left and for a scheduled
+    message whose wake-up was lost. Its consumer is killed while the catch-up holds its lock (hung in
+    the gateway): the next consumer's catch-up still runs once the lock expires, and both messages
+    are delivered, with no one clearing anything by hand."""
+    from messaging.models import SimulatedSubmission
+
+    user = UserFactory(credits=10)
+    claimed = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Stuck", source="test")
+    HUEY.storage.flush_queue()  # its dispatch is lost: only the catch-up will find it
+    lock = {"SMS_TASK_LOCK_SECONDS": "20", "SMS_CLAIM_TIMEOUT_SECONDS": "5"}
+    first = start_consumer(SMS_GATEWAY="tests.messaging.recording_gateway.HangingGateway", **lock)
+    try:  # the catch-up runs at the next whole minute, claims the message and hangs in submit
+        assert wait_for(lambda: status_of(claimed.messages[0]) == Status.DEQUEUED, seconds=90)
+    finally:
+        first.kill()  # SIGKILL while the catch-up holds its lock
+        first.wait(timeout=10)
+    scheduled = message_send(
+        actor=user,
+        recipients=[Recipient("+37255555556")],
+        text="Later",
+        scheduled_at=timezone.now() + timedelta(seconds=2),
+        source="test",
+    )
+    HUEY.storage.flush_queue()  # its wake-up is lost too
+    HUEY.storage.flush_schedule()
+    second = start_consumer(**lock)
+    try:
+        both = [claimed.messages[0], scheduled.messages[0]]
+        assert wait_for(lambda: all(status_of(m) == Status.DELIVRD for m in both), seconds=150), [
+            status_of(m) for m in both
+        ]
+    finally:
+        second.send_signal(signal.SIGINT)
+        second.wait(timeout=20)
+    assert SimulatedSubmission.objects.count() == 2

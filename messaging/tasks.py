@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from messaging.gateways import get_gateway
 from messaging.gateways.simulator import SimulatorGateway
@@ -80,12 +80,30 @@ def simulator_deliver(reports, replies) -> None:
 
 
 @db_task()
-def callback_deliver(callback_id: int) -> None:
+def callback_deliver(callback_id: int, team_id: int | None = None) -> None:
+    """Hand the callback to the callback threads (messaging/callback_workers.py) and return at once:
+    huey's threads dispatch messages and never wait on a customer's URL. Inline when huey is."""
+    if HUEY.immediate:
+        callback_run(team_id, callback_id)
+        return
+    if team_id is None:
+        from messaging.models import Callback
+
+        team_id = Callback.objects.filter(pk=callback_id).values_list("team_id", flat=True).first()
+        if team_id is None:
+            return
+    from messaging.callback_workers import callback_pool
+
+    callback_pool().submit(key=team_id, item=callback_id)
+
+
+def callback_run(team_id: int | None, callback_id: int) -> None:
+    """One delivery attempt, and the next one scheduled when it failed (or its host's breaker is open)."""
     from messaging.services.callbacks import callback_attempt
 
     retry_in = callback_attempt(callback_id=callback_id)
     if retry_in is not None:
-        callback_deliver.schedule(args=(callback_id,), delay=retry_in)
+        callback_deliver.schedule(args=(callback_id, team_id), delay=retry_in)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -95,8 +113,8 @@ def callbacks_due() -> None:
     from messaging.models import Callback
 
     due = Callback.objects.filter(state=Callback.State.PENDING, next_attempt_at__lte=timezone.now())
-    for pk in due.values_list("pk", flat=True)[:1000]:
-        callback_deliver(pk)
+    for pk, team_id in due.values_list("pk", "team_id")[:1000]:
+        callback_deliver(pk, team_id)
 
 
 @db_periodic_task(crontab(minute="17"))

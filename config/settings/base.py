@@ -240,6 +240,12 @@ SMS_INBOUND_PART_TIMEOUT_HOURS = env.int("SMS_INBOUND_PART_TIMEOUT_HOURS", defau
 SMS_HOOKS_SECRET = env("SMS_HOOKS_SECRET", default="")
 # Callbacks to private, loopback and link-local addresses are refused unless this is on.
 SMS_CALLBACKS_ALLOW_PRIVATE = env.bool("SMS_CALLBACKS_ALLOW_PRIVATE", default=False)
+# Callbacks run on their own threads in the consumer (never on huey's, which dispatch); a team uses
+# at most half of them. A host failing this many times in a row is skipped for the cool-down.
+SMS_CALLBACK_WORKERS = env.int("SMS_CALLBACK_WORKERS", default=4)
+SMS_CALLBACK_TIMEOUT_SECONDS = env.float("SMS_CALLBACK_TIMEOUT_SECONDS", default=10.0)
+SMS_CALLBACK_BREAKER_FAILURES = env.int("SMS_CALLBACK_BREAKER_FAILURES", default=5)
+SMS_CALLBACK_BREAKER_SECONDS = env.int("SMS_CALLBACK_BREAKER_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

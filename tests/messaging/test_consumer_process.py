@@ -53,6 +53,16 @@ def start_consumer(**settings: str) -> subprocess.Popen:
     )
 
 
+def stop_consumer(consumer: subprocess.Popen) -> None:
+    """SIGINT (huey finishes its running tasks), then SIGKILL if it does not end in 20 s."""
+    consumer.send_signal(signal.SIGINT)
+    try:
+        consumer.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
+        consumer.wait(timeout=10)
+
+
 def wait_for(predicate, seconds: float = 20) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -173,6 +183,65 @@ def test_a_consumer_killed_while_the_catch_up_holds_its_lock_does_not_stop_recov
             status_of(m) for m in both
         ]
     finally:
-        second.send_signal(signal.SIGINT)
-        second.wait(timeout=20)
+        stop_consumer(second)
     assert SimulatedSubmission.objects.count() == 2
+
+
+@pytest.fixture
+def holding_receiver():
+    """A local HTTP server that holds every request until the test releases it (a customer's slow
+    URL); it records the paths it was asked."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Event, Thread
+
+    release, asked = Event(), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            asked.append(self.path)
+            release.wait(300)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", asked, release
+    release.set()
+    server.shutdown()
+
+
+def test_a_slow_callback_url_does_not_delay_another_teams_sending(queued_for_real, holding_receiver):
+    """Twenty callbacks owed to one team's URL that does not answer: another team's message still
+    reaches the gateway while they are all pending (they used to take both of huey's threads)."""
+    from messaging.models import Callback, CallbackAttempt, CallbackKind
+    from messaging.tasks import callback_deliver
+
+    url, asked, release = holding_receiver
+    slow_team = UserFactory().team
+    owed = [
+        Callback.objects.create(
+            team=slow_team, kind=CallbackKind.REPLY_FORWARD, method="POST", url=url, next_attempt_at=timezone.now()
+        )
+        for _ in range(20)
+    ]
+    for callback in owed:
+        callback_deliver(callback.pk)
+    consumer = start_consumer(SMS_CALLBACKS_ALLOW_PRIVATE="true", SMS_CALLBACK_TIMEOUT_SECONDS="240")
+    try:
+        assert wait_for(lambda: len(asked) >= 2, seconds=60)  # the slow URL holds two requests
+        other = UserFactory(credits=10)
+        message = message_send(actor=other, recipients=[Recipient("+37255555555")], text="Hi", source="test")
+        assert wait_for(lambda: status_of(message.messages[0]) == Status.DELIVRD, seconds=60), status_of(
+            message.messages[0]
+        )
+        pending = Callback.objects.filter(pk__in=[c.pk for c in owed], state=Callback.State.PENDING).count()
+        assert pending == 20 and not CallbackAttempt.objects.exists()  # not one of them has finished
+        release.set()
+        delivered = Callback.objects.filter(pk__in=[c.pk for c in owed], state=Callback.State.DELIVERED)
+        assert wait_for(lambda: delivered.count() == 20, seconds=60), delivered.count()
+    finally:
+        stop_consumer(consumer)

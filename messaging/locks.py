@@ -30,6 +30,10 @@ def transaction_lock(name: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
 
 
+def task_lock_key(name: str) -> str:
+    return f"task-lock:{name}"
+
+
 def task_lock(name: str) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
     """At most one run of the decorated (periodic) task at a time; a run that finds it held is
     skipped. The lock lives in the cache (Redis in production: SET NX EX) and expires after
@@ -40,7 +44,7 @@ def task_lock(name: str) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
     def decorate(task: Callable[P, R]) -> Callable[P, R | None]:
         @functools.wraps(task)
         def locked(*args: P.args, **kwargs: P.kwargs) -> R | None:
-            key, token = f"task-lock:{name}", uuid.uuid4().hex
+            key, token = task_lock_key(name), uuid.uuid4().hex
             if not cache.add(key, token, timeout=settings.SMS_TASK_LOCK_SECONDS):
                 log.info("%s skipped: the previous run still holds its lock", name)
                 return None

@@ -25,11 +25,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def queued_for_real(monkeypatch):
-    """Enqueue into the real broker instead of running tasks inline."""
+    """Enqueue into the real broker instead of running tasks inline; no task lock a killed consumer
+    of another test left in the consumers' cache (it would hold for SMS_TASK_LOCK_SECONDS)."""
     monkeypatch.setattr(HUEY, "immediate", False)
     HUEY.flush()
+    forget_task_locks()
     yield
     HUEY.flush()
+    forget_task_locks()
+
+
+def forget_task_locks() -> None:
+    from django.utils.module_loading import import_string
+
+    from config.settings import base
+    from messaging.locks import task_lock_key
+
+    config = base.CACHES["default"]  # the consumers' cache (the tests' own is in memory)
+    consumers_cache = import_string(config["BACKEND"])(config["LOCATION"], {})
+    for name in ("dispatch-periodic", "callbacks-due", "simulator-redeliver"):
+        consumers_cache.delete(task_lock_key(name))
 
 
 def start_consumer(**settings: str) -> subprocess.Popen:

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from contacts.csv_import import contact_import_run
 from contacts.models import ContactImport, ImportStatus
+from messaging.locks import task_lock
 
 RETRIES = 2
 STUCK_AFTER = timedelta(minutes=30)  # 100,000 rows take seconds: a run this old lost its worker
@@ -23,7 +24,7 @@ def contact_import_task(import_id: int, task=None) -> None:
 
 
 @db_periodic_task(crontab(minute="*/5"))
-@lock_task("contact-imports-tidy")
+@task_lock("contact-imports-tidy")
 def contact_imports_tidy() -> None:
     """Imports whose worker died go back to the queue (they resume after the last committed chunk);
     imports queued whose task never reached the queue (Redis was down when they started) get one;

@@ -8,10 +8,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from messaging.gateways import get_gateway
 from messaging.gateways.simulator import SimulatorGateway
+from messaging.locks import task_lock, transaction_lock
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.inbound import inbound_parts_expire
 from messaging.services.reports import EngineSink
@@ -47,7 +48,7 @@ def wake_for_next_due() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("dispatch-periodic")
+@task_lock("dispatch-periodic")
 def dispatch_periodic() -> None:
     """The database is the source of truth: every minute, send scheduled messages that fell due and
     put back claims a crashed worker left behind."""
@@ -56,7 +57,7 @@ def dispatch_periodic() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("simulator-redeliver")
+@task_lock("simulator-redeliver")
 def simulator_redeliver() -> None:
     gateway = get_gateway()
     if isinstance(gateway, SimulatorGateway):
@@ -79,36 +80,55 @@ def simulator_deliver(reports, replies) -> None:
 
 
 @db_task()
-def callback_deliver(callback_id: int) -> None:
+def callback_deliver(callback_id: int, team_id: int | None = None) -> None:
+    """Hand the callback to the callback threads (messaging/callback_workers.py) and return at once:
+    huey's threads dispatch messages and never wait on a customer's URL. Inline when huey is."""
+    if HUEY.immediate:
+        callback_run(team_id, callback_id)
+        return
+    if team_id is None:
+        from messaging.models import Callback
+
+        team_id = Callback.objects.filter(pk=callback_id).values_list("team_id", flat=True).first()
+        if team_id is None:
+            return
+    from messaging.callback_workers import callback_pool
+
+    callback_pool().submit(key=team_id, item=callback_id)
+
+
+def callback_run(team_id: int | None, callback_id: int) -> None:
+    """One delivery attempt, and the next one scheduled when it failed (or its host's breaker is open)."""
     from messaging.services.callbacks import callback_attempt
 
     retry_in = callback_attempt(callback_id=callback_id)
     if retry_in is not None:
-        callback_deliver.schedule(args=(callback_id,), delay=retry_in)
+        callback_deliver.schedule(args=(callback_id, team_id), delay=retry_in)
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("callbacks-due")
+@task_lock("callbacks-due")
 def callbacks_due() -> None:
     """Retries whose scheduled task was lost (a restarted consumer) are picked up from the database."""
     from messaging.models import Callback
 
     due = Callback.objects.filter(state=Callback.State.PENDING, next_attempt_at__lte=timezone.now())
-    for pk in due.values_list("pk", flat=True)[:1000]:
-        callback_deliver(pk)
+    for pk, team_id in due.values_list("pk", "team_id")[:1000]:
+        callback_deliver(pk, team_id)
 
 
 @db_periodic_task(crontab(minute="17"))
-@lock_task("squash-daily-counts")
+@task_lock("squash-daily-counts")
 def squash_daily_counts() -> None:
     from messaging.services.stats import daily_counts_squash
 
     with transaction.atomic():
+        transaction_lock("squash-daily-counts")  # two runs at once would each re-add the same totals
         daily_counts_squash()
 
 
 @db_periodic_task(crontab(minute="*/10"))
-@lock_task("inbound-parts-expire")
+@task_lock("inbound-parts-expire")
 def inbound_parts_expire_periodic() -> None:
     """A long reply whose other parts never came is stored with the gaps marked, not lost."""
     inbound_parts_expire(older_than=timedelta(hours=settings.SMS_INBOUND_PART_TIMEOUT_HOURS))

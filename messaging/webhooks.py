@@ -12,8 +12,9 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -121,6 +122,7 @@ def _is_public(ip: IPAddress) -> bool:
         ip.is_global
         and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast)
         and not (ip.is_reserved or ip.is_unspecified)
+        and not (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)  # fec0::/10, deprecated
         and ip not in _CGNAT
         and ip != _METADATA
     )
@@ -357,7 +359,55 @@ def verify(
     return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
 
 
-# --- Retries and DLR templates ------------------------------------------------------------
+# --- Retries, the circuit breaker and DLR templates ---------------------------------------
+
+
+def url_host(url: str) -> str:
+    """The host a URL calls (lower case), or "" when it is not a URL."""
+    try:
+        return httpx.URL(url).host.lower()
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return ""
+
+
+class HostBreaker:
+    """A circuit breaker per host, in this process's memory. After `failures` failed calls in a row
+    a host is open: calls wait (`wait` says how long) for `cooldown` seconds. Then one trial call
+    goes (half open): its success closes the host, its failure opens it for another cooldown."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failed: dict[str, int] = {}
+        self._open_until: dict[str, float] = {}
+
+    def wait(self, host: str, *, cooldown: float) -> float:
+        """0 when a call to `host` may go now (after a cooldown this reserves the one trial call),
+        else the seconds until one may."""
+        with self._lock:
+            until = self._open_until.get(host)
+            if until is None:
+                return 0
+            now = self._clock()
+            if now < until:
+                return until - now
+            self._open_until[host] = now + cooldown  # the others wait for the trial's outcome
+            return 0
+
+    def record(self, host: str, *, ok: bool, failures: int, cooldown: float) -> None:
+        with self._lock:
+            if ok:
+                self._failed.pop(host, None)
+                self._open_until.pop(host, None)
+                return
+            self._failed[host] = self._failed.get(host, 0) + 1
+            if self._failed[host] >= failures:
+                self._open_until[host] = self._clock() + cooldown
+
+    def reset(self) -> None:
+        with self._lock:
+            self._failed.clear()
+            self._open_until.clear()
 
 
 def backoff_seconds(attempt: int) -> int:

@@ -19,8 +19,8 @@
     racing sends the later one always sees the earlier: parallel sends cannot pass the cap. A send
     that is refused or fails gives its count back. Two costs of that choice: counters start from
     zero when the cache is emptied, and a send rolled back by a caller's outer transaction still
-    counts (on the safe side). The counters are atomic on Redis and the in-memory cache, not on
-    the file cache of local development.
+    counts (on the safe side). The counters are atomic on Redis, the in-memory cache and the
+    embedded file cache (config/cache.py).
 - Verification locks the PIN's row: the right PIN succeeds exactly once, every failed try is
   counted (F() increments), and after `max_attempts` failed tries even the right PIN fails.
 """

@@ -3,15 +3,16 @@
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
+from messaging.locks import task_lock
 from otp.services import pin_purge
 
 log = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("otp-purge")
+@task_lock("otp-purge")
 def purge_pins() -> None:
     """Every minute: hashes of verified, failed and expired PINs are emptied; log rows past the
     retention (OTP_LOG_RETENTION_DAYS) are deleted."""

@@ -29,6 +29,16 @@ def api():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_breaker():
+    """The callback circuit breaker lives in the process: each test starts with every host closed."""
+    from messaging.services.callbacks import BREAKER
+
+    BREAKER.reset()
+    yield
+    BREAKER.reset()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_gateway():
     """Each test gets a gateway built from its own settings."""
     from messaging.gateways import reset_gateway

@@ -112,16 +112,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200_000
 
 REDIS_URL = env("REDIS_URL", default="")
 
-# Rate-limit counters and throttles must be shared by every web process: Redis when configured.
+# Rate-limit counters, throttles, 2FA caps and task locks must be shared by every process: Redis when
+# configured, else files whose add/incr are atomic across processes (config/cache.py).
+EMBEDDED_CACHE = {"BACKEND": "config.cache.AtomicFileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+    CACHES = {"default": EMBEDDED_CACHE}
 
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "sms", "url": REDIS_URL, "immediate": False}
@@ -132,6 +129,8 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
     }
+# Nothing reads a task's return value: storing it would keep one entry per task forever.
+HUEY["results"] = False
 HUEY["consumer"] = {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"}
 
 REST_FRAMEWORK = {
@@ -235,6 +234,9 @@ SMS_SMPP = {
 SMS_DISPATCH_CHUNK = env.int("SMS_DISPATCH_CHUNK", default=500)
 # A claimed message not answered by the gateway within this time goes back to the queue.
 SMS_CLAIM_TIMEOUT_SECONDS = env.int("SMS_CLAIM_TIMEOUT_SECONDS", default=600)
+# A periodic task's lock expires after this long: a consumer killed while holding it delays that
+# task by at most this much (a longer run may overlap the next one, which every such task allows).
+SMS_TASK_LOCK_SECONDS = env.int("SMS_TASK_LOCK_SECONDS", default=300)
 SMS_OPT_OUT_KEYWORDS = env.list(
     "SMS_OPT_OUT_KEYWORDS", default=["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 )
@@ -244,6 +246,12 @@ SMS_INBOUND_PART_TIMEOUT_HOURS = env.int("SMS_INBOUND_PART_TIMEOUT_HOURS", defau
 SMS_HOOKS_SECRET = env("SMS_HOOKS_SECRET", default="")
 # Callbacks to private, loopback and link-local addresses are refused unless this is on.
 SMS_CALLBACKS_ALLOW_PRIVATE = env.bool("SMS_CALLBACKS_ALLOW_PRIVATE", default=False)
+# Callbacks run on their own threads in the consumer (never on huey's, which dispatch); a team uses
+# at most half of them. A host failing this many times in a row is skipped for the cool-down.
+SMS_CALLBACK_WORKERS = env.int("SMS_CALLBACK_WORKERS", default=4)
+SMS_CALLBACK_TIMEOUT_SECONDS = env.float("SMS_CALLBACK_TIMEOUT_SECONDS", default=10.0)
+SMS_CALLBACK_BREAKER_FAILURES = env.int("SMS_CALLBACK_BREAKER_FAILURES", default=5)
+SMS_CALLBACK_BREAKER_SECONDS = env.int("SMS_CALLBACK_BREAKER_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,7 @@
-"""Delivering customer callbacks: signed, retried with backoff, every try recorded."""
+"""Delivering customer callbacks: signed, retried with backoff, every try recorded, and skipped
+(rescheduled, not counted as a try) while their host's circuit breaker is open."""
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,9 +10,12 @@ from django.utils import timezone
 
 from messaging.enqueue import enqueue_on_commit
 from messaging.models import Callback, CallbackAttempt
-from messaging.webhooks import MAX_ATTEMPTS, backoff_seconds, deliver, signature_headers
+from messaging.webhooks import MAX_ATTEMPTS, HostBreaker, backoff_seconds, deliver, signature_headers, url_host
 
 LEASE = timedelta(minutes=2)
+# Hosts that keep failing, per consumer process: one team's dead URL costs a few tries, not a
+# timeout per callback (SMS_CALLBACK_BREAKER_FAILURES in a row open it for SMS_CALLBACK_BREAKER_SECONDS).
+BREAKER = HostBreaker()
 
 
 def callback_attempt(*, callback_id: int) -> int | None:
@@ -23,6 +28,11 @@ def callback_attempt(*, callback_id: int) -> int | None:
     if not claimed:
         return None
     callback = Callback.objects.select_related("team").get(pk=callback_id)
+    host, cooldown = url_host(callback.url), settings.SMS_CALLBACK_BREAKER_SECONDS
+    wait = math.ceil(BREAKER.wait(host, cooldown=cooldown))
+    if wait:
+        Callback.objects.filter(pk=callback.pk).update(next_attempt_at=now + timedelta(seconds=wait))
+        return wait
     body = callback.body.encode()
     headers = signature_headers(secret=callback.team.signing_secret, webhook_id=str(callback.webhook_id), body=body)
     if callback.content_type:
@@ -32,8 +42,10 @@ def callback_attempt(*, callback_id: int) -> int | None:
         url=callback.url,
         body=body if callback.method != "GET" else None,
         headers=headers,
+        timeout=settings.SMS_CALLBACK_TIMEOUT_SECONDS,
         allow_private=settings.SMS_CALLBACKS_ALLOW_PRIVATE,
     )
+    BREAKER.record(host, ok=outcome.ok, failures=settings.SMS_CALLBACK_BREAKER_FAILURES, cooldown=cooldown)
     attempts = callback.attempts + 1
     retry_in = None if outcome.ok or attempts >= MAX_ATTEMPTS else backoff_seconds(attempts)
     with transaction.atomic():

@@ -23,3 +23,14 @@ class RecordingGateway:
 
     def close(self):
         pass
+
+
+class HangingGateway(RecordingGateway):
+    """Never answers a submit: the worker that calls it hangs there (until its process is killed)."""
+
+    name = "hanging"
+
+    def submit(self, messages):
+        import threading
+
+        threading.Event().wait()

@@ -25,14 +25,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def queued_for_real(monkeypatch):
-    """Enqueue into the real broker instead of running tasks inline."""
+    """Enqueue into the real broker instead of running tasks inline; no task lock a killed consumer
+    of another test left in the consumers' cache (it would hold for SMS_TASK_LOCK_SECONDS)."""
     monkeypatch.setattr(HUEY, "immediate", False)
     HUEY.flush()
+    forget_task_locks()
     yield
     HUEY.flush()
+    forget_task_locks()
 
 
-def start_consumer() -> subprocess.Popen:
+def forget_task_locks() -> None:
+    from django.utils.module_loading import import_string
+
+    from config.settings import base
+    from messaging.locks import task_lock_key
+
+    config = base.CACHES["default"]  # the consumers' cache (the tests' own is in memory)
+    consumers_cache = import_string(config["BACKEND"])(config["LOCATION"], {})
+    for name in ("dispatch-periodic", "callbacks-due", "simulator-redeliver"):
+        consumers_cache.delete(task_lock_key(name))
+
+
+def start_consumer(**settings: str) -> subprocess.Popen:
+    """`manage.py run_huey` on the test database; `settings` are extra environment variables."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -41,6 +57,7 @@ def start_consumer() -> subprocess.Popen:
         "SMS_SIMULATOR_LATENCY_SECONDS": "0",
         "SMS_SIMULATOR_DELIVERED_RATIO": "1",
         "SMS_SIMULATOR_REPLY_RATIO": "0",
+        **settings,
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "run_huey", "--workers", "2"],
@@ -49,6 +66,16 @@ def start_consumer() -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def stop_consumer(consumer: subprocess.Popen) -> None:
+    """SIGINT (huey finishes its running tasks), then SIGKILL if it does not end in 20 s."""
+    consumer.send_signal(signal.SIGINT)
+    try:
+        consumer.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
+        consumer.wait(timeout=10)
 
 
 def wait_for(predicate, seconds: float = 20) -> bool:
@@ -70,6 +97,7 @@ def test_a_message_travels_through_the_consumer_process(queued_for_real):
     try:
         message = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Hi", source="test").messages[0]
         assert wait_for(lambda: status_of(message) == Status.DELIVRD), status_of(message)
+        assert HUEY.storage.result_store_size() == 0  # no task result is kept in the broker
     finally:
         consumer.send_signal(signal.SIGINT)
         consumer.wait(timeout=20)
@@ -135,3 +163,100 @@ def test_sigkill_mid_dispatch_loses_nothing_and_sends_nothing_twice(queued_for_r
     assert Message.objects.count() == total
     assert credit_drift_list() == []
     call_command("audit_credits")
+
+
+def test_a_consumer_killed_while_the_catch_up_holds_its_lock_does_not_stop_recovery(queued_for_real):
+    """The periodic catch-up is the only way back for a claim a dead worker left and for a scheduled
+    message whose wake-up was lost. Its consumer is killed while the catch-up holds its lock (hung in
+    the gateway): the next consumer's catch-up still runs once the lock expires, and both messages
+    are delivered, with no one clearing anything by hand."""
+    from messaging.models import SimulatedSubmission
+
+    user = UserFactory(credits=10)
+    claimed = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Stuck", source="test")
+    HUEY.storage.flush_queue()  # its dispatch is lost: only the catch-up will find it
+    lock = {"SMS_TASK_LOCK_SECONDS": "20", "SMS_CLAIM_TIMEOUT_SECONDS": "5"}
+    first = start_consumer(SMS_GATEWAY="tests.messaging.recording_gateway.HangingGateway", **lock)
+    try:  # the catch-up runs at the next whole minute, claims the message and hangs in submit
+        assert wait_for(lambda: status_of(claimed.messages[0]) == Status.DEQUEUED, seconds=90)
+    finally:
+        first.kill()  # SIGKILL while the catch-up holds its lock
+        first.wait(timeout=10)
+    scheduled = message_send(
+        actor=user,
+        recipients=[Recipient("+37255555556")],
+        text="Later",
+        scheduled_at=timezone.now() + timedelta(seconds=2),
+        source="test",
+    )
+    HUEY.storage.flush_queue()  # its wake-up is lost too
+    HUEY.storage.flush_schedule()
+    second = start_consumer(**lock)
+    try:
+        both = [claimed.messages[0], scheduled.messages[0]]
+        assert wait_for(lambda: all(status_of(m) == Status.DELIVRD for m in both), seconds=150), [
+            status_of(m) for m in both
+        ]
+    finally:
+        stop_consumer(second)
+    assert SimulatedSubmission.objects.count() == 2
+
+
+@pytest.fixture
+def holding_receiver():
+    """A local HTTP server that holds every request until the test releases it (a customer's slow
+    URL); it records the paths it was asked."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Event, Thread
+
+    release, asked = Event(), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            asked.append(self.path)
+            release.wait(300)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", asked, release
+    release.set()
+    server.shutdown()
+
+
+def test_a_slow_callback_url_does_not_delay_another_teams_sending(queued_for_real, holding_receiver):
+    """Twenty callbacks owed to one team's URL that does not answer: another team's message still
+    reaches the gateway while they are all pending (they used to take both of huey's threads)."""
+    from messaging.models import Callback, CallbackAttempt, CallbackKind
+    from messaging.tasks import callback_deliver
+
+    url, asked, release = holding_receiver
+    slow_team = UserFactory().team
+    owed = [
+        Callback.objects.create(
+            team=slow_team, kind=CallbackKind.REPLY_FORWARD, method="POST", url=url, next_attempt_at=timezone.now()
+        )
+        for _ in range(20)
+    ]
+    for callback in owed:
+        callback_deliver(callback.pk)
+    consumer = start_consumer(SMS_CALLBACKS_ALLOW_PRIVATE="true", SMS_CALLBACK_TIMEOUT_SECONDS="240")
+    try:
+        assert wait_for(lambda: len(asked) >= 2, seconds=60)  # the slow URL holds two requests
+        other = UserFactory(credits=10)
+        message = message_send(actor=other, recipients=[Recipient("+37255555555")], text="Hi", source="test")
+        assert wait_for(lambda: status_of(message.messages[0]) == Status.DELIVRD, seconds=60), status_of(
+            message.messages[0]
+        )
+        pending = Callback.objects.filter(pk__in=[c.pk for c in owed], state=Callback.State.PENDING).count()
+        assert pending == 20 and not CallbackAttempt.objects.exists()  # not one of them has finished
+        release.set()
+        delivered = Callback.objects.filter(pk__in=[c.pk for c in owed], state=Callback.State.DELIVERED)
+        assert wait_for(lambda: delivered.count() == 20, seconds=60), delivered.count()
+    finally:
+        stop_consumer(consumer)

@@ -333,6 +333,8 @@ UNSAFE_ADDRESSES = [
     "http://[::127.0.0.1]/",  # IPv4-compatible
     "http://[fe80::1]/",
     "http://[fc00::1]/",
+    "http://[fec0::1]/",  # site-local (deprecated by RFC 3879, still routed inside some networks)
+    "http://[feff:ffff::1]/",  # the top of fec0::/10
     "http://[ff02::1]/",
     "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
     "http://[2002:a00:5::]/",  # 6to4 of 10.0.0.5

@@ -180,5 +180,5 @@ def _save_and_enqueue(callbacks: list[Callback]) -> list[Callback]:
     for callback in callbacks:
         callback.next_attempt_at = now
     saved = Callback.objects.bulk_create(callbacks)
-    enqueue_each_on_commit("messaging.tasks.callback_deliver", [(c.pk,) for c in saved])
+    enqueue_each_on_commit("messaging.tasks.callback_deliver", [(c.pk, c.team_id) for c in saved])
     return saved

@@ -506,7 +506,7 @@ def _queued_tasks_dropped() -> Iterator[None]:
     if deployed.HUEY["huey_class"] == "huey.RedisHuey":
         import redis
 
-        queue, server = f"huey.redis.{deployed.HUEY['name']}", redis.Redis.from_url(deployed.HUEY["url"])
+        queue, server = f"huey.redis.{deployed.HUEY['name']}", redis.Redis.from_url(deployed.REDIS_URL)
         before = server.llen(queue)
         try:
             yield

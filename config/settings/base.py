@@ -115,13 +115,30 @@ REDIS_URL = env("REDIS_URL", default="")
 # Rate-limit counters, throttles, 2FA caps and task locks must be shared by every process: Redis when
 # configured, else files whose add/incr are atomic across processes (config/cache.py).
 EMBEDDED_CACHE = {"BACKEND": "config.cache.AtomicFileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+# A Redis that drops packets (rather than refusing connections) fails a call within seconds instead
+# of hanging the request or the worker until the operating system gives up.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TIMEOUTS,
+        }
+    }
 else:
     CACHES = {"default": EMBEDDED_CACHE}
 
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "sms", "url": REDIS_URL, "immediate": False}
+    from redis import ConnectionPool
+
+    # huey's blocking read waits 1 s at most, well within the socket timeout
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "sms",
+        "connection_pool": ConnectionPool.from_url(REDIS_URL, **REDIS_TIMEOUTS),
+        "immediate": False,
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

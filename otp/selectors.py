@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.models import Team
+from accounts.models import Team, User
+from accounts.permissions import Action, scope
 
 from .models import OtpPolicy, Pin, PinStatus
 
@@ -20,8 +21,11 @@ def pin_status_expression(*, now: datetime) -> Case:
     )
 
 
-def pin_list(*, team: Team, status: str | None = None, now: datetime | None = None) -> QuerySet[Pin]:
-    """The team's PINs, newest first, each annotated with `status`; never the hash."""
+def pin_list(
+    *, team: Team, actor: User | None, status: str | None = None, now: datetime | None = None
+) -> QuerySet[Pin]:
+    """The team's PINs `actor` may see (a PIN is a message: members see the ones they requested),
+    newest first, each annotated with `status`; never the hash."""
     now = now or timezone.now()
     pins = (
         Pin.objects.filter(team=team)
@@ -29,6 +33,8 @@ def pin_list(*, team: Team, status: str | None = None, now: datetime | None = No
         .select_related("requested_by")
         .annotate(status=pin_status_expression(now=now))
     )
+    if actor is not None:
+        pins = scope(pins, actor=actor, action=Action.MESSAGE_READ, user_field="requested_by")
     if status in PinStatus.values:
         pins = pins.filter(status=status)
     return pins

@@ -22,7 +22,7 @@ class VerificationListView(TeamPageMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return pin_list(team=self.team, status=self.request.GET.get("status") or None)
+        return pin_list(team=self.team, actor=self.request.user, status=self.request.GET.get("status") or None)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(statuses=PinStatus.choices, status=self.request.GET.get("status", ""), **kwargs)

@@ -40,11 +40,13 @@ def test_lists_the_teams_verifications_without_pins(logged_in, user, issue):
     assert "+37255555502" in filtered and "+37255555501" not in filtered
 
 
-def test_members_see_it_too_and_pages_keep_queries_fixed(client, user, issue, django_assert_max_num_queries):
+def test_members_see_their_own_and_pages_keep_queries_fixed(client, user, issue, django_assert_max_num_queries):
+    """A PIN is a message: a member sees the ones they requested (the role matrix's MESSAGE_READ)."""
     otp_policy_update(team=user.team, actor=user, resend_cooldown_seconds=0, team_hourly_limit=100)
+    member = UserFactory(team=user.team, role="member", email="member@example.com", credits=100)
     for i in range(55):
-        issue(user, receiver=f"+372555550{i:02d}")
-    member = UserFactory(team=user.team, role="member", email="member@example.com")
+        issue(member, receiver=f"+372555550{i:02d}")
+    issue(user, receiver="+37255555199")  # the owner's
     client.force_login(member)
     with django_assert_max_num_queries(8):
         first = client.get(URL)
@@ -52,3 +54,4 @@ def test_members_see_it_too_and_pages_keep_queries_fixed(client, user, issue, dj
     assert "Page 1 of 2" in first.content.decode()
     second = client.get(URL, {"page": 2}).content.decode()
     assert second.count('data-testid="verification"') == 5
+    assert "+37255555199" not in first.content.decode() + second

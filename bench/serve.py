@@ -66,8 +66,12 @@ def gunicorn(env: dict[str, str] | None = None, *, workers: int = WORKERS, threa
         wait_for_port(port)
         yield Server(port, server.pid)
     finally:
-        server.terminate()
-        server.wait(10)
+        server.terminate()  # a graceful stop: gunicorn lets requests in flight finish (up to 30 s)
+        try:
+            server.wait(40)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def wait_for_port(port: int, seconds: float = 20) -> None:

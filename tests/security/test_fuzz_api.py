@@ -54,6 +54,9 @@ def credentials(settings):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_operation_answers_as_documented(case, credentials):
+    # A generated Host header is refused by Django (ALLOWED_HOSTS, 400) before any dialect sees the
+    # request: that is the deployment's concern, not an operation's.
+    case.headers = {name: value for name, value in (case.headers or {}).items() if name.lower() != "host"}
     case.call_and_validate(
         headers=credentials, checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
     )

@@ -153,16 +153,18 @@ class MessageApi(DialectView):
             errors = [{"code": code, "title": title, "detail": detail or error.message}]
         return Response({"errors": errors}, status=error.status)
 
-    def _lists(self) -> dict[str, list[str]]:
+    def _lists(self) -> dict[str, list[object]]:
+        """Every parameter as a list of its values. A JSON null is no value (not the text "None")."""
         request = self.request
-        merged: dict[str, list[str]] = {}
+        merged: dict[str, list[object]] = {}
         for source in (request.query_params, request.data):
             if hasattr(source, "getlist"):
                 for name in source:
                     merged.setdefault(name, []).extend(source.getlist(name))
             elif isinstance(source, dict):
                 for name, value in source.items():
-                    merged.setdefault(name, []).extend(value if isinstance(value, list) else [value])
+                    values = value if isinstance(value, list) else [value]
+                    merged.setdefault(name, []).extend(v for v in values if v is not None)
         return merged
 
     @extend_schema(
@@ -274,9 +276,7 @@ class MessageApi(DialectView):
         entries, recipients = [], []
         for i, number in enumerate(numbers):
             sender = nth("source_name", i) or nth("source_number", i)
-            entries.append(
-                {"number": number, "request_id": nth("request_id", i, None) if "request_id" in lists else None}
-            )
+            entries.append({"number": number, "request_id": nth("request_id", i) if lists.get("request_id") else None})
             recipients.append(
                 (Recipient(number, text=nth("body", i), client_ref=entries[-1]["request_id"] or ""), sender, i)
             )

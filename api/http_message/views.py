@@ -83,12 +83,12 @@ class DataOutput(serializers.Serializer):
 
 @extend_schema_serializer(component_name="HttpMessageOne")
 class OneOutput(serializers.Serializer):
-    data = DataOutput(help_text="One number: one object.")
+    data = DataOutput(help_text="One number: one object.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="HttpMessageMany")
 class ManyOutput(serializers.Serializer):
-    data = DataOutput(many=True, help_text="Several numbers: one object each, in order.")
+    data = DataOutput(many=True, help_text="Several numbers: one object each, in order.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="HttpMessageErrorSource")
@@ -101,12 +101,12 @@ class ErrorOutput(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     detail = serializers.CharField()
-    source = ErrorSourceOutput(required=False, help_text="The parameter at fault, when there is one.")
+    source = ErrorSourceOutput(required=False, help_text="The parameter at fault, when there is one.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="HttpMessageErrors")
 class ErrorsOutput(serializers.Serializer):
-    errors = ErrorOutput(many=True)
+    errors = ErrorOutput(many=True)  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 def _item(number: str, message_id: str, request_id: str) -> dict:
@@ -119,7 +119,7 @@ def _item(number: str, message_id: str, request_id: str) -> dict:
 
 
 def _errors(name: str, code: str, title: str, detail: str, parameter: str = "") -> OpenApiExample:
-    error = {"code": code, "title": title, "detail": detail}
+    error: dict[str, object] = {"code": code, "title": title, "detail": detail}
     if parameter:
         error["source"] = {"parameter": parameter}
     return OpenApiExample(name, value={"errors": [error]})

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint bench bench-smoke
+.PHONY: install run test lint typecheck bench bench-smoke
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 
 lint: install
 	$(PY) -m ruff check .
+
+# mypy over services, selectors and the API (the file list and settings are in pyproject.toml).
+typecheck: install
+	$(PY) -m mypy
 
 # Benchmarks run against PostgreSQL and Redis (in a scratch database); see the README.
 BENCH_ENV := DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/1}

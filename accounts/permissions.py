@@ -131,6 +131,14 @@ def require(
         raise PermissionDenied(action, field=field or None)
 
 
+def team_of(actor: User) -> Team:
+    """The team an operator acts in. Support staff without a team have none: refused, as every page
+    and API credential already refuses them, rather than failing on `None`."""
+    if actor.team is None:
+        raise Forbidden("You belong to no team.")
+    return actor.team
+
+
 def role_grantable(*, actor: User, role: str) -> bool:
     """May the actor give this role (to a new user or by a change)? The roles one may manage."""
     return role in Role.values and role in RULES[Action.USER_MANAGE].get(actor.role, NOBODY)

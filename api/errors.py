@@ -66,7 +66,7 @@ def to_api_error(exc: Exception, *, field_names: dict[str, str] | None = None) -
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         return ApiError(401, "authentication", str(exc.detail))
     if isinstance(exc, exceptions.Throttled):
-        return ApiError(429, ErrorCode.RATE_LIMITED, str(exc.detail), retry_after=int(exc.wait or 60))
+        return ApiError(429, ErrorCode.RATE_LIMITED, str(exc.detail), retry_after=int(exc.wait or 60))  # type: ignore[attr-defined]  # stubs lack `wait`
     if isinstance(exc, exceptions.ParseError):
         return ApiError(400, "parse", str(exc.detail))
     if isinstance(exc, (Http404, exceptions.NotFound)):

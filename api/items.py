@@ -5,7 +5,9 @@ The shortcut only takes items DRF would take unchanged (all values plain strings
 serializer's CharField rules); anything else goes through the serializer itself, so the rules and
 the wording of the errors stay DRF's."""
 
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from rest_framework import fields, serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 
 def validated_items(serializer_class: type[serializers.Serializer], items, *, field: str) -> list[dict]:
@@ -67,7 +69,7 @@ def _encodable(value: str) -> bool:
 
 
 _DRF_CHAR_VALIDATORS = (
-    fields.ProhibitNullCharactersValidator,
-    fields.ProhibitSurrogateCharactersValidator,
-    fields.MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+    ProhibitSurrogateCharactersValidator,
+    MaxLengthValidator,
 )

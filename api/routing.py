@@ -8,7 +8,7 @@ from functools import partial
 
 from django.http import JsonResponse
 from django.urls import re_path
-from django.urls.conf import _path
+from django.urls.conf import _path  # type: ignore[attr-defined]  # private: the stubs have only `path`
 from django.urls.resolvers import RoutePattern
 from django.views import defaults
 from rest_framework import exceptions
@@ -22,7 +22,7 @@ class EitherSlashPattern(RoutePattern):
 
     def match(self, path):
         found = super().match(path)
-        if found is None and self._is_endpoint and path:
+        if found is None and self._is_endpoint and path:  # type: ignore[attr-defined]  # set by RoutePattern
             found = super().match(path[:-1] if path.endswith("/") else path + "/")
         return found
 
@@ -35,8 +35,8 @@ def unknown_under(prefix: str, view_base: type):
     error shape of `view_base`'s dialect, before authentication (as a missing route is everywhere)."""
 
     class UnknownPathApi(view_base):
-        authentication_classes = []
-        permission_classes = []
+        authentication_classes: list[type] = []
+        permission_classes: list[type] = []
         idempotent = False
         schema = None  # not an operation
 

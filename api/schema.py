@@ -166,7 +166,7 @@ class DialectSchema(AutoSchema):
             parameters.append(IDEMPOTENCY_KEY)
         return parameters + super().get_override_parameters()
 
-    def get_description(self):
+    def get_description(self):  # type: ignore[override]  # drf-spectacular's signature, not DRF's
         return ""
 
     def get_operation_id(self):

@@ -7,6 +7,7 @@ errors are the service's own (`number`, `first_name`, `name`, `text` ...); each 
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -130,8 +131,8 @@ def contact_clean(
     )
 
 
-def contact_create(*, team: Team, groups: Iterable[Group] = (), **values: object) -> Contact:
-    """A new contact from `contact_clean`'s values; its number must be new to the team."""
+def contact_create(*, team: Team, groups: Iterable[Group] = (), **values: Any) -> Contact:
+    """A new contact from `contact_clean`'s values (which checks them); its number must be new to the team."""
     contact = contact_clean(team=team, **values)
     groups = list(groups)
     for group in groups:

@@ -4,6 +4,7 @@ ledger row in the same transaction, so the ledger always sums to the balance."""
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from accounts.errors import InsufficientCredits, NotFound, ValidationFailed
 from accounts.models import CreditEntry, EntryKind, User
-from accounts.permissions import Action, require
+from accounts.permissions import Action, require, team_of
 
 MAX_AMOUNT = Decimal("1000000000")
 QUANTUM = Decimal("0.0001")
@@ -119,7 +120,7 @@ def _move_in_one_statement(
         entries=CreditEntry._meta.db_table,
         guard="AND balance >= %(need)s" if amount < 0 else "",
     )
-    params = {
+    params: dict[str, Any] = {  # the driver adapts each (UUIDs and datetimes too)
         "amount": amount,
         "need": -amount,
         "user": user_id,
@@ -244,7 +245,7 @@ def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: obje
     """Move credits between two active users of the actor's team: whose credits the actor may take
     is the role matrix's `Action.CREDIT_TRANSFER` (members their own, admins anyone's but an owner's)."""
     value = clean_amount(amount)
-    team_users = User.objects.filter(team_id=actor.team_id, is_active=True)
+    team_users = User.objects.filter(team=team_of(actor), is_active=True)
     source = team_users.filter(email__iexact=(from_email or "").strip()).first()
     if source is None:
         raise NotFound("No user with that email address in your team.", field="from_email")

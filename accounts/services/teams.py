@@ -24,9 +24,9 @@ SETTINGS_FIELDS = (
 )
 
 
-def _check_team_fields(fields: dict) -> None:
+def _check_team_fields(fields: dict[str, object]) -> None:
     country = fields.get("default_country")
-    if country is not None and country.upper() not in phonenumbers.SUPPORTED_REGIONS:
+    if country is not None and (not isinstance(country, str) or country.upper() not in phonenumbers.SUPPORTED_REGIONS):
         raise ValidationFailed("Unknown country code.", field="default_country")
     zone = fields.get("time_zone")
     if zone is not None and zone not in zoneinfo.available_timezones():
@@ -67,7 +67,7 @@ def team_update(*, team: Team, actor: User, **fields: object) -> Team:
         raise ValidationFailed(f"Unknown setting: {', '.join(sorted(unknown))}.")
     _check_team_fields(fields)
     for name, value in fields.items():
-        setattr(team, name, value.upper() if name == "default_country" else value)
+        setattr(team, name, value.upper() if name == "default_country" and isinstance(value, str) else value)
     team.save(update_fields=list(fields))
     return team
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.errors import ValidationFailed
 from accounts.models import Role, User
-from accounts.permissions import Action, require, role_grantable
+from accounts.permissions import Action, require, role_grantable, team_of
 from messaging.numbers import normalize_number
 
 from .credits import clean_amount, credit_transfer, is_zero_amount
@@ -64,7 +64,7 @@ def user_create(
         "first_name": _clean_text(first_name, field="first_name", required=True),
         "last_name": _clean_text(last_name, field="last_name", required=True),
         "contact_number": normalize_number(
-            contact_number, default_country=actor.team.default_country, field="contact_number"
+            contact_number, default_country=team_of(actor).default_country, field="contact_number"
         ),
         "company": _clean_text(company, field="company", required=False, max_length=200),
     }
@@ -106,7 +106,7 @@ def user_update(
         changed.append("company")
     if contact_number is not None:
         user.contact_number = normalize_number(
-            contact_number, default_country=user.team.default_country, field="contact_number"
+            contact_number, default_country=team_of(user).default_country, field="contact_number"
         )
         changed.append("contact_number")
     if role is not None or is_active is not None:

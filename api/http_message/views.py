@@ -83,12 +83,12 @@ class DataOutput(serializers.Serializer):
 
 @extend_schema_serializer(component_name="HttpMessageOne")
 class OneOutput(serializers.Serializer):
-    data = DataOutput(help_text="One number: one object.")
+    data = DataOutput(help_text="One number: one object.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="HttpMessageMany")
 class ManyOutput(serializers.Serializer):
-    data = DataOutput(many=True, help_text="Several numbers: one object each, in order.")
+    data = DataOutput(many=True, help_text="Several numbers: one object each, in order.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="HttpMessageErrorSource")
@@ -101,12 +101,12 @@ class ErrorOutput(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     detail = serializers.CharField()
-    source = ErrorSourceOutput(required=False, help_text="The parameter at fault, when there is one.")
+    source = ErrorSourceOutput(required=False, help_text="The parameter at fault, when there is one.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="HttpMessageErrors")
 class ErrorsOutput(serializers.Serializer):
-    errors = ErrorOutput(many=True)
+    errors = ErrorOutput(many=True)  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 def _item(number: str, message_id: str, request_id: str) -> dict:
@@ -119,7 +119,7 @@ def _item(number: str, message_id: str, request_id: str) -> dict:
 
 
 def _errors(name: str, code: str, title: str, detail: str, parameter: str = "") -> OpenApiExample:
-    error = {"code": code, "title": title, "detail": detail}
+    error: dict[str, object] = {"code": code, "title": title, "detail": detail}
     if parameter:
         error["source"] = {"parameter": parameter}
     return OpenApiExample(name, value={"errors": [error]})
@@ -153,16 +153,18 @@ class MessageApi(DialectView):
             errors = [{"code": code, "title": title, "detail": detail or error.message}]
         return Response({"errors": errors}, status=error.status)
 
-    def _lists(self) -> dict[str, list[str]]:
+    def _lists(self) -> dict[str, list[object]]:
+        """Every parameter as a list of its values. A JSON null is no value (not the text "None")."""
         request = self.request
-        merged: dict[str, list[str]] = {}
+        merged: dict[str, list[object]] = {}
         for source in (request.query_params, request.data):
             if hasattr(source, "getlist"):
                 for name in source:
                     merged.setdefault(name, []).extend(source.getlist(name))
             elif isinstance(source, dict):
                 for name, value in source.items():
-                    merged.setdefault(name, []).extend(value if isinstance(value, list) else [value])
+                    values = value if isinstance(value, list) else [value]
+                    merged.setdefault(name, []).extend(v for v in values if v is not None)
         return merged
 
     @extend_schema(
@@ -274,9 +276,7 @@ class MessageApi(DialectView):
         entries, recipients = [], []
         for i, number in enumerate(numbers):
             sender = nth("source_name", i) or nth("source_number", i)
-            entries.append(
-                {"number": number, "request_id": nth("request_id", i, None) if "request_id" in lists else None}
-            )
+            entries.append({"number": number, "request_id": nth("request_id", i) if lists.get("request_id") else None})
             recipients.append(
                 (Recipient(number, text=nth("body", i), client_ref=entries[-1]["request_id"] or ""), sender, i)
             )

@@ -44,7 +44,7 @@ class MessageOutput(serializers.Serializer):
 @extend_schema_serializer(component_name="MessengerValidationError")
 class InvalidOutput(serializers.Serializer):
     message = serializers.CharField(help_text=f'Always "{INVALID}"')
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
         child=serializers.ListField(child=serializers.CharField()), help_text="The messages of each parameter at fault."
     )
 
@@ -52,7 +52,7 @@ class InvalidOutput(serializers.Serializer):
 @extend_schema_serializer(component_name="MessengerThrottled")
 class ThrottledOutput(serializers.Serializer):
     message = serializers.CharField()
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Only when a 2FA send cap was reached.",

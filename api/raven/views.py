@@ -18,6 +18,7 @@ import uuid
 import zoneinfo
 from datetime import datetime, timedelta
 from datetime import time as day_start
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -109,7 +110,7 @@ class BatchRecipient(serializers.Serializer):
 
 @extend_schema_serializer(component_name="RavenBatchRequest")
 class BatchInput(SendInput):
-    to = BatchRecipient(many=True, allow_empty=False)
+    to = BatchRecipient(many=True, allow_empty=False)  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 class RavenView(DialectView):
@@ -165,7 +166,7 @@ class MessageOutput(_WithFrom):
 @extend_schema_serializer(component_name="RavenMessageResponse")
 class MessageEnvelope(serializers.Serializer):
     meta = MetaOutput()
-    data = MessageOutput()
+    data = MessageOutput()  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="RavenBatchId")
@@ -209,7 +210,7 @@ class BatchOutput(_WithFrom):
 @extend_schema_serializer(component_name="RavenBatchResponse")
 class BatchEnvelope(serializers.Serializer):
     meta = MetaOutput()
-    data = BatchOutput()
+    data = BatchOutput()  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="RavenListMeta")
@@ -223,14 +224,14 @@ class ListMetaOutput(MetaOutput):
 @extend_schema_serializer(component_name="RavenMessageList")
 class ListEnvelope(serializers.Serializer):
     meta = ListMetaOutput()
-    data = MessageOutput(many=True, help_text="Newest first.")
+    data = MessageOutput(many=True, help_text="Newest first.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
 
 
 @extend_schema_serializer(component_name="RavenError")
 class ErrorEnvelope(serializers.Serializer):
     meta = MetaOutput()
-    data = serializers.JSONField(allow_null=True, help_text="Always null.")
-    errors = serializers.DictField(
+    data = serializers.JSONField(allow_null=True, help_text="Always null.")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
+    errors = serializers.DictField(  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="The messages of each field at fault, when there are some.",
@@ -519,7 +520,7 @@ class MessageStatusApi(RavenView):
         return Response(envelope(_document(message)))
 
 
-BATCH_EXAMPLE = {
+BATCH_EXAMPLE: dict[str, Any] = {
     "ids": [
         {"id": "507f1f77-b0c4-4f6e-9d7a-2a1c3e5b7d90", "mobile": "+525500000000"},
         {"id": "507abf71-a3d2-4c8b-8e1f-6b9d0c2e4f13", "mobile": "+525511111111"},
@@ -614,7 +615,7 @@ class BatchApi(RavenView):
         refused = [r for r in result.rejected if r.status != Status.INVALID_ROUTING]
         if refused and not result.messages:
             # Nothing sent, and not (only) for the numbers: the length or params error, as for one message.
-            errors = {}
+            errors: dict[str, list[str]] = {}
             for r in result.rejected:
                 if r.status == Status.SEGMENTS_EXCEEDED:
                     errors.setdefault("text", [r.reason])

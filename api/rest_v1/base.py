@@ -49,7 +49,7 @@ class ErrorOutput(serializers.Serializer):
     message = serializers.CharField()
     developerMessage = serializers.CharField()
     moreInfoUrl = serializers.CharField(allow_null=True)
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="The messages of each field at fault, when there are some.",

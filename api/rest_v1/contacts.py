@@ -74,7 +74,7 @@ class TemplateOutput(serializers.Serializer):
 
     templateId = serializers.IntegerField(source="pk")
     name = serializers.CharField()
-    data = serializers.CharField(source="text")
+    data = serializers.CharField(source="text")  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
     links = Links(source="*", read_only=True)
 
 
@@ -405,14 +405,14 @@ class GroupContactApi(RestV1View):
 @extend_schema_serializer(component_name="WebServiceTemplateRequest")
 class TemplateCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    data = serializers.CharField(trim_whitespace=False)
+    data = serializers.CharField(trim_whitespace=False)  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
     templateId = IntegerField(required=False, allow_null=True)
 
 
 @extend_schema_serializer(component_name="WebServiceTemplateUpdateRequest")
 class TemplateUpdateInput(serializers.Serializer):
     name = _text(max_length=100)
-    data = _text(trim_whitespace=False)
+    data = _text(trim_whitespace=False)  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
     templateId = IntegerField(required=False, allow_null=True)
 
 

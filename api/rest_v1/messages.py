@@ -1,6 +1,7 @@
 """REST API v1 `messages/...` (history, analysis, read state, delete) and `account/statistics`."""
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -330,14 +331,18 @@ ANALYSE = {  # part: (operationId, summary, the documented answer, its value for
 class AnalyseSchema(DialectSchema):
     """One view behind six paths (`part`): each documents its own answer."""
 
+    @property
+    def _part(self) -> str:
+        return cast("AnalyseApi", self.view).part
+
     def get_operation_id(self):
-        return ANALYSE[self.view.part][0]
+        return ANALYSE[self._part][0]
 
     def get_summary(self):
-        return ANALYSE[self.view.part][1]
+        return ANALYSE[self._part][1]
 
     def get_response_serializers(self):
-        _, _, answer, value = ANALYSE[self.view.part]
+        _, _, answer, value = ANALYSE[self._part]
         ok = OpenApiResponse(answer, examples=[OpenApiExample(ANALYSED["message"], value=value)])
         return {200: ok, **error_responses(bad_request("No message", "This field is required.", field="message"))}
 
@@ -478,7 +483,8 @@ class AccountStatisticsApi(RestV1View):
         users = statistics_users(actor=request.user, email=q.get("userEmailAddress", ""))
         grand, report = _empty(), []
         for user in users:
-            total, campaigns = _empty(), {}
+            total = _empty()
+            campaigns: dict[str, dict] = {}
             rows = statistics(
                 team=team,
                 start=start,

@@ -57,7 +57,7 @@ class SmsApiView(DialectView):
                 return Response(KEY_REQUIRED, status=401)
             return Response({"error": "Unauthorized."}, status=401)
         status = 400 if error.status in (402, 422) else error.status
-        body = {"error": error.message}
+        body: dict[str, object] = {"error": error.message}
         if error.fields:
             body["errors"] = error.fields
         return Response(body, status=status)
@@ -88,7 +88,7 @@ class SmsApiPasswordView(SmsApiView):
 class ErrorOutput(serializers.Serializer):
     error = serializers.CharField()
     help = serializers.CharField(required=False, help_text="With a 401 when no key was given.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a DRF field: see [tool.mypy]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="The messages of each parameter at fault, when there are some.",

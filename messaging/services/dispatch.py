@@ -12,9 +12,10 @@ submit, in the same guarded write (SENT and the receipt's status, both on the ti
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -267,7 +268,7 @@ def _parts_add(parts: list[tuple[int, int, str, str]]) -> None:
         )
 
 
-def refund(*, rows: Sequence[dict], reason: str, actor: User | None = None) -> Decimal:
+def refund(*, rows: Iterable[Mapping[str, Any]], reason: str, actor: User | None = None) -> Decimal:
     """Give back what these messages cost, once each, one ledger row per user and batch.
     Returns the credits given back."""
     prices = {row["pk"]: row for row in rows if row["price"] > 0}

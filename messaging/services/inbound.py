@@ -71,6 +71,8 @@ def inbound_part_receive(*, sms: InboundSms) -> Message | None:
     """Keep one part of a long reply (`sms.concat` says which); the part that completes the reply
     stores it whole through `inbound_receive`, so opt-out words are read on the whole text. Returns
     that reply, or None while parts are missing. A part offered twice is kept once."""
+    if sms.concat is None:  # a whole SMS: nothing to join
+        return inbound_receive(sms=sms)
     reference, total, sequence = sms.concat
     with transaction.atomic():
         _lock_reply(sms.sender, sms.to, reference)

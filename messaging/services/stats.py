@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Count, Sum
 
 from accounts.models import Team, User
-from accounts.permissions import Action, require, scope
+from accounts.permissions import Action, require, scope, team_of
 from accounts.selectors import user_find, user_list
 from messaging.models import DailyCount
 
@@ -50,9 +50,9 @@ def statistics_users(*, actor: User, email: str = "") -> list[User]:
     of the team, members themselves; `email` names one of them. Asking for a user of the team one
     may not see is refused; an unknown email is not found."""
     if email:
-        user = user_find(team=actor.team, actor=None, email=email)
+        user = user_find(team=team_of(actor), actor=None, email=email)
         require(actor, Action.STATISTICS_READ, target=user, field="email")
         return [user]
     return list(
-        scope(user_list(team=actor.team, actor=None), actor=actor, action=Action.STATISTICS_READ, user_field="")
+        scope(user_list(team=team_of(actor), actor=None), actor=actor, action=Action.STATISTICS_READ, user_field="")
     )

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,7 +30,7 @@ ROW_FIELDS = ("pk", "team_id", "user_id", "status", "created_at", "campaign", "p
 # DEQUEUED is the dispatcher's bookkeeping: no timeline row, no notification, and counted as QUEUE
 # (the claim, the dispatcher's hottest write, then needs no counter rows).
 SILENT = frozenset({Status.DEQUEUED})
-COUNTED_AS = {Status.DEQUEUED: Status.QUEUE}
+COUNTED_AS: dict[str, str] = {Status.DEQUEUED: Status.QUEUE}
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,9 @@ def _lock_and_move(ids: Sequence[int], sources: Sequence[str], values: dict[str,
         if rows:
             Message.objects.filter(pk__in=[r["pk"] for r in rows]).update(**values)
         return rows
-    fields = [Message._meta.get_field(name) for name in values]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    concrete = {f.name: f for f in Message._meta.concrete_fields}  # `values` names columns only; each has a `column`
+    fields = [concrete[name] for name in values]
+    assignments = ", ".join(f"{connection.ops.quote_name(cast(str, f.column))} = %s" for f in fields)
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
     returned = ", ".join(
         "old.status" if name == "status" else f"m.{'id' if name == 'pk' else name}" for name in _MOVE_FIELDS

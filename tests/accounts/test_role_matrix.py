@@ -171,6 +171,25 @@ def test_support_actions_are_staff_only(team):
     assert not can(staff, Action.MESSAGE_READ, target=team.actor("member"))
 
 
+def test_a_team_service_refuses_support_staff_without_a_team(team):
+    """Staff with no team have no team to act in: each service says "forbidden" (it used to fail on
+    `None`, a 500 wherever a page or dialect let them through)."""
+    from accounts.services import credit_transfer, user_update
+    from messaging.services.stats import statistics_users
+
+    staff = UserFactory(team=None, is_staff=True, email="support@platform.test")
+    calls = [
+        lambda: statistics_users(actor=staff),
+        lambda: statistics_users(actor=staff, email=team.actor("member").email),
+        lambda: user_update(actor=staff, user=staff, contact_number="+37255555555"),
+        lambda: credit_transfer(actor=staff, from_email=staff.email, to_email=staff.email, amount=1),
+    ]
+    for call in calls:
+        with pytest.raises(Exception) as refused:
+            call()
+        assert getattr(refused.value, "code", None) == "forbidden"
+
+
 def test_an_inactive_user_may_do_nothing(team):
     owner = team.actor("owner")
     owner.is_active = False

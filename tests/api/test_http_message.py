@@ -87,3 +87,26 @@ def test_a_nul_byte_in_any_parameter_is_a_4xx_in_the_documented_shape(call, user
         assert "NUL" in error["detail"] and error["source"] == {"parameter": REFUSED[field]} and error["title"]
     assert ("data" in answer) != ("errors" in answer)
     assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("request_id", [None, []])
+def test_a_json_null_or_empty_request_id_is_no_request_id(call, user, request_id):
+    """JSON null (or an empty list) is no value: it used to come back, and be stored, as "None"."""
+    body = {
+        "_login": user.email,
+        "_password": PASSWORD,
+        "destination_number": "37255555555",
+        "body": "hi",
+        "request_id": request_id,
+    }
+    answer = call("/api/message", body, format="json").json()
+    assert answer["data"]["attributes"]["status"] == "ok"
+    assert "meta" not in answer["data"]
+    assert Message.objects.get().client_ref == ""
+
+
+def test_a_json_null_body_is_no_text_not_the_word_none(call, user):
+    body = {"_login": user.email, "_password": PASSWORD, "destination_number": "37255555555", "body": None}
+    response = call("/api/message", body, format="json")
+    assert not Message.objects.filter(text="None").exists()
+    assert response.status_code == 422

@@ -184,6 +184,16 @@ def test_a_whole_message_is_stored_at_once(original: Message) -> None:
     assert [r.text for r in replies()] == ["Yes"] and not InboundPart.objects.exists()
 
 
+def test_a_whole_message_given_to_the_part_service_is_stored_as_it_is(original: Message) -> None:
+    """`inbound_part_receive` with no concatenation (a caller other than EngineSink) used to fail
+    unpacking `None`; it stores the message at once, as `inbound_receive` does."""
+    from messaging.services.inbound import inbound_part_receive
+
+    stored = inbound_part_receive(sms=InboundSms(sender=HANDSET, to=OUR_NUMBER, text="Yes", at=timezone.now()))
+
+    assert stored is not None and [r.text for r in replies()] == ["Yes"] and not InboundPart.objects.exists()
+
+
 def test_a_reply_missing_parts_is_stored_after_the_timeout_with_gaps_marked(original: Message, settings) -> None:
     settings.SMS_INBOUND_PART_TIMEOUT_HOURS = 24
     EngineSink().inbound([part("one ", 1, 4), part(" three", 3, 4), part("fresh", 1, 2, reference=7)])

@@ -29,9 +29,11 @@ from rest_framework.response import Response
 LOCKED_MESSAGE = "Too many failed logins. Try again in {minutes} minutes."
 
 
-def client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "unknown")
+def client_address(request) -> str | None:
+    """The client's address, or None when the server gives none (a unix socket, a login made in
+    process): axes stores it in an IP column, which PostgreSQL refuses to fill with a word.
+    REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it."""
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def cool_off_time(request=None) -> timedelta:

@@ -330,3 +330,9 @@ LOGGING.setdefault("loggers", {})["django.server"] = {
     "level": "INFO",
     "propagate": False,
 }
+
+# --- Operations (ops/): health, metrics, structured logs, errors ---------------------------------------
+INSTALLED_APPS += ["ops"]
+# /health/ready fails when no huey consumer beat within this many seconds; each consumer beats this often.
+SMS_HEARTBEAT_MAX_AGE_SECONDS = env.int("SMS_HEARTBEAT_MAX_AGE_SECONDS", default=60)
+SMS_HEARTBEAT_INTERVAL_SECONDS = env.int("SMS_HEARTBEAT_INTERVAL_SECONDS", default=15)

@@ -336,3 +336,9 @@ INSTALLED_APPS += ["ops"]
 # /health/ready fails when no huey consumer beat within this many seconds; each consumer beats this often.
 SMS_HEARTBEAT_MAX_AGE_SECONDS = env.int("SMS_HEARTBEAT_MAX_AGE_SECONDS", default=60)
 SMS_HEARTBEAT_INTERVAL_SECONDS = env.int("SMS_HEARTBEAT_INTERVAL_SECONDS", default=15)
+# Every request timed for /metrics (first, so it times the rest).
+MIDDLEWARE.insert(0, "ops.middleware.RequestMetricsMiddleware")
+# /metrics answers a scraper presenting `Authorization: Bearer <SMS_METRICS_TOKEN>`; with no token set,
+# only calls from these addresses (behind a proxy every call comes from the proxy: set a token).
+SMS_METRICS_TOKEN = env("SMS_METRICS_TOKEN", default="")
+SMS_METRICS_ALLOWED_ADDRESSES = env.list("SMS_METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])

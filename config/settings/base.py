@@ -342,3 +342,11 @@ MIDDLEWARE.insert(0, "ops.middleware.RequestMetricsMiddleware")
 # only calls from these addresses (behind a proxy every call comes from the proxy: set a token).
 SMS_METRICS_TOKEN = env("SMS_METRICS_TOKEN", default="")
 SMS_METRICS_ALLOWED_ADDRESSES = env.list("SMS_METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
+# One structured line per request (django-structlog) and per huey task (ops/logs.py), with a request id
+# that follows into the tasks; JSON or readable text (DJANGO_LOG_FORMAT: console here, json in production).
+INSTALLED_APPS += ["django_structlog"]
+MIDDLEWARE.insert(1, "django_structlog.middlewares.RequestMiddleware")
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # DEBUG: only `request_finished` at INFO, one line a request
+LOGGING["formatters"].update(console={"()": "ops.logs.console_formatter"}, json={"()": "ops.logs.json_formatter"})
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="console")
+LOGGING["loggers"]["huey"] = {"level": "WARNING"}  # its per-task INFO lines: ours is `task_finished`

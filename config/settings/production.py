@@ -1,7 +1,7 @@
 """Production: served by gunicorn with whitenoise; secrets have no defaults."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOGGING, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = False
@@ -23,3 +23,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="json")

@@ -350,3 +350,13 @@ DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # DEBUG: only `request_finished` a
 LOGGING["formatters"].update(console={"()": "ops.logs.console_formatter"}, json={"()": "ops.logs.json_formatter"})
 LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="console")
 LOGGING["loggers"]["huey"] = {"level": "WARNING"}  # its per-task INFO lines: ours is `task_finished`
+# Errors to Sentry when SENTRY_DSN is set, secrets scrubbed before sending (ops/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ops.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

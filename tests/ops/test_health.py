@@ -63,3 +63,26 @@ def test_the_consumer_startup_hook_starts_one_heartbeat_thread():
     with mock.patch.object(heartbeat, "_thread", None), mock.patch.object(heartbeat, "_beat_forever"):
         assert heartbeat.heartbeat_thread_start() is True
         assert heartbeat.heartbeat_thread_start() is False
+
+
+@pytest.mark.django_db
+def test_not_ready_when_the_cache_is_unreachable(client):
+    heartbeat_beat()
+    with mock.patch("django.core.cache.backends.locmem.LocMemCache.set", side_effect=ConnectionError("down")):
+        response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == "cache unreachable"
+
+
+@pytest.mark.django_db
+def test_ready_runs_its_checks_on_the_request_thread(client):
+    """No thread (and so no new database or Redis connection) per probe: the checks see the request's thread."""
+    import threading
+
+    from ops import health
+
+    seen = []
+    with mock.patch.object(health.Queue, "run", lambda self: seen.append(threading.get_ident())):
+        heartbeat_beat()
+        assert client.get("/health/ready").status_code == 200
+    assert seen == [threading.get_ident()]

@@ -87,3 +87,21 @@ def test_no_line_holds_a_key_token_pin_or_password(client, lines, django_capture
     text = "\n".join(json.dumps(line) for line in written)
     for secret in secrets:
         assert secret not in text, secret
+
+
+def test_a_callback_runs_on_the_pool_thread_with_the_request_id_of_its_task():
+    import threading
+
+    from messaging.callback_workers import FairPool
+
+    seen, done = [], threading.Event()
+
+    def run(key, item):
+        seen.append(structlog.contextvars.get_contextvars().get("request_id"))
+        done.set()
+
+    pool = FairPool(workers=1, per_key=1, run=run, name="test")
+    with structlog.contextvars.bound_contextvars(request_id="req-9"):
+        pool.submit(key=1, item=42)
+    assert done.wait(10)
+    assert seen == ["req-9"]

@@ -29,3 +29,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)s'
 logger_class = MaskingLogger
+
+
+def child_exit(server, worker):
+    """Prometheus' multiprocess mode (ops/metrics.py): a dead worker's live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

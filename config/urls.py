@@ -13,6 +13,7 @@ urlpatterns = [
     path("password/", account_views.password_change, name="password_change"),
     api_path("hooks/dlr", hooks.ReportHook.as_view()),
     api_path("hooks/inbound", hooks.InboundHook.as_view()),
+    path("", include("ops.urls")),
     path("", include("api.urls")),
     path("", include("config.dashboard")),
 ]

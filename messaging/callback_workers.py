@@ -8,6 +8,7 @@ Nothing here is durable: a callback's row stays PENDING in the database until it
 given up, and the periodic `callbacks_due` task hands it over again after a restart.
 """
 
+import contextvars
 import logging
 import threading
 from collections import Counter, deque
@@ -30,6 +31,7 @@ class FairPool:
         self._turns: deque[int] = deque()  # keys with items waiting, in the order of their next turn
         self._running: Counter[int] = Counter()
         self._known: set[int] = set()
+        self._contexts: dict[int, contextvars.Context] = {}  # each item runs in its submitter's (log ids)
         self._threads: list[threading.Thread] = []
 
     def submit(self, *, key: int, item: int) -> bool:
@@ -37,6 +39,7 @@ class FairPool:
             if item in self._known:
                 return False
             self._known.add(item)
+            self._contexts[item] = contextvars.copy_context()
             if key not in self._waiting:
                 self._waiting[key] = deque()
                 self._turns.append(key)
@@ -74,7 +77,7 @@ class FairPool:
             key, item = self._take()
             close_old_connections()
             try:
-                self._run(key, item)
+                self._contexts.pop(item, contextvars.Context()).run(self._run, key, item)
             except Exception:
                 log.exception("%s: item %s of %s failed", self._name, item, key)
             finally:

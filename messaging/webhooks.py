@@ -21,6 +21,8 @@ from urllib.parse import quote
 import httpcore
 import httpx
 
+from messaging.webhook_standard import standard_headers
+
 MAX_ATTEMPTS = 8
 EXCERPT_CHARS = 500
 USER_AGENT = "sms-platform-webhooks/1"
@@ -332,6 +334,7 @@ def signature_headers(*, secret: str, webhook_id: str, body: bytes, timestamp: i
         "X-Webhook-Id": webhook_id,
         "X-Webhook-Timestamp": str(timestamp),
         "X-Webhook-Signature": f"v1={signature}",
+        **standard_headers(secret=secret, webhook_id=webhook_id, timestamp=timestamp, body=body),
     }
 
 

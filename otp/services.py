@@ -49,6 +49,7 @@ from messaging.models import Message, Status
 from messaging.numbers import normalize_number, number_country
 from messaging.senders import clean_sender
 from messaging.services import Recipient, message_send
+from ops import metrics
 
 from . import conf
 from .errors import (
@@ -241,10 +242,13 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
             now = timezone.now()  # read after the lock: never before the receiver's last PIN
             _check_receiver_caps(team=team, policy=policy, number=number, now=now)
             issued = _pin_send(team=team, actor=actor, policy=policy, number=number, pin_length=pin_length, now=now)
-    except BaseException:  # refused, failed or not committed: this send does not use up the caps
+    except BaseException as error:  # refused, failed or not committed: this send does not use up the caps
         team_count.give_back()
         receiver_count.give_back()
+        if isinstance(error, PinRateLimited):
+            metrics.pin_event(event="send", outcome="rate_limited")
         raise
+    metrics.pin_event(event="send", outcome="sent")
     log.info("2FA PIN %s sent for team %s (message %s)", issued.record.pk, team.pk, issued.message.pk)
     return issued
 
@@ -323,10 +327,12 @@ def pin_verify(*, team: Team, actor: User, pin_id: str, pin: str) -> Pin:
         raise Forbidden("This team's PINs are not yours to verify.")
     pin_id, pin = _normalize(pin_id), _normalize(pin)
     if len(pin_id) != conf.PIN_ID_LENGTH or not set(pin_id) <= set(conf.ALPHANUMERIC):
+        metrics.pin_event(event="verify", outcome=_Outcome.NOT_FOUND.value)
         raise PinNotFound()
     with transaction.atomic():
         row = Pin.objects.select_for_update().filter(team=team, pin_id=pin_id).first()
         outcome = _judge(row, pin)
+    metrics.pin_event(event="verify", outcome=outcome.value)
     if outcome is not _Outcome.VERIFIED:
         log.info("2FA PIN %s refused: %s", row.pk if row else "-", outcome.value)
         raise REFUSALS[outcome]()

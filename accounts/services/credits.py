@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.errors import InsufficientCredits, NotFound, ValidationFailed
 from accounts.models import CreditEntry, EntryKind, User
 from accounts.permissions import Action, require, team_of
+from ops import metrics
 
 MAX_AMOUNT = Decimal("1000000000")
 QUANTUM = Decimal("0.0001")
@@ -202,15 +203,18 @@ def credit_charge(
     message_id: int | None = None,
     batch_id: int | None = None,
 ) -> CreditEntry:
-    return _move(
+    value = clean_amount(amount)
+    entry = _move(
         user_id=user.pk,
-        amount=-clean_amount(amount),
+        amount=-value,
         kind=EntryKind.CHARGE,
         actor=actor,
         memo=memo,
         message_id=message_id,
         batch_id=batch_id,
     )
+    metrics.credits_charged(amount=value)
+    return entry
 
 
 @transaction.atomic

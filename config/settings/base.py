@@ -331,3 +331,51 @@ LOGGING.setdefault("loggers", {})["django.server"] = {
     "level": "INFO",
     "propagate": False,
 }
+
+# --- Operations (ops/): health, metrics, structured logs, errors ---------------------------------------
+INSTALLED_APPS += ["ops"]
+# /health/ready fails when no huey consumer beat within this many seconds; each consumer beats this often.
+SMS_HEARTBEAT_MAX_AGE_SECONDS = env.int("SMS_HEARTBEAT_MAX_AGE_SECONDS", default=60)
+SMS_HEARTBEAT_INTERVAL_SECONDS = env.int("SMS_HEARTBEAT_INTERVAL_SECONDS", default=15)
+# Every request timed for /metrics (first, so it times the rest).
+MIDDLEWARE.insert(0, "ops.middleware.RequestMetricsMiddleware")
+# /metrics answers a scraper presenting `Authorization: Bearer <SMS_METRICS_TOKEN>`; with no token set,
+# only calls from these addresses (behind a proxy every call comes from the proxy: set a token).
+SMS_METRICS_TOKEN = env("SMS_METRICS_TOKEN", default="")
+SMS_METRICS_ALLOWED_ADDRESSES = env.list("SMS_METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
+# One structured line per request (django-structlog) and per huey task (ops/logs.py), with a request id
+# that follows into the tasks; JSON or readable text (DJANGO_LOG_FORMAT: console here, json in production).
+INSTALLED_APPS += ["django_structlog"]
+MIDDLEWARE.insert(1, "django_structlog.middlewares.RequestMiddleware")
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # DEBUG: only `request_finished` at INFO, one line a request
+LOGGING["formatters"].update(console={"()": "ops.logs.console_formatter"}, json={"()": "ops.logs.json_formatter"})
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="console")
+LOGGING["loggers"]["huey"] = {"level": "WARNING"}  # its per-task INFO lines: ours is `task_finished`
+# Errors to Sentry when SENTRY_DSN is set, secrets scrubbed before sending (ops/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ops.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+# Content-Security-Policy (django-csp) on the dashboard: scripts, styles and everything else only from
+# this server (the vendored Pico CSS and Chart.js), nothing inline. The API (JSON, and drf-spectacular's
+# Swagger UI and ReDoc pages, which inline their loaders) and the Django admin are left out.
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/", "/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Pico's icons are data: SVGs
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

@@ -11,6 +11,7 @@ from django.utils import timezone
 from messaging.enqueue import enqueue_on_commit
 from messaging.models import Callback, CallbackAttempt
 from messaging.webhooks import MAX_ATTEMPTS, HostBreaker, backoff_seconds, deliver, signature_headers, url_host
+from ops import metrics
 
 LEASE = timedelta(minutes=2)
 # Hosts that keep failing, per consumer process: one team's dead URL costs a few tries, not a
@@ -65,6 +66,7 @@ def callback_attempt(*, callback_id: int) -> int | None:
             state=state,
             next_attempt_at=now + timedelta(seconds=retry_in) if retry_in else None,
         )
+    metrics.callback_attempted(outcome="delivered" if outcome.ok else ("retrying" if retry_in else "failed"))
     return retry_in
 
 

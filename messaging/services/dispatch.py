@@ -29,6 +29,7 @@ from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outb
 from messaging.models import Message, MessagePart, Status, rank
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
+from ops import metrics
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -44,6 +45,8 @@ CLAIM_FIELDS = (
     "batch_id",
     "price",
     "has_secret",
+    "created_at",
+    "scheduled_at",
 )
 
 
@@ -162,6 +165,8 @@ def record_results(
             leftover = [r for r in reports if r.part_id not in reported]
             sent = [r.message_id for r in accepted if r.message_id not in reported.messages]
             moved = set(message_transition(message_ids=sent, to=Status.SENT, at=now, sent_at=now))
+            dues = (_due(rows[r.message_id]) for r in accepted)
+            metrics.dispatch_lag(seconds=[(now - due).total_seconds() for due in dues if due])
             via = [Step(Status.SENT, now, fields={"sent_at": now})]
             for outcome in reported.outcomes():
                 moved.update(
@@ -211,6 +216,11 @@ def record_results(
             Message.objects.filter(pk__in=ids, status=Status.DEQUEUED).update(
                 status=Status.QUEUE, scheduled_at=now + timedelta(seconds=30 * 2 ** (attempts - 1)), status_at=now
             )
+
+
+def _due(row: dict) -> datetime | None:
+    """When a claimed message fell due: its scheduled time (also a retry's), else its acceptance."""
+    return row.get("scheduled_at") or row.get("created_at")
 
 
 class _Reported:

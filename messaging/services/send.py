@@ -58,6 +58,7 @@ from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
 from messaging.services.dispatch import CLAIM_FIELDS
 from messaging.services.status import count_deltas
+from ops import metrics
 
 MAX_REF = 100
 EMPTY_TEXT = "Message cannot be empty"
@@ -337,6 +338,9 @@ def message_send(
                 )
             except InsufficientCredits:
                 raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits") from None
+        blocked_count = sum(n for (status, _), n in counts.items() if status == Status.BLACKLISTED)
+        metrics.messages_accepted(source=source, count=len(messages) - blocked_count)
+        metrics.messages_finished(status=Status.BLACKLISTED, count=blocked_count)
         transaction.on_commit(_kick_dispatcher)
         if secrets:
             # Claimed at creation, submitted from memory by this process once committed: the real

@@ -23,8 +23,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Team
-from messaging.models import DailyCount, Message, Status, StatusEvent, statuses_below
+from messaging.models import FINAL_RANK, DailyCount, Message, Status, StatusEvent, rank, statuses_below
 from messaging.notify import NOTIFY_ROW_FIELDS, notifications_for, wants_notification
+from ops import metrics
 
 ROW_FIELDS = ("pk", "team_id", "user_id", "status", "created_at", "campaign", "price", "direction")
 # DEQUEUED is the dispatcher's bookkeeping: no timeline row, no notification, and counted as QUEUE
@@ -126,6 +127,8 @@ def message_transition(
             deltas += count_deltas(group, status=old, sign=-1, zones=zones)
         deltas += count_deltas(rows, status=to, sign=+1, zones=zones)
         DailyCount.objects.bulk_create(deltas)
+        if rank(to) == FINAL_RANK:
+            metrics.messages_finished(status=to, count=len(moved))
         steps = [*via, Step(to, at, detail)] if to not in SILENT else list(via)
         for step in steps:
             _timeline_add(moved, status=step.status, detail=step.detail[:255], at=step.at)

@@ -417,10 +417,16 @@ def test_sign_is_hmac_sha256_over_id_timestamp_and_body() -> None:
     expected = hmac.new(b"s3cret", b"wh_1.1700000000.hello", hashlib.sha256).hexdigest()
     assert sign(secret="s3cret", webhook_id="wh_1", timestamp=1_700_000_000, body=b"hello") == expected
     headers = signature_headers(secret="s3cret", webhook_id="wh_1", body=b"hello", timestamp=1_700_000_000)
+    import base64
+
+    same = base64.b64encode(bytes.fromhex(expected)).decode()  # Standard Webhooks: the same HMAC in base64
     assert headers == {
         "X-Webhook-Id": "wh_1",
         "X-Webhook-Timestamp": "1700000000",
         "X-Webhook-Signature": f"v1={expected}",
+        "webhook-id": "wh_1",
+        "webhook-timestamp": "1700000000",
+        "webhook-signature": f"v1,{same}",
     }
 
 

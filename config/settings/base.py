@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -11,7 +12,17 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-in-production")
+
+def secret(name: str, default: str | None = None) -> str:
+    """A secret exactly as it is set: django-environ reads a value that starts with `$` as the name
+    of another variable, and a random key starts with `$` about one time in fifty."""
+    value = env.ENVIRON.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(f"Set the {name} environment variable")
+    return value
+
+
+SECRET_KEY = secret("DJANGO_SECRET_KEY", "insecure-local-only-key-change-me-in-production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
@@ -241,7 +252,7 @@ SMS_SMPP = {
     "host": env("SMS_SMPP_HOST", default="127.0.0.1"),
     "port": env.int("SMS_SMPP_PORT", default=2775),
     "system_id": env("SMS_SMPP_SYSTEM_ID", default=""),
-    "password": env("SMS_SMPP_PASSWORD", default=""),
+    "password": secret("SMS_SMPP_PASSWORD", ""),
     "system_type": env("SMS_SMPP_SYSTEM_TYPE", default=""),
     "window": env.int("SMS_SMPP_WINDOW", default=10),
     # TLS always verifies the SMSC's certificate and host name; an empty CA file means the system's CAs.
@@ -260,7 +271,7 @@ SMS_OPT_OUT_KEYWORDS = env.list(
 # A long reply whose parts have not all arrived this long after its first is stored as it is.
 SMS_INBOUND_PART_TIMEOUT_HOURS = env.int("SMS_INBOUND_PART_TIMEOUT_HOURS", default=24)
 # Shared secret of the /hooks/ endpoints where HTTP upstreams post receipts and replies (empty: off).
-SMS_HOOKS_SECRET = env("SMS_HOOKS_SECRET", default="")
+SMS_HOOKS_SECRET = secret("SMS_HOOKS_SECRET", "")
 # Callbacks to private, loopback and link-local addresses are refused unless this is on.
 SMS_CALLBACKS_ALLOW_PRIVATE = env.bool("SMS_CALLBACKS_ALLOW_PRIVATE", default=False)
 # Callbacks run on their own threads in the consumer (never on huey's, which dispatch); a team uses
@@ -279,7 +290,7 @@ LOGGING = {
 
 # 2FA PINs (otp): the HMAC key of stored PINs (empty: derived from DJANGO_SECRET_KEY), the PIN
 # lifetime, how long the verification log is kept, and the defaults of a new team's 2FA policy.
-OTP_HMAC_KEY = env("OTP_HMAC_KEY", default="")
+OTP_HMAC_KEY = secret("OTP_HMAC_KEY", "")
 OTP_PIN_TTL_SECONDS = env.int("OTP_PIN_TTL_SECONDS", default=300)
 OTP_LOG_RETENTION_DAYS = env.int("OTP_LOG_RETENTION_DAYS", default=30)
 OTP_DEFAULT_TEXT_TEMPLATE = env("OTP_DEFAULT_TEXT_TEMPLATE", default="Your code is {pin}")
@@ -341,7 +352,7 @@ SMS_HEARTBEAT_INTERVAL_SECONDS = env.int("SMS_HEARTBEAT_INTERVAL_SECONDS", defau
 MIDDLEWARE.insert(0, "ops.middleware.RequestMetricsMiddleware")
 # /metrics answers a scraper presenting `Authorization: Bearer <SMS_METRICS_TOKEN>`; with no token set,
 # only calls from these addresses (behind a proxy every call comes from the proxy: set a token).
-SMS_METRICS_TOKEN = env("SMS_METRICS_TOKEN", default="")
+SMS_METRICS_TOKEN = secret("SMS_METRICS_TOKEN", "")
 SMS_METRICS_ALLOWED_ADDRESSES = env.list("SMS_METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
 # One structured line per request (django-structlog) and per huey task (ops/logs.py), with a request id
 # that follows into the tasks; JSON or readable text (DJANGO_LOG_FORMAT: console here, json in production).

@@ -1,9 +1,9 @@
 """Production: served by gunicorn with whitenoise; secrets have no defaults."""
 
 from .base import *  # noqa: F403
-from .base import LOGGING, env
+from .base import LOGGING, env, secret
 
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = secret("DJANGO_SECRET_KEY")
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,6 +1,6 @@
 """Contacts, groups, templates and the blacklist of a team, and the CSV imports that fill them.
 
-Numbers are stored in E.164 (`messaging.numbers.normalize_number` with the team's default
+Numbers are stored in E.164 (`core.numbers.normalize_number` with the team's default
 country), unique per team. A contact's `fields` is a flat JSON object of custom values that a
 text can use as `%key%` variables, next to the built-in `%first_name%`, `%last_name%`, `%title%`.
 """

@@ -3,7 +3,7 @@ parts of long replies still waiting for the rest."""
 
 from django.contrib import admin, messages
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 from messaging.models import (
     Batch,
     Callback,

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.errors import NotFound
 from accounts.models import Team, User
 from accounts.permissions import Action, scope
+from core.errors import NotFound
 from messaging.models import FAILED, Batch, Direction, Message, Status
 
 

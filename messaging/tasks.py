@@ -10,9 +10,9 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from core.locks import task_lock, transaction_lock
 from messaging.gateways import get_gateway
 from messaging.gateways.simulator import SimulatorGateway
-from messaging.locks import task_lock, transaction_lock
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.inbound import inbound_parts_expire
 from messaging.services.reports import EngineSink

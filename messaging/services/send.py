@@ -41,18 +41,18 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from accounts.errors import InsufficientCredits, ValidationFailed
 from accounts.models import Team, User
 from accounts.services import credit_charge
-from config.collector import collection_paused
 from contacts.selectors import blacklist_list, blacklisted_numbers
+from core.collector import collection_paused
+from core.copy import binary_copy
+from core.errors import InsufficientCredits, ValidationFailed
+from core.numbers import InvalidNumber, normalize_number
 from messaging import segments
 from messaging.conversion import CONVERSION_LEVELS, convert
-from messaging.copy import binary_copy
 from messaging.enqueue import enqueue_now
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.notify import notifications_for
-from messaging.numbers import InvalidNumber, normalize_number
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender

@@ -9,8 +9,8 @@ import time_machine
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from core.locks import task_lock
 from messaging.callback_workers import FairPool
-from messaging.locks import task_lock
 from messaging.models import Callback, CallbackKind, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.callbacks import callback_attempt

@@ -41,7 +41,7 @@ def _fresh_breaker():
 @pytest.fixture(autouse=True)
 def _fresh_gateway():
     """Each test gets a gateway built from its own settings."""
-    from messaging.gateways import reset_gateway
+    from messaging.services.engine import reset_gateway
 
     reset_gateway()
     yield

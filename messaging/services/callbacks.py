@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messaging.enqueue import enqueue_on_commit
+from messaging.enqueue import enqueue_later, enqueue_on_commit
 from messaging.models import Callback, CallbackAttempt
 from messaging.webhooks import MAX_ATTEMPTS, HostBreaker, backoff_seconds, deliver, signature_headers, url_host
 
@@ -66,6 +66,13 @@ def callback_attempt(*, callback_id: int) -> int | None:
             next_attempt_at=now + timedelta(seconds=retry_in) if retry_in else None,
         )
     return retry_in
+
+
+def callback_run(team_id: int | None, callback_id: int) -> None:
+    """One delivery attempt, and the next one scheduled when it failed (or its host's breaker is open)."""
+    retry_in = callback_attempt(callback_id=callback_id)
+    if retry_in is not None:
+        enqueue_later("messaging.tasks.callback_deliver", callback_id, team_id, delay=retry_in)
 
 
 def callback_resend(*, callback: Callback) -> Callback:

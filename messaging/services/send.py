@@ -56,7 +56,8 @@ from messaging.notify import notifications_for
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
-from messaging.services.dispatch import CLAIM_FIELDS
+from messaging.services.dispatch import CLAIM_FIELDS, submit
+from messaging.services.engine import get_gateway
 from messaging.services.status import count_deltas
 
 MAX_REF = 100
@@ -515,9 +516,6 @@ def _count_new(*, team, actor: User, now: datetime, counts: Counter, credits: di
 
 def dispatch_secrets(*, claimed: list[dict], texts: dict[int, str]) -> None:
     """Submit messages claimed at creation (rows as `claim_due` returns them) with their real texts."""
-    from messaging.gateways import get_gateway
-    from messaging.services.dispatch import submit
-
     submit(gateway=get_gateway(), claimed=claimed, texts=texts)
 
 

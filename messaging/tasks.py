@@ -11,10 +11,10 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from core.locks import task_lock, transaction_lock
-from messaging.callback_workers import callback_pool
+from messaging.callbacks.delivery import callback_run
+from messaging.callbacks.workers import callback_pool
 from messaging.gateways.simulator import SimulatorGateway
 from messaging.models import Callback, SimulatedSubmission
-from messaging.services.callbacks import callback_run
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.engine import get_gateway
 from messaging.services.inbound import inbound_parts_expire
@@ -83,7 +83,7 @@ def simulator_deliver(reports, replies) -> None:
 
 @db_task()
 def callback_deliver(callback_id: int, team_id: int | None = None) -> None:
-    """Hand the callback to the callback threads (messaging/callback_workers.py) and return at once:
+    """Hand the callback to the callback threads (messaging/callbacks/workers.py) and return at once:
     huey's threads dispatch messages and never wait on a customer's URL. Inline when huey is."""
     if HUEY.immediate:
         callback_run(team_id, callback_id)

@@ -31,7 +31,7 @@ def api():
 @pytest.fixture(autouse=True)
 def _fresh_breaker():
     """The callback circuit breaker lives in the process: each test starts with every host closed."""
-    from messaging.services.callbacks import BREAKER
+    from messaging.callbacks.delivery import BREAKER
 
     BREAKER.reset()
     yield

@@ -49,10 +49,10 @@ from core.copy import binary_copy
 from core.errors import InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber, normalize_number
 from messaging import segments
+from messaging.callbacks.notify import notifications_for
 from messaging.conversion import CONVERSION_LEVELS, convert
 from messaging.enqueue import enqueue_now
 from messaging.models import Batch, DailyCount, Direction, Message, Status
-from messaging.notify import notifications_for
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender

@@ -22,8 +22,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from messaging.callbacks.notify import NOTIFY_ROW_FIELDS, notifications_for, wants_notification
 from messaging.models import DailyCount, Message, Status, StatusEvent, statuses_below
-from messaging.notify import NOTIFY_ROW_FIELDS, notifications_for, wants_notification
 
 ROW_FIELDS = ("pk", "team_id", "user_id", "status", "created_at", "campaign", "price", "direction")
 # DEQUEUED is the dispatcher's bookkeeping: no timeline row, no notification, and counted as QUEUE

@@ -5,9 +5,9 @@ enqueue seam."""
 import pytest
 from django.test import override_settings
 
+from messaging.callbacks import delivery
 from messaging.gateways.base import Outbound, RecordingSink
 from messaging.gateways.simulator import SimulatorGateway
-from messaging.services import callbacks
 from messaging.services.engine import get_gateway, reset_gateway, simulator_deliver_later
 
 
@@ -46,7 +46,7 @@ def test_the_engine_builds_the_simulator_with_its_sink_and_scheduler():
 
 def test_a_failed_callback_attempt_is_retried_through_the_enqueue_seam(monkeypatch):
     later = []
-    monkeypatch.setattr(callbacks, "callback_attempt", lambda *, callback_id: 30)
-    monkeypatch.setattr(callbacks, "enqueue_later", lambda task, *args, delay: later.append((task, args, delay)))
-    callbacks.callback_run(5, 12)
+    monkeypatch.setattr(delivery, "callback_attempt", lambda *, callback_id: 30)
+    monkeypatch.setattr(delivery, "enqueue_later", lambda task, *args, delay: later.append((task, args, delay)))
+    delivery.callback_run(5, 12)
     assert later == [("messaging.tasks.callback_deliver", (12, 5), 30)]

@@ -8,9 +8,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from messaging.callbacks.webhooks import (
+    MAX_ATTEMPTS,
+    HostBreaker,
+    backoff_seconds,
+    deliver,
+    signature_headers,
+    url_host,
+)
 from messaging.enqueue import enqueue_later, enqueue_on_commit
 from messaging.models import Callback, CallbackAttempt
-from messaging.webhooks import MAX_ATTEMPTS, HostBreaker, backoff_seconds, deliver, signature_headers, url_host
 
 LEASE = timedelta(minutes=2)
 # Hosts that keep failing, per consumer process: one team's dead URL costs a few tries, not a

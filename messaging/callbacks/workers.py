@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import close_old_connections
 
-from messaging.services.callbacks import callback_run
+from messaging.callbacks.delivery import callback_run
 
 log = logging.getLogger(__name__)
 

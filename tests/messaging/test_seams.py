@@ -6,9 +6,10 @@ import pytest
 from django.test import override_settings
 
 from messaging.callbacks import delivery
-from messaging.gateways.base import Outbound, RecordingSink
+from messaging.gateways.base import Outbound
 from messaging.gateways.simulator import SimulatorGateway
 from messaging.services.engine import get_gateway, reset_gateway, simulator_deliver_later
+from tests.messaging.recording_gateway import RecordingSink
 
 
 def _outbound(message_id: int) -> Outbound:

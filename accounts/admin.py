@@ -5,10 +5,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from accounts.errors import DomainError
 from accounts.forms import CreditMovementForm
 from accounts.models import ApiKey, CreditEntry, Team, User
 from accounts.services import api_key_revoke, credit_adjust, credit_top_up, team_set_active
+from core.errors import DomainError
 
 
 class ReadOnlyMixin:

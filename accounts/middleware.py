@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.access import user_is_active
-from accounts.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound
 
 
 class ActiveSessionMiddleware:

@@ -95,13 +95,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    @property
-    def is_team_manager(self) -> bool:
-        """May manage the team's users (the role matrix in accounts.permissions decides; ask it directly)."""
-        from accounts.permissions import Action, can
-
-        return can(self, Action.USER_CREATE)
-
 
 class EntryKind(models.TextChoices):
     TOP_UP = "top_up", "Top-up"

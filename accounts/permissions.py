@@ -26,8 +26,8 @@ from enum import StrEnum
 
 from django.db.models import Q, QuerySet
 
-from accounts.errors import ErrorCode, Forbidden
 from accounts.models import Role, Team, User
+from core.errors import ErrorCode, Forbidden
 
 SELF = "self"
 TEAM = "team"

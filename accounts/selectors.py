@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.errors import NotFound
 from accounts.models import ApiKey, CreditEntry, Team, User
 from accounts.permissions import Action, scope
+from core.errors import NotFound
 
 
 def user_list(*, team: Team, actor: User | None) -> QuerySet[User]:

@@ -2,37 +2,22 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views import View
 
 from accounts import selectors, services
-from accounts.forms import ApiKeyForm, SubUserEditForm, SubUserForm, TeamSettingsForm, TransferForm, call_service
+from accounts.forms import ApiKeyForm, SubUserEditForm, SubUserForm, TeamSettingsForm, TransferForm
 from accounts.models import KeyKind
+from accounts.pages import TeamPageMixin
 from accounts.permissions import Action, can, require
+from core.pages import call_service
 
 
 class LoginView(auth_views.LoginView):
     """Django's login. Failures lock out through accounts.lockout (axes), which shows this page
     again with the reason as 429; a deactivated account or team is refused (accounts.access)."""
-
-
-class TeamPageMixin(LoginRequiredMixin):
-    """A page of the operator dashboard: the user has a team; a page with a `required_action` needs
-    the role matrix's yes for it on the team (accounts.permissions)."""
-
-    required_action: Action | None = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            if request.user.team is None:
-                return redirect("admin:index")  # support staff work in the admin
-            if self.required_action is not None:
-                require(request.user, self.required_action, team=request.user.team)
-            self.team = request.user.team
-        return super().dispatch(request, *args, **kwargs)
 
 
 class TeamView(TeamPageMixin, View):

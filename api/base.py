@@ -9,7 +9,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.collector import collection_paused
+from core.collector import collection_paused
 
 from . import idempotency
 from .errors import ApiError, to_api_error, unexpected_error

@@ -10,7 +10,7 @@ from django.http import Http404
 from redis.exceptions import RedisError
 from rest_framework import exceptions
 
-from accounts.errors import DomainError, ErrorCode
+from core.errors import DomainError, ErrorCode
 
 STATUS_BY_CODE = {
     ErrorCode.INVALID: 422,

@@ -22,8 +22,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from accounts.errors import DomainError, ErrorCode, ValidationFailed
 from accounts.models import ApiKey
+from core.errors import DomainError, ErrorCode, ValidationFailed
 
 from .models import IdempotencyRecord
 

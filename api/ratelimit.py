@@ -87,7 +87,7 @@ def _redis_client():
 
 @functools.cache
 def _client_for(location: str):
-    import redis
+    import redis  # only when the cache is Redis: a deployment on the embedded cache never loads it
 
     return redis.Redis.from_url(
         location, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS

@@ -1,4 +1,4 @@
-"""Every dialect's URLs; see ../shared/API_MAP.md and the README's API map."""
+"""Every dialect's URLs; see the README's API map."""
 
 from django.urls import include
 from drf_spectacular.views import (

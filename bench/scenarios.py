@@ -1,4 +1,5 @@
-"""The scenarios of issue 8. Each takes `smoke` (tiny sizes, to keep the scripts working in CI).
+"""The benchmark scenarios (the README's Benchmarks). Each takes `smoke` (tiny sizes, to keep the
+scripts working in CI).
 
 Data is made with the project's own services, or with bulk SQL where only the rows matter (the
 message history); every scenario works in the scratch database of `python -m bench`."""

@@ -22,6 +22,6 @@ urlpatterns = [
     path("team/users/<int:user_id>/", account_views.UserEditView.as_view(), name="user-edit"),
     path("keys/", account_views.ApiKeysView.as_view(), name="keys"),
     path("settings/", account_views.DeveloperSettingsView.as_view(), name="settings"),
-    path("", include("config.dashboard_contacts")),
-    path("", include("config.dashboard_otp")),
+    path("", include("contacts.urls")),
+    path("", include("otp.urls")),
 ]

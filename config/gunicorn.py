@@ -1,14 +1,14 @@
 """gunicorn settings for production: `gunicorn -c config/gunicorn.py config.wsgi`.
 
 The access log writes the path without the query, and every atom passes through the same masking
-as Django's logs (config/logsecrets.py): the URL-sending token in the path, credential parameters
+as Django's logs (core/logsecrets.py): the URL-sending token in the path, credential parameters
 in a `%(r)s`/`%(q)s` someone adds to the format, and credential headers in `%({...}i)s`."""
 
 import os
 
 from gunicorn.glogging import Logger
 
-from config.logsecrets import SECRET_HEADERS, mask_secrets
+from core.logsecrets import SECRET_HEADERS, mask_secrets
 
 
 class MaskingLogger(Logger):
@@ -32,7 +32,7 @@ logger_class = MaskingLogger
 
 
 def child_exit(server, worker):
-    """Prometheus' multiprocess mode (ops/metrics.py): a dead worker's live gauges stop counting."""
+    """Prometheus' multiprocess mode (core/metrics.py): a dead worker's live gauges stop counting."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

@@ -4,15 +4,15 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from api.routing import path as api_path
-from messaging import hooks
+from messaging import upstream_hooks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account_views.password_change, name="password_change"),
-    api_path("hooks/dlr", hooks.ReportHook.as_view()),
-    api_path("hooks/inbound", hooks.InboundHook.as_view()),
+    api_path("hooks/dlr", upstream_hooks.ReportHook.as_view()),
+    api_path("hooks/inbound", upstream_hooks.InboundHook.as_view()),
     path("", include("ops.urls")),
     path("", include("api.urls")),
     path("", include("config.dashboard")),

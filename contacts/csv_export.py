@@ -1,6 +1,6 @@
 """CSV export of contacts, groups and the blacklist, as generators of lines for a
 `StreamingHttpResponse` (rows are read in chunks: 100,000 contacts never sit in memory at once).
-Every cell is escaped against formula injection by `messaging.csv_safe`, like every export.
+Every cell is escaped against formula injection by `core.csv_safe`, like every export.
 """
 
 from collections.abc import Iterator
@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Team
 from contacts import selectors
 from contacts.models import ContactImport, Group
-from messaging.csv_safe import csv_lines
+from core.csv_safe import csv_lines
 
 CHUNK = 2000
 

@@ -28,7 +28,6 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from accounts.errors import DomainError, NotFound, ValidationFailed
 from accounts.models import User
 from contacts import selectors, services
 from contacts.models import (
@@ -40,10 +39,11 @@ from contacts.models import (
     ImportKind,
     ImportStatus,
 )
-from messaging.copy import binary_copy
-from messaging.csv_safe import unescape_cell
+from core.copy import binary_copy
+from core.csv_safe import unescape_cell
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.numbers import normalize_number
 from messaging.enqueue import enqueue_on_commit
-from messaging.numbers import normalize_number
 
 log = logging.getLogger(__name__)
 

@@ -1,22 +1,20 @@
 """Contacts, groups, templates and the blacklist of a team, and the CSV imports that fill them.
 
-Numbers are stored in E.164 (`messaging.numbers.normalize_number` with the team's default
+Numbers are stored in E.164 (`core.numbers.normalize_number` with the team's default
 country), unique per team. A contact's `fields` is a flat JSON object of custom values that a
 text can use as `%key%` variables, next to the built-in `%first_name%`, `%last_name%`, `%title%`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Team
-
-if TYPE_CHECKING:
-    from messaging.pricing import PriceBook, Quote
+from messaging import pricing
+from messaging.personalise import variable_names
+from messaging.pricing import PriceBook, Quote
 
 
 class BlacklistSource(models.TextChoices):
@@ -128,15 +126,11 @@ class Template(models.Model):
 
     @property
     def variables(self) -> list[str]:
-        from messaging.personalise import variable_names
-
         return variable_names(self.text)
 
     def quote(self, prices: PriceBook | None = None) -> Quote:
         """Segments and credits of the text as written (before variables are filled in)."""
-        from messaging.pricing import quote
-
-        return quote(team=self.team, text=self.text, prices=prices)
+        return pricing.quote(team=self.team, text=self.text, prices=prices)
 
 
 class ImportKind(models.TextChoices):

@@ -5,9 +5,9 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.errors import NotFound
 from accounts.models import Team
 from contacts.models import BlacklistEntry, Contact, ContactImport, Group, Template
+from core.errors import NotFound
 
 CHUNK = 5000
 

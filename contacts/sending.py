@@ -12,11 +12,11 @@ that contact.
 from collections.abc import Iterable
 from datetime import datetime
 
-from accounts.errors import ValidationFailed
 from accounts.models import User
 from contacts import selectors
 from contacts.models import Contact
-from messaging.numbers import InvalidNumber, normalize_number
+from core.errors import ValidationFailed
+from core.numbers import InvalidNumber, normalize_number
 from messaging.personalise import fill_variables, variable_names
 from messaging.services.send import Recipient, SendResult, message_send
 

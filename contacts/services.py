@@ -14,12 +14,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.errors import NotFound, ValidationFailed
 from accounts.models import Team
 from contacts import selectors
 from contacts.models import BlacklistEntry, BlacklistSource, Contact, Group, Membership, Template
+from core.errors import NotFound, ValidationFailed
+from core.numbers import normalize_number
 from messaging import segments
-from messaging.numbers import normalize_number
 
 FIELD_KEY = re.compile(r"^[A-Za-z0-9_]{1,50}$")
 MAX_FIELDS = 50

@@ -8,7 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from contacts.csv_import import contact_import_run
 from contacts.models import ContactImport, ImportStatus
-from messaging.locks import task_lock
+from core.locks import task_lock
 
 RETRIES = 2
 STUCK_AFTER = timedelta(minutes=30)  # 100,000 rows take seconds: a run this old lost its worker

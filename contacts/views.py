@@ -13,9 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from accounts.errors import DomainError
-from accounts.forms import call_service
-from accounts.views import TeamPageMixin
+from accounts.pages import TeamPageMixin
 from contacts import csv_export, csv_import, selectors, services
 from contacts.forms import (
     BlacklistForm,
@@ -29,6 +27,8 @@ from contacts.forms import (
 )
 from contacts.models import BlacklistSource, ContactImport, ImportStatus
 from contacts.sending import group_send
+from core.errors import DomainError
+from core.pages import call_service
 from messaging.pricing import PriceBook
 
 T = TypeVar("T")

@@ -3,7 +3,8 @@ parts of long replies still waiting for the rest."""
 
 from django.contrib import admin, messages
 
-from accounts.errors import DomainError
+from core.errors import DomainError
+from messaging.callbacks.delivery import callback_resend
 from messaging.models import (
     Batch,
     Callback,
@@ -15,7 +16,6 @@ from messaging.models import (
     StatusEvent,
 )
 from messaging.services import message_refund
-from messaging.services.callbacks import callback_resend
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -38,6 +38,18 @@ def enqueue_now(task: str, calls: Iterable[Sequence[object]] = ((),)) -> int:
     return done
 
 
+def enqueue_later(task: str, *args: object, delay: float) -> bool:
+    """Enqueue `task(*args)` to run in `delay` seconds (a retry, a receipt the network sends later).
+    Not tied to a transaction: the caller has committed what the task will look for. False, and
+    logged, when the queue is down; the periodic catch-up finds the work in the database."""
+    try:
+        import_string(task).schedule(args=args, delay=delay)
+    except Exception:
+        log.exception("could not schedule %s in %ss; the periodic catch-up will pick the work up", task, delay)
+        return False
+    return True
+
+
 def enqueue_on_commit(task: str, *args: object) -> None:
     """Enqueue `task(*args)` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue_now(task, [args]))

@@ -1,6 +1,6 @@
 """Messages, their parts on the network, batches, prices, daily counters and customer callbacks.
 
-A message's life (statuses are the shared vocabulary of API_MAP.md)::
+A message's life (statuses are the shared vocabulary of every dialect: the README's API map)::
 
     QUEUE ──claim──▶ DEQUEUED ──gateway accepts──▶ SENT ──▶ ENROUTE / ACCEPTD / UNKNOWN ──▶ DELIVRD
       │                 │                                                              ├─▶ UNDELIV

@@ -7,7 +7,7 @@ unknown `%name%` stays as written (a text may well contain a percent sign)."""
 import re
 from collections.abc import Mapping, Sequence
 
-from accounts.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 _PERCENT = re.compile(r"%([A-Za-z0-9_]+)%")
 _POSITIONAL = re.compile(r"\{(\d+)\}")

@@ -8,10 +8,10 @@ from decimal import Decimal
 from django.conf import settings
 
 from accounts.models import Team
+from core.numbers import normalize_number, number_country
 from messaging import segments
 from messaging.conversion import convert
 from messaging.models import PriceRule
-from messaging.numbers import normalize_number, number_country
 
 
 class PriceBook:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from accounts.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 # Seed 000 `deliverytime`, seed 001 `dateToSend` (yyyyMMddHHmm) and friends; then ISO 8601 (tried
 # last: Python reads "203001151030" as ISO basic format with a different meaning). Shorter formats

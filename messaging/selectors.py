@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
-from accounts.errors import NotFound
 from accounts.models import Team, User
 from accounts.permissions import Action, scope
+from core.errors import NotFound
 from messaging.models import FAILED, Batch, Direction, Message, Status
 
 
@@ -111,15 +111,4 @@ def batch_progress(*, batch: Batch) -> BatchProgress:
         delivered=counts.get(Status.DELIVRD, 0),
         failed=failed,
         cancelled=counts.get(Status.DELETED, 0),
-    )
-
-
-def reply_list(*, team: Team, actor: User | None) -> QuerySet[Message]:
-    return message_list(team=team, actor=actor).filter(direction=Direction.IN).select_related("reply_to")
-
-
-def search(messages: QuerySet[Message], text: str) -> QuerySet[Message]:
-    """Number, client reference or text contains."""
-    return messages.filter(
-        Q(recipient__contains=text) | Q(sender__contains=text) | Q(client_ref=text) | Q(text__icontains=text)
     )

@@ -1,7 +1,7 @@
 """Sender ids, by the rules of seed 000: a numeric sender is '+' and at most 15 digits (replies
 reach it); anything else is alphanumeric, at most 11 characters (no replies)."""
 
-from accounts.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 NUMERIC_MAX_DIGITS = 15
 ALPHANUMERIC_MAX = 11

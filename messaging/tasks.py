@@ -10,12 +10,16 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from messaging.gateways import get_gateway
+from core.locks import task_lock, transaction_lock
+from messaging.callbacks.delivery import callback_run
+from messaging.callbacks.workers import callback_pool
 from messaging.gateways.simulator import SimulatorGateway
-from messaging.locks import task_lock, transaction_lock
+from messaging.models import Callback, SimulatedSubmission
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
+from messaging.services.engine import get_gateway
 from messaging.services.inbound import inbound_parts_expire
 from messaging.services.reports import EngineSink
+from messaging.services.stats import daily_counts_squash
 
 log = logging.getLogger(__name__)
 MAX_CHUNKS_PER_RUN = 200
@@ -67,8 +71,6 @@ def simulator_redeliver() -> None:
 @db_periodic_task(crontab(hour="3", minute="41"))
 def simulator_forget() -> None:
     """The simulator's network keeps what it accepted for a day."""
-    from messaging.models import SimulatedSubmission
-
     SimulatedSubmission.objects.filter(submitted_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
@@ -81,37 +83,22 @@ def simulator_deliver(reports, replies) -> None:
 
 @db_task()
 def callback_deliver(callback_id: int, team_id: int | None = None) -> None:
-    """Hand the callback to the callback threads (messaging/callback_workers.py) and return at once:
+    """Hand the callback to the callback threads (messaging/callbacks/workers.py) and return at once:
     huey's threads dispatch messages and never wait on a customer's URL. Inline when huey is."""
     if HUEY.immediate:
         callback_run(team_id, callback_id)
         return
     if team_id is None:
-        from messaging.models import Callback
-
         team_id = Callback.objects.filter(pk=callback_id).values_list("team_id", flat=True).first()
         if team_id is None:
             return
-    from messaging.callback_workers import callback_pool
-
     callback_pool().submit(key=team_id, item=callback_id)
-
-
-def callback_run(team_id: int | None, callback_id: int) -> None:
-    """One delivery attempt, and the next one scheduled when it failed (or its host's breaker is open)."""
-    from messaging.services.callbacks import callback_attempt
-
-    retry_in = callback_attempt(callback_id=callback_id)
-    if retry_in is not None:
-        callback_deliver.schedule(args=(callback_id, team_id), delay=retry_in)
 
 
 @db_periodic_task(crontab(minute="*"))
 @task_lock("callbacks-due")
 def callbacks_due() -> None:
     """Retries whose scheduled task was lost (a restarted consumer) are picked up from the database."""
-    from messaging.models import Callback
-
     due = Callback.objects.filter(state=Callback.State.PENDING, next_attempt_at__lte=timezone.now())
     for pk, team_id in due.values_list("pk", "team_id")[:1000]:
         callback_deliver(pk, team_id)
@@ -120,8 +107,6 @@ def callbacks_due() -> None:
 @db_periodic_task(crontab(minute="17"))
 @task_lock("squash-daily-counts")
 def squash_daily_counts() -> None:
-    from messaging.services.stats import daily_counts_squash
-
     with transaction.atomic():
         transaction_lock("squash-daily-counts")  # two runs at once would each re-add the same totals
         daily_counts_squash()

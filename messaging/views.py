@@ -10,13 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from accounts.errors import DomainError
-from accounts.forms import call_service
+from accounts.pages import TeamPageMixin
 from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
-from accounts.views import TeamPageMixin
+from core.csv_safe import csv_lines
+from core.errors import DomainError
+from core.pages import call_service
 from messaging import selectors
-from messaging.csv_safe import csv_lines
 from messaging.filters import MessageFilter
 from messaging.forms import SendForm
 from messaging.models import Direction, Status

@@ -1,6 +1,6 @@
 """How each documented dialect names our statuses. One table per dialect, in one place."""
 
-from messaging.models import FAILED, RANK, Status
+from messaging.models import RANK, Status
 
 # Seed 000 `%dlr%` in dlruri: the classic numeric delivery-report codes.
 DLR_CODES = {Status.DELIVRD: 1, Status.SENT: 8, Status.ENROUTE: 4, Status.ACCEPTD: 4, Status.UNKNOWN: 4}
@@ -35,7 +35,3 @@ def rest_v1_status(status: str) -> str:
 
 def is_final(status: str) -> bool:
     return status not in RANK
-
-
-def is_failed(status: str) -> bool:
-    return status in FAILED

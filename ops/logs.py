@@ -4,7 +4,7 @@ and per huey task (`task_finished`, below), as JSON in production and readable t
 any logger, and travels with the tasks it enqueues (a hidden task argument, read back before the
 task runs), so the dispatch and callback tasks a send causes carry the id of the request that sent it.
 
-Every line passes through the secret masking (config/logsecrets.py): the MaskSecretsFilter on every
+Every line passes through the secret masking (core/logsecrets.py): the MaskSecretsFilter on every
 handler, and `mask_event` on every string value of a structured event."""
 
 import logging
@@ -14,13 +14,13 @@ from typing import Any
 
 import structlog
 
-from config.logsecrets import mask_secrets
+from core.logsecrets import mask_secrets
 
 REQUEST_ID_KWARG = "_request_id"
 
 
 def mask_event(logger: Any, method_name: str, event_dict: dict) -> dict:
-    """A structlog processor: the masking of config/logsecrets.py on every string value."""
+    """A structlog processor: the masking of core/logsecrets.py on every string value."""
     for key, value in event_dict.items():
         if isinstance(value, str):
             event_dict[key] = mask_secrets(value)

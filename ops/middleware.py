@@ -1,11 +1,11 @@
-"""Request latency by view, for /metrics (ops/metrics.py)."""
+"""Request latency by view, for /metrics (core/metrics.py)."""
 
 import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from ops import metrics
+from core import metrics
 
 
 class RequestMetricsMiddleware:

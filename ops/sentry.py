@@ -4,7 +4,7 @@ headers and cookies, and blanks request bodies and local variables (sentry-sdk s
 
 from typing import Any
 
-from config.logsecrets import MASK, SECRET_HEADERS, SECRET_PARAMETERS, mask_secrets
+from core.logsecrets import MASK, SECRET_HEADERS, SECRET_PARAMETERS, mask_secrets
 
 SECRET_NAMES = frozenset(
     {*SECRET_PARAMETERS, *SECRET_HEADERS, "x-hooks-secret", "email", "signing_secret", "secret", "key"}

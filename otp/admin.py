@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 
 from .models import OtpPolicy, Pin
 from .services import POLICY_FIELDS, otp_policy_clean, otp_policy_update

@@ -2,7 +2,7 @@
 (seed 000: `verified_at` -> `auth_status`, `expires_at` -> `expire_time`). The texts are the
 seed's documented wording, which integrators compare."""
 
-from accounts.errors import DomainError, ErrorCode, ValidationFailed
+from core.errors import DomainError, ErrorCode, ValidationFailed
 
 PIN_NOT_FOUND = "PIN not found"
 PIN_MISMATCH = "PIN and PIN ID not matching"

@@ -41,15 +41,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.errors import Forbidden, ValidationFailed
 from accounts.models import Team, User
 from accounts.permissions import Action, require
-from messaging.locks import transaction_lock
+from core import metrics
+from core.errors import Forbidden, ValidationFailed
+from core.locks import transaction_lock
+from core.numbers import normalize_number, number_country
 from messaging.models import Message, Status
-from messaging.numbers import normalize_number, number_country
 from messaging.senders import clean_sender
 from messaging.services import Recipient, message_send
-from ops import metrics
 
 from . import conf
 from .errors import (

@@ -5,7 +5,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from messaging.locks import task_lock
+from core.locks import task_lock
 from otp.services import pin_purge
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import ListView
 
-from accounts.forms import call_service
+from accounts.pages import TeamPageMixin
 from accounts.permissions import Action
-from accounts.views import TeamPageMixin
+from core.pages import call_service
 
 from . import conf
 from .forms import PolicyForm

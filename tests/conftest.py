@@ -31,7 +31,7 @@ def api():
 @pytest.fixture(autouse=True)
 def _fresh_breaker():
     """The callback circuit breaker lives in the process: each test starts with every host closed."""
-    from messaging.services.callbacks import BREAKER
+    from messaging.callbacks.delivery import BREAKER
 
     BREAKER.reset()
     yield
@@ -41,7 +41,7 @@ def _fresh_breaker():
 @pytest.fixture(autouse=True)
 def _fresh_gateway():
     """Each test gets a gateway built from its own settings."""
-    from messaging.gateways import reset_gateway
+    from messaging.services.engine import reset_gateway
 
     reset_gateway()
     yield

@@ -10,10 +10,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.errors import InsufficientCredits, NotFound, ValidationFailed
 from accounts.models import CreditEntry, EntryKind, User
 from accounts.permissions import Action, require, team_of
-from ops import metrics
+from core import metrics
+from core.errors import InsufficientCredits, NotFound, ValidationFailed
 
 MAX_AMOUNT = Decimal("1000000000")
 QUANTUM = Decimal("0.0001")

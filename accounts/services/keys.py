@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import user_may_use_api
-from accounts.errors import Forbidden, ValidationFailed
 from accounts.models import ApiKey, KeyKind, User
+from core.errors import Forbidden, ValidationFailed
 
 PREFIX_LENGTH = 10
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -6,9 +6,9 @@ import phonenumbers
 from django.conf import settings
 from django.db import transaction
 
-from accounts.errors import ValidationFailed
 from accounts.models import Role, Team, User, new_signing_secret
 from accounts.permissions import Action, require
+from core.errors import ValidationFailed
 
 from .credits import credit_top_up, is_zero_amount
 

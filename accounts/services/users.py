@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from accounts.errors import ValidationFailed
 from accounts.models import Role, User
 from accounts.permissions import Action, require, role_grantable, team_of
-from messaging.numbers import normalize_number
+from core.errors import ValidationFailed
+from core.numbers import normalize_number
 
 from .credits import clean_amount, credit_transfer, is_zero_amount
 

@@ -35,12 +35,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.authentication import BearerKeyAuthentication
-from accounts.errors import ValidationFailed
 from api.base import DialectView
 from api.errors import ApiError
+from core.errors import ValidationFailed
 from messaging import selectors
+from messaging.callbacks.notify import DOCUMENT_FIELDS, status_document
 from messaging.models import Status
-from messaging.notify import DOCUMENT_FIELDS, status_document
 from messaging.services import Recipient, message_send
 
 TAGS = ["Outbound SMS (seed 003)"]

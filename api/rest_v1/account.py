@@ -11,9 +11,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import selectors, services
-from accounts.errors import ValidationFailed
 from accounts.permissions import REFUSALS, Action
 from api.fields import IntegerField
+from core.errors import ValidationFailed
 
 from .base import TAGS, RestV1View, bad_request, error_responses
 

@@ -7,9 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.authentication import EmailTokenAuthentication
-from accounts.errors import ValidationFailed
 from api.base import DialectView
 from api.errors import ApiError
+from core.errors import ValidationFailed
 
 TAGS = ["REST API v1 (seed 001)"]
 

@@ -15,9 +15,9 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.errors import ValidationFailed
 from accounts.permissions import REFUSALS, Action
 from api.schema import DialectSchema
+from core.errors import ValidationFailed
 from messaging import selectors
 from messaging.filters import MessageFilter
 from messaging.models import Direction, Status

@@ -4,11 +4,11 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from accounts.errors import ValidationFailed
 from accounts.models import KeyKind
 from accounts.services.keys import api_key_authenticate
 from api.fields import IntegerField
 from api.items import validated_items
+from core.errors import ValidationFailed
 from messaging.schedule import parse_send_time
 from messaging.services import EmptyText, Recipient, message_send
 

@@ -325,9 +325,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = False  # a success would also clear its address's count, which another account could use
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "_login", "_password", "api_key", "api_token", "token", "pin"]
 AXES_VERBOSE = False  # no start-up banner on every management command
-# No secret in any log line (config/logsecrets.py): every handler masks credential parameters and the
+# No secret in any log line (core/logsecrets.py): every handler masks credential parameters and the
 # URL-sending token, including the development server's request lines ("django.server").
-LOGGING["filters"] = {"mask_secrets": {"()": "config.logsecrets.MaskSecretsFilter"}}
+LOGGING["filters"] = {"mask_secrets": {"()": "core.logsecrets.MaskSecretsFilter"}}
 LOGGING["formatters"] = {
     "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
 }

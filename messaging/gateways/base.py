@@ -5,7 +5,7 @@ answers each with a SubmitResult. Whatever arrives later from the network (deliv
 mobile-originated replies) is handed to a ReportSink, which the engine implements."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -81,20 +81,3 @@ class Gateway(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-@dataclass
-class RecordingSink:
-    """A ReportSink that keeps what it is given (tests, benchmarks)."""
-
-    received_reports: list[DeliveryReport] = field(default_factory=list)
-    received_inbound: list[InboundSms] = field(default_factory=list)
-
-    def reports(self, reports: Sequence[DeliveryReport]) -> None:
-        self.received_reports.extend(reports)
-
-    def inbound(self, messages: Sequence[InboundSms]) -> None:
-        self.received_inbound.extend(messages)
-
-    def thread_done(self) -> None:
-        pass

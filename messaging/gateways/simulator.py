@@ -2,18 +2,25 @@
 reports each part delivered or undelivered (by `delivered_ratio`) after `latency_seconds`, and now
 and then has the recipient reply (`reply_ratio`). With `reports=False` it stays silent after
 accepting, and a test can play the network. Numbers ending in 666 are always undelivered,
-so tests and demos can ask for a failure."""
+so tests and demos can ask for a failure.
+
+With a latency, the receipts come later: the gateway hands them to `deliver_later(reports,
+replies, delay)`, a scheduler its builder passes in (the engine schedules a task)."""
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
+
+from messaging.models import Message, SimulatedSubmission, Status
 
 from .base import DeliveryReport, InboundSms, Outbound, ReportSink, SubmitResult
 
 FAILING_SUFFIX = "666"
 REPLIES = ("Thanks!", "OK", "STOP", "Got it, see you then.")
+Scheduler = Callable[[list[DeliveryReport], list[InboundSms], float], None]
 
 
 class SimulatorGateway:
@@ -28,8 +35,12 @@ class SimulatorGateway:
         reply_ratio: float = 0.0,
         reports: bool = True,
         seed: int | None = None,
+        deliver_later: Scheduler | None = None,
     ) -> None:
+        if latency_seconds > 0 and deliver_later is None:
+            raise ValueError("a simulator with a latency needs deliver_later, the scheduler of its receipts")
         self.sink = sink
+        self.deliver_later = deliver_later
         self.delivered_ratio = delivered_ratio
         self.latency = latency_seconds
         self.reply_ratio = reply_ratio
@@ -38,8 +49,6 @@ class SimulatorGateway:
         self._due: list[tuple[list[DeliveryReport], list[InboundSms]]] = []
 
     def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
-        from messaging.models import SimulatedSubmission
-
         known = dict(
             SimulatedSubmission.objects.filter(message_id__in=[m.message_id for m in messages]).values_list(
                 "message_id", "part_ids"
@@ -63,19 +72,13 @@ class SimulatorGateway:
                 replies.append(InboundSms(sender=m.to, to=m.sender, text=self.random.choice(REPLIES), at=at))
         if self.latency <= 0:
             self._due.append((reports, replies))  # handed over in recorded(), once the parts are stored
-        else:
-            from messaging.tasks import simulator_deliver
-
-            simulator_deliver.schedule(args=(reports, replies), delay=self.latency)
+        elif self.deliver_later is not None:
+            self.deliver_later(reports, replies, self.latency)
         return results
 
     @staticmethod
     def _remember(fresh: list[tuple[Outbound, tuple[str, ...], str]]) -> None:
         """Keep what this network accepted (a message already kept stays as it was)."""
-        from django.db import connection
-
-        from messaging.models import SimulatedSubmission
-
         if not fresh:
             return
         if connection.vendor != "postgresql":
@@ -108,8 +111,6 @@ class SimulatorGateway:
     def redeliver_reports(self, *, older_than: timedelta) -> int:
         """Like an SMSC retrying receipts: messages still SENT a while after submission get their
         receipts again (a worker that died before handing them over lost them)."""
-        from messaging.models import Message, SimulatedSubmission, Status
-
         waiting = Message.objects.filter(
             status=Status.SENT, request_dlr=True, sent_at__lt=timezone.now() - older_than
         ).values_list("pk", flat=True)[:10_000]

@@ -24,12 +24,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import credit_refund
+from core import metrics
 from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import Message, MessagePart, Status, rank
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
-from ops import metrics
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5

@@ -5,9 +5,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import ValidationFailed
 from accounts.models import User
 from accounts.permissions import Action, require
+from core.errors import ValidationFailed
 from messaging.models import Batch, Message, Status
 from messaging.services.dispatch import refund
 from messaging.services.status import message_transition

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from contacts.models import BlacklistSource
 from contacts.services import blacklist_add
+from core.locks import transaction_lock
 from messaging import segments
+from messaging.callbacks.notify import reply_notification
 from messaging.gateways.base import InboundSms
-from messaging.locks import transaction_lock
 from messaging.models import DailyCount, Direction, InboundPart, Message, Status
-from messaging.notify import reply_notification
 from messaging.services.status import ROW_FIELDS, count_deltas
 
 log = logging.getLogger(__name__)

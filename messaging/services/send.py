@@ -41,24 +41,25 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from accounts.errors import InsufficientCredits, ValidationFailed
 from accounts.models import Team, User
 from accounts.services import credit_charge
-from config.collector import collection_paused
 from contacts.selectors import blacklist_list, blacklisted_numbers
+from core import metrics
+from core.collector import collection_paused
+from core.copy import binary_copy
+from core.errors import InsufficientCredits, ValidationFailed
+from core.numbers import InvalidNumber, normalize_number
 from messaging import segments
+from messaging.callbacks.notify import notifications_for
 from messaging.conversion import CONVERSION_LEVELS, convert
-from messaging.copy import binary_copy
 from messaging.enqueue import enqueue_now
 from messaging.models import Batch, DailyCount, Direction, Message, Status
-from messaging.notify import notifications_for
-from messaging.numbers import InvalidNumber, normalize_number
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
-from messaging.services.dispatch import CLAIM_FIELDS
+from messaging.services.dispatch import CLAIM_FIELDS, submit
+from messaging.services.engine import get_gateway
 from messaging.services.status import count_deltas
-from ops import metrics
 
 MAX_REF = 100
 EMPTY_TEXT = "Message cannot be empty"
@@ -519,9 +520,6 @@ def _count_new(*, team, actor: User, now: datetime, counts: Counter, credits: di
 
 def dispatch_secrets(*, claimed: list[dict], texts: dict[int, str]) -> None:
     """Submit messages claimed at creation (rows as `claim_due` returns them) with their real texts."""
-    from messaging.gateways import get_gateway
-    from messaging.services.dispatch import submit
-
     submit(gateway=get_gateway(), claimed=claimed, texts=texts)
 
 

@@ -23,9 +23,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from core import metrics
+from messaging.callbacks.notify import NOTIFY_ROW_FIELDS, notifications_for, wants_notification
 from messaging.models import FINAL_RANK, DailyCount, Message, Status, StatusEvent, rank, statuses_below
-from messaging.notify import NOTIFY_ROW_FIELDS, notifications_for, wants_notification
-from ops import metrics
 
 ROW_FIELDS = ("pk", "team_id", "user_id", "status", "created_at", "campaign", "price", "direction")
 # DEQUEUED is the dispatcher's bookkeeping: no timeline row, no notification, and counted as QUEUE

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.errors import Forbidden
 from accounts.models import ApiKey, KeyKind, User
 from accounts.services import api_key_create, team_set_active
+from core.errors import Forbidden
 from messaging.models import Message
 from tests.factories import PASSWORD, UserFactory, issue_key
 

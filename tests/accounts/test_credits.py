@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from accounts.errors import Forbidden, InsufficientCredits, NotFound, ValidationFailed
 from accounts.models import CreditEntry, EntryKind, Role, User
 from accounts.services import credit_adjust, credit_charge, credit_refund, credit_top_up, credit_transfer
+from core.errors import Forbidden, InsufficientCredits, NotFound, ValidationFailed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

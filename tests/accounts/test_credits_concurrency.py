@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from accounts.errors import InsufficientCredits
 from accounts.models import CreditEntry, Role
 from accounts.selectors import credit_drift_list
 from accounts.services import credit_charge, credit_transfer
+from core.errors import InsufficientCredits
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.errors import Forbidden
 from accounts.models import ApiKey, User
 from accounts.services import api_key_create, api_key_revoke
+from core.errors import Forbidden
 from tests.factories import PASSWORD, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db

@@ -541,7 +541,7 @@ def test_support_actions_refuse_team_users(team):
 
 @pytest.mark.parametrize(("role", "target"), CELLS)
 def test_services_cancel_only_as_the_matrix_says(team, role, target):
-    """Issue 15 #19 at the service: whatever page or task calls them, a member cannot cancel the
+    """At the service: whatever page or task calls them, a member cannot cancel the
     owner's batch nor delete the owner's queued message."""
     from messaging.services import batch_cancel, message_delete
 

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from contacts import csv_export, services
-from messaging.csv_safe import safe_cell
+from core.csv_safe import safe_cell
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db

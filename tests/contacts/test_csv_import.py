@@ -1,13 +1,12 @@
 """CSV import: mapping, preview, row report, encodings, empty and huge files, the queued task."""
 
-
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.errors import NotFound, ValidationFailed
 from contacts import csv_import, services
 from contacts.models import BlacklistEntry, Contact, ContactImport, ImportKind, ImportStatus, Membership
+from core.errors import NotFound, ValidationFailed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.errors import NotFound, ValidationFailed
 from contacts import services
 from contacts.models import BlacklistSource
 from contacts.sending import group_send
+from core.errors import NotFound, ValidationFailed
 from messaging.models import Batch, Message, Status
 from tests.factories import UserFactory
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.errors import NotFound, ValidationFailed
 from contacts import selectors, services
 from contacts.models import BlacklistEntry, BlacklistSource, Contact, Membership
+from core.errors import NotFound, ValidationFailed
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db

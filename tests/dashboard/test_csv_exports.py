@@ -1,5 +1,5 @@
 """Every CSV a user can download escapes a formula in every text column, by one rule
-(messaging/csv_safe.py). The last test walks the URL map so a new export cannot skip this."""
+(core/csv_safe.py). The last test walks the URL map so a new export cannot skip this."""
 
 import csv
 import io

@@ -1,6 +1,9 @@
 """A gateway for tests that keeps what it was handed (the network edge, and nothing else, is fake)."""
 
-from messaging.gateways.base import SubmitResult
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from messaging.gateways.base import DeliveryReport, InboundSms, SubmitResult
 
 SUBMITTED: list = []
 
@@ -34,3 +37,20 @@ class HangingGateway(RecordingGateway):
         import threading
 
         threading.Event().wait()
+
+
+@dataclass
+class RecordingSink:
+    """A ReportSink that keeps what it is given (tests)."""
+
+    received_reports: list[DeliveryReport] = field(default_factory=list)
+    received_inbound: list[InboundSms] = field(default_factory=list)
+
+    def reports(self, reports: Sequence[DeliveryReport]) -> None:
+        self.received_reports.extend(reports)
+
+    def inbound(self, messages: Sequence[InboundSms]) -> None:
+        self.received_inbound.extend(messages)
+
+    def thread_done(self) -> None:
+        pass

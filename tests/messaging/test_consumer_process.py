@@ -39,7 +39,7 @@ def forget_task_locks() -> None:
     from django.utils.module_loading import import_string
 
     from config.settings import base
-    from messaging.locks import task_lock_key
+    from core.locks import task_lock_key
 
     config = base.CACHES["default"]  # the consumers' cache (the tests' own is in memory)
     consumers_cache = import_string(config["BACKEND"])(config["LOCATION"], {})

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from contacts import csv_import
 from contacts.models import Contact, ImportStatus
+from messaging.callbacks.delivery import callback_resend
 from messaging.models import Callback, Status
 from messaging.services import Recipient, message_send
-from messaging.services.callbacks import callback_resend
 from messaging.services.status import message_transition
 from tests.factories import UserFactory
 from tests.outages import queue_down

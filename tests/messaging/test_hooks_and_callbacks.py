@@ -9,10 +9,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.utils import timezone
 
+from messaging.callbacks.delivery import callback_attempt
+from messaging.callbacks.webhooks import verify
 from messaging.models import Callback, Direction, Message, Status
 from messaging.services import Recipient, message_send
-from messaging.services.callbacks import callback_attempt
-from messaging.webhooks import verify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

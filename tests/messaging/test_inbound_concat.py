@@ -12,12 +12,12 @@ from django.db import connection
 from django.utils import timezone
 
 from contacts.models import BlacklistEntry
-from messaging.gateways import get_gateway
 from messaging.gateways.base import Concatenation, InboundSms
 from messaging.gateways.smpp import parse_concatenation, parse_mo
 from messaging.models import Callback, Direction, InboundPart, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import dispatch_due
+from messaging.services.engine import get_gateway
 from messaging.services.reports import EngineSink
 from messaging.tasks import inbound_parts_expire_periodic
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, NumberParseException, PhoneNumberFormat
 
-from messaging.numbers import InvalidNumber, _parse, normalize_number
+from core.numbers import InvalidNumber, _parse, normalize_number
 
 
 def _reference(text: str) -> str | None:

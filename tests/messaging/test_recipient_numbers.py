@@ -1,5 +1,5 @@
 """A message never goes to someone the sender didn't mean: digits written without '+' are read by
-the rule of messaging/numbers.py, checked here differentially against libphonenumber's own answers
+the rule of core/numbers.py, checked here differentially against libphonenumber's own answers
 over every region's example numbers, in several team countries, written with their country code
 (no '+'), nationally, shortened and lengthened, plus random digits."""
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from phonenumbers.phonenumberutil import _extract_country_code  # libphonenumber's own reading of a code
 
-from messaging.numbers import InvalidNumber, normalize_number
+from core.numbers import InvalidNumber, normalize_number
 from tests.factories import UserFactory, issue_key
 
 TEAM_COUNTRIES = ["EE", "US", "GB", "DE", "SE", "FR", "IN", "BR", "AU", "RU", "IT", "NG", "JP", "AR", "CH", "KE"]

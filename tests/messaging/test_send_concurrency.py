@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from accounts.errors import InsufficientCredits
 from accounts.models import Role
 from accounts.selectors import credit_drift_list
+from core.errors import InsufficientCredits
 from messaging.models import Message
 from messaging.services import Recipient, message_send
 from tests.factories import UserFactory

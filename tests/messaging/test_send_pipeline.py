@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.errors import InsufficientCredits, ValidationFailed
 from accounts.models import CreditEntry, EntryKind
 from accounts.selectors import credit_drift_list
 from contacts.models import BlacklistEntry
+from core.errors import InsufficientCredits, ValidationFailed
 from messaging.gateways.base import DeliveryReport, InboundSms
 from messaging.models import (
     Batch,
@@ -340,7 +340,7 @@ def test_a_secret_message_lost_by_a_crash_fails_and_is_refunded_instead_of_sendi
 def test_the_garbage_collector_runs_again_after_a_send_even_a_refused_one(user):
     import gc
 
-    from config.collector import collection_paused
+    from core.collector import collection_paused
 
     with collection_paused():
         assert not gc.isenabled()

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from messaging.gateways import get_gateway
 from messaging.gateways.base import DeliveryReport, SubmitResult
 from messaging.models import Direction, EarlyReport, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import claim_due, dispatch_due, record_results
+from messaging.services.engine import get_gateway
 from messaging.services.reports import EngineSink
 from tests.factories import UserFactory
 from tests.messaging.test_smpp_gateway import Smsc, free_port, wait_for

@@ -19,8 +19,9 @@ import pytest
 from smpplib import smpp
 from smpplib.command import Command
 
-from messaging.gateways.base import DeliveryReport, Outbound, RecordingSink
+from messaging.gateways.base import DeliveryReport, Outbound
 from messaging.gateways.smpp import SmppGateway, parse_mo, parse_receipt
+from tests.messaging.recording_gateway import RecordingSink
 
 pytestmark = pytest.mark.slow
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import trustme
 
-from messaging.gateways import get_gateway
-from messaging.gateways.base import RecordingSink
 from messaging.gateways.smpp import SmppGateway
 from messaging.models import Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import dispatch_due
+from messaging.services.engine import get_gateway
 from tests.factories import UserFactory
+from tests.messaging.recording_gateway import RecordingSink
 from tests.messaging.test_smpp_gateway import WAIT, Smsc, sms, wait_for
 
 pytestmark = pytest.mark.slow

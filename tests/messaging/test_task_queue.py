@@ -9,12 +9,12 @@ import time_machine
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from messaging.callback_workers import FairPool
-from messaging.locks import task_lock
+from core.locks import task_lock
+from messaging.callbacks.delivery import callback_attempt
+from messaging.callbacks.webhooks import HostBreaker
+from messaging.callbacks.workers import FairPool
 from messaging.models import Callback, CallbackKind, Message, Status
 from messaging.services import Recipient, message_send
-from messaging.services.callbacks import callback_attempt
-from messaging.webhooks import HostBreaker
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

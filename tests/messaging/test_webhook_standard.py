@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from messaging.callbacks.delivery import callback_attempt
+from messaging.callbacks.standard_webhooks import standard_webhooks_secret
+from messaging.callbacks.webhooks import DeliveryOutcome, verify
 from messaging.models import Callback
-from messaging.services.callbacks import callback_attempt
-from messaging.webhook_standard import standard_webhooks_secret
-from messaging.webhooks import DeliveryOutcome, verify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def delivered_headers(callback: Callback) -> dict[str, str]:
     ok = DeliveryOutcome(ok=True, status_code=200, error="", elapsed_ms=1, response_excerpt="")
-    with mock.patch("messaging.services.callbacks.deliver", return_value=ok) as deliver:
+    with mock.patch("messaging.callbacks.delivery.deliver", return_value=ok) as deliver:
         assert callback_attempt(callback_id=callback.pk) is None
     return deliver.call_args.kwargs["headers"]
 

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from messaging import webhooks
-from messaging.webhooks import (
+from messaging.callbacks import webhooks
+from messaging.callbacks.webhooks import (
     MAX_ATTEMPTS,
     UnsafeUrl,
     backoff_seconds,

@@ -92,7 +92,7 @@ def test_no_line_holds_a_key_token_pin_or_password(client, lines, django_capture
 def test_a_callback_runs_on_the_pool_thread_with_the_request_id_of_its_task():
     import threading
 
-    from messaging.callback_workers import FairPool
+    from messaging.callbacks.workers import FairPool
 
     seen, done = [], threading.Event()
 

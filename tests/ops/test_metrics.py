@@ -5,9 +5,9 @@ from unittest import mock
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from messaging.callbacks.delivery import callback_attempt
+from messaging.callbacks.webhooks import DeliveryOutcome
 from messaging.models import Callback
-from messaging.services.callbacks import callback_attempt
-from messaging.webhooks import DeliveryOutcome
 from otp.errors import PinMismatch
 from otp.services import pin_issue, pin_verify
 from tests.factories import UserFactory, issue_key
@@ -99,11 +99,11 @@ def test_callback_attempts_count_retrying_then_delivered(client):
     )
     before = scrape(client)
     failed = DeliveryOutcome(ok=False, status_code=500, error="500", elapsed_ms=1, response_excerpt="")
-    with mock.patch("messaging.services.callbacks.deliver", return_value=failed):
+    with mock.patch("messaging.callbacks.delivery.deliver", return_value=failed):
         assert callback_attempt(callback_id=callback.pk) is not None
     Callback.objects.filter(pk=callback.pk).update(next_attempt_at=timezone.now())
     with mock.patch(
-        "messaging.services.callbacks.deliver",
+        "messaging.callbacks.delivery.deliver",
         return_value=DeliveryOutcome(ok=True, status_code=200, error="", elapsed_ms=1, response_excerpt=""),
     ):
         assert callback_attempt(callback_id=callback.pk) is None
@@ -134,7 +134,7 @@ def test_counts_of_several_processes_add_up_in_multiprocess_mode(tmp_path):
     from prometheus_client import CollectorRegistry, multiprocess
 
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    script = "import django; django.setup(); from ops import metrics; metrics.callback_attempted(outcome='failed')"
+    script = "import django; django.setup(); from core import metrics; metrics.callback_attempted(outcome='failed')"
     for _ in range(2):
         subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
     registry = CollectorRegistry()

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from messaging.gateways import reset_gateway
+from messaging.services.engine import reset_gateway
 from otp.services import pin_issue
 from tests.factories import UserFactory
 from tests.otp import gateway as recording_gateway

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.db import connection, transaction
 
-from accounts.errors import DomainError
+from core.errors import DomainError
 from otp.models import Pin
 from otp.services import otp_policy_update, pin_issue, pin_verify
 from tests.factories import UserFactory

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import close_old_connections
 
+from messaging.callbacks.delivery import callback_run
+
 log = logging.getLogger(__name__)
 
 
@@ -99,8 +101,6 @@ def callback_pool() -> FairPool:
     global _pool
     with _lock:
         if _pool is None:
-            from messaging.tasks import callback_run
-
             workers = max(1, settings.SMS_CALLBACK_WORKERS)
             _pool = FairPool(workers=workers, per_key=max(1, workers // 2), run=callback_run, name="callbacks")
         return _pool

@@ -8,10 +8,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messaging.enqueue import enqueue_on_commit
+from core import metrics
+from messaging.callbacks.webhooks import (
+    MAX_ATTEMPTS,
+    HostBreaker,
+    backoff_seconds,
+    deliver,
+    signature_headers,
+    url_host,
+)
+from messaging.enqueue import enqueue_later, enqueue_on_commit
 from messaging.models import Callback, CallbackAttempt
-from messaging.webhooks import MAX_ATTEMPTS, HostBreaker, backoff_seconds, deliver, signature_headers, url_host
-from ops import metrics
 
 LEASE = timedelta(minutes=2)
 # Hosts that keep failing, per consumer process: one team's dead URL costs a few tries, not a
@@ -68,6 +75,13 @@ def callback_attempt(*, callback_id: int) -> int | None:
         )
     metrics.callback_attempted(outcome="delivered" if outcome.ok else ("retrying" if retry_in else "failed"))
     return retry_in
+
+
+def callback_run(team_id: int | None, callback_id: int) -> None:
+    """One delivery attempt, and the next one scheduled when it failed (or its host's breaker is open)."""
+    retry_in = callback_attempt(callback_id=callback_id)
+    if retry_in is not None:
+        enqueue_later("messaging.tasks.callback_deliver", callback_id, team_id, delay=retry_in)
 
 
 def callback_resend(*, callback: Callback) -> Callback:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import httpcore
 import httpx
 
-from messaging.webhook_standard import standard_headers
+from messaging.callbacks.standard_webhooks import standard_headers
 
 MAX_ATTEMPTS = 8
 EXCERPT_CHARS = 500

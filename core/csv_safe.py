@@ -1,6 +1,6 @@
 """CSV files we hand out, written one way: every export (messages, contacts, groups, blacklist, an
 import's skipped rows) streams its lines through `csv_lines`, so every cell is escaped by one rule.
-It lives in messaging, the lowest app with an export, so contacts can use it without importing up.
+It lives in core, below every app with an export, so each can use it without importing sideways.
 
 Formula injection: a spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (and some read
 a leading tab or carriage return the same way). Such a cell is written with a `'` in front, which

@@ -1,5 +1,6 @@
-"""Webhooks for HTTP upstreams: delivery reports and inbound messages POSTed by a gateway that
-speaks HTTP. Authenticated by the shared secret `SMS_HOOKS_SECRET` in the `X-Hooks-Secret` header
+"""Inbound from HTTP upstreams (the other direction from messaging/callbacks/): delivery reports
+and inbound messages POSTed by a gateway that speaks HTTP. Authenticated by the shared secret
+`SMS_HOOKS_SECRET` in the `X-Hooks-Secret` header
 (compared in constant time); without a configured secret the hooks are off (404).
 
     POST /hooks/dlr      {"reports": [{"part_id": "...", "state": "DELIVRD", "at": "ISO 8601", "error": ""}]}

@@ -41,7 +41,7 @@ import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, NumberParseException, PhoneNumber, PhoneNumberFormat
 from phonenumbers.phonemetadata import PhoneMetadata
 
-from accounts.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 MAX_INPUT = 32
 _MIN_NSN, _MAX_NSN = 2, 17  # libphonenumber's bounds of a national significant number

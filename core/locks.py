@@ -38,7 +38,7 @@ def task_lock(name: str) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
     """At most one run of the decorated (periodic) task at a time; a run that finds it held is
     skipped. The lock lives in the cache (Redis in production: SET NX EX) and expires after
     SMS_TASK_LOCK_SECONDS, so a consumer killed while holding it stops the task for at most that
-    long; huey's own lock_task never expires (issue 15). A run lasting longer than that may overlap
+    long; huey's own lock_task never expires. A run lasting longer than that may overlap
     the next one: every task locked so is safe to run twice at once; the lock only avoids piling up."""
 
     def decorate(task: Callable[P, R]) -> Callable[P, R | None]:

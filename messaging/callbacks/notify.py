@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from messaging.callbacks.webhooks import expand_dlr_template
 from messaging.enqueue import enqueue_each_on_commit
 from messaging.models import Callback, CallbackKind, Message, Status, rank
 from messaging.vocabulary import dlr_code, is_final, rest_v1_status
@@ -101,8 +102,6 @@ def notifications_for(*, message_ids: Sequence[int], status: str, at: datetime) 
     """Callbacks owed for these messages reaching `status`; delivered after the transaction commits."""
     if rank(status) < rank(Status.SENT):
         return []
-    from messaging.webhooks import expand_dlr_template
-
     final = is_final(status)
     rows = Message.objects.filter(pk__in=message_ids, request_dlr=True).values(*NOTIFY_FIELDS)
     callbacks = []

@@ -150,48 +150,63 @@ def record_results(
     """Store what the gateway answered. `reports`: receipts it already has for these parts; a
     message whose every part is reported goes from DEQUEUED through SENT to the reported status in
     one write, the others are reported the usual way once their parts are stored."""
-    rows = {row["pk"]: row for row in claimed}
     accepted = [r for r in results if r.accepted]
     if accepted:
-        part_ids = [p for r in accepted for p in r.part_ids]
+        _record_accepted(accepted=accepted, reports=reports, now=now)
+    rows = {row["pk"]: row for row in claimed}
+    refused, retry = _judge_refusals([r for r in results if not r.accepted], rows=rows)
+    for (status, error), ids in refused.items():
         with transaction.atomic():
-            # Receipts that came before this write (a fast SMSC's) are recorded in it too.
-            reports = [*reports, *early_reports_take(network_ids=part_ids)]
-            reported = _complete_reports(accepted, reports)
-            leftover = [r for r in reports if r.part_id not in reported]
-            sent = [r.message_id for r in accepted if r.message_id not in reported.messages]
-            moved = set(message_transition(message_ids=sent, to=Status.SENT, at=now, sent_at=now))
-            via = [Step(Status.SENT, now, fields={"sent_at": now})]
-            for outcome in reported.outcomes():
-                moved.update(
-                    message_transition(
-                        message_ids=outcome.message_ids,
-                        to=outcome.status,
-                        at=outcome.at,
-                        detail=outcome.error,
-                        via=via,
-                        **outcome.fields,
-                    )
-                )
-            _parts_add(
-                [
-                    (r.message_id, i, part_id, reported.state_of(part_id))
-                    for r in accepted
-                    if r.message_id in moved
-                    for i, part_id in enumerate(r.part_ids)
-                ]
-            )
-        # Receipts of a message that did not move (it was no longer claimed) go the usual way too.
-        leftover += [report for m, reports in reported.by_message.items() if m not in moved for report in reports]
-        early_reports_apply(network_ids=part_ids)  # those that came meanwhile (see report_apply)
-        if leftover:
-            report_apply(reports=leftover)
+            moved = message_transition(message_ids=ids, to=status, at=now, detail=error, error=error[:255], done_at=now)
+            refund(rows=[rows[i] for i in moved], reason=error)
+    if retry:
+        _requeue_later(retry, rows=rows, now=now)
 
+
+def _record_accepted(*, accepted: Sequence[SubmitResult], reports: Sequence[DeliveryReport], now: datetime) -> None:
+    """Accepted messages go to SENT (or through it to their receipts' status) with their parts stored."""
+    part_ids = [p for r in accepted for p in r.part_ids]
+    with transaction.atomic():
+        # Receipts that came before this write (a fast SMSC's) are recorded in it too.
+        reports = [*reports, *early_reports_take(network_ids=part_ids)]
+        reported = _complete_reports(accepted, reports)
+        leftover = [r for r in reports if r.part_id not in reported]
+        sent = [r.message_id for r in accepted if r.message_id not in reported.messages]
+        moved = set(message_transition(message_ids=sent, to=Status.SENT, at=now, sent_at=now))
+        via = [Step(Status.SENT, now, fields={"sent_at": now})]
+        for outcome in reported.outcomes():
+            moved.update(
+                message_transition(
+                    message_ids=outcome.message_ids,
+                    to=outcome.status,
+                    at=outcome.at,
+                    detail=outcome.error,
+                    via=via,
+                    **outcome.fields,
+                )
+            )
+        _parts_add(
+            [
+                (r.message_id, i, part_id, reported.state_of(part_id))
+                for r in accepted
+                if r.message_id in moved
+                for i, part_id in enumerate(r.part_ids)
+            ]
+        )
+    # Receipts of a message that did not move (it was no longer claimed) go the usual way too.
+    leftover += [report for m, reports in reported.by_message.items() if m not in moved for report in reports]
+    early_reports_apply(network_ids=part_ids)  # those that came meanwhile (see report_apply)
+    if leftover:
+        report_apply(reports=leftover)
+
+
+def _judge_refusals(
+    refusals: Sequence[SubmitResult], *, rows: dict[int, dict]
+) -> tuple[dict[tuple[str, str], list[int]], list[int]]:
+    """The refused messages that fail for good, by (status, error), and those retried later."""
     refused: dict[tuple[str, str], list[int]] = defaultdict(list)
     retry: list[int] = []
-    for r in results:
-        if r.accepted:
-            continue
+    for r in refusals:
         # A secret text lives only in the memory of this submit: it cannot be retried later.
         row = rows[r.message_id]
         if not r.permanent and row["attempts"] < MAX_ATTEMPTS and not row["has_secret"]:
@@ -200,16 +215,15 @@ def record_results(
             # Refused for good by the network, or out of retries: refunded either way.
             status = Status.REJECTD if r.permanent else Status.ERROR
             refused[(status, r.error or "Refused by the network")].append(r.message_id)
-    for (status, error), ids in refused.items():
-        with transaction.atomic():
-            moved = message_transition(message_ids=ids, to=status, at=now, detail=error, error=error[:255], done_at=now)
-            refund(rows=[rows[i] for i in moved], reason=error)
-    if retry:
-        # Back in the queue after a pause that grows with each attempt.
-        for attempts, ids in _group(retry, key=lambda i: rows[i]["attempts"]).items():
-            Message.objects.filter(pk__in=ids, status=Status.DEQUEUED).update(
-                status=Status.QUEUE, scheduled_at=now + timedelta(seconds=30 * 2 ** (attempts - 1)), status_at=now
-            )
+    return refused, retry
+
+
+def _requeue_later(ids: Sequence[int], *, rows: dict[int, dict], now: datetime) -> None:
+    """Back in the queue after a pause that grows with each attempt."""
+    for attempts, group in _group(ids, key=lambda i: rows[i]["attempts"]).items():
+        Message.objects.filter(pk__in=group, status=Status.DEQUEUED).update(
+            status=Status.QUEUE, scheduled_at=now + timedelta(seconds=30 * 2 ** (attempts - 1)), status_at=now
+        )
 
 
 class _Reported:

@@ -259,6 +259,7 @@ def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_le
         recipients=[
             Recipient(
                 number,
+                e164=True,
                 text=template.replace(PLACEHOLDER, MASK * pin_length),
                 secret_text=template.replace(PLACEHOLDER, pin),
             )

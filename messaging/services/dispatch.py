@@ -12,7 +12,7 @@ submit, in the same guarded write (SENT and the receipt's status, both on the ti
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -43,6 +43,7 @@ CLAIM_FIELDS = (
     "batch_id",
     "price",
     "has_secret",
+    "encoding",  # as the send analysed the text: the dispatcher splits it but does not analyse it again
 )
 
 
@@ -108,21 +109,38 @@ def dispatch_due(*, gateway: Gateway, limit: int) -> int:
     return len(claimed)
 
 
-def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: dict[int, str] | None = None) -> None:
+def submit_on_commit(*, messages: Sequence[Message], texts: Mapping[int, str]) -> None:
+    """Submit, once the transaction commits and from this process, messages claimed at their
+    creation (status DEQUEUED, `has_secret`) with their real `texts` by message id: a text that is
+    stored masked (a PIN) never reaches the database, and the dispatcher never sees these messages."""
+    claimed = [{name: getattr(message, name) for name in CLAIM_FIELDS} for message in messages]
+    if claimed:
+        transaction.on_commit(lambda: _submit_with_default_gateway(claimed=claimed, texts=texts))
+
+
+def _submit_with_default_gateway(*, claimed: Sequence[dict], texts: Mapping[int, str]) -> None:
+    from messaging.gateways import get_gateway
+
+    submit(gateway=get_gateway(), claimed=claimed, texts=texts)
+
+
+def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: Mapping[int, str] | None = None) -> None:
+    """Hand claimed messages (rows as `claim_due` returns them) to the gateway and record its answers.
+    `texts`: the real text of a message whose stored text is masked, by message id."""
     outbound = []
-    shapes: dict[str, tuple[tuple[str, ...], str]] = {}  # text -> (parts, encoding): a bulk text is split once
+    parts_of: dict[str, tuple[str, ...]] = {}  # a bulk text is split once
     for row in claimed:
         text = (texts or {}).get(row["pk"], row["text"])
-        shape = shapes.get(text)
-        if shape is None:
-            shape = shapes[text] = (tuple(segments.split(text)), segments.analyse(text).encoding)
+        parts = parts_of.get(text)
+        if parts is None:
+            parts = parts_of[text] = tuple(segments.split(text))
         outbound.append(
             Outbound(
                 message_id=row["pk"],
                 sender=row["sender"],
                 to=row["recipient"],
-                parts=shape[0],
-                encoding=shape[1],
+                parts=parts,
+                encoding=row["encoding"],
                 request_dlr=row["request_dlr"],
                 silent=row["silent"],
             )

@@ -57,7 +57,7 @@ from messaging.numbers import InvalidNumber, normalize_number
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
-from messaging.services.dispatch import CLAIM_FIELDS
+from messaging.services.dispatch import submit_on_commit
 from messaging.services.status import count_deltas
 
 MAX_REF = 100
@@ -80,6 +80,7 @@ class Recipient:
     scheduled_at: datetime | None = None
     secret_text: str | None = None  # the text the gateway gets when `text` is stored masked (a PIN)
     params: Sequence[object] | None = None  # values of the text's `{0}` placeholders (seed 003 batch)
+    e164: bool = False  # `number` is already E.164 (the caller read it with normalize_number): not read again
 
 
 class EmptyText(ValidationFailed):
@@ -333,7 +334,7 @@ def _read_recipients(
             rejected.append(Rejection(index, str(r.number), RejectionCode.EMPTY_TEXT, EMPTY_TEXT))
             continue
         try:
-            number = normalize_number(r.number, default_country=country, field="recipients")
+            number = r.number if r.e164 else normalize_number(r.number, default_country=country, field="recipients")
         except InvalidNumber:
             rejected.append(Rejection(index, str(r.number), RejectionCode.INVALID_NUMBER, "Invalid number"))
             continue
@@ -471,16 +472,10 @@ def _charge(*, actor: User, cost: Decimal, messages: list[Message], batch: Batch
 
 
 def _submit_secrets_on_commit(messages: list[Message], accepted: list[_Accepted]) -> None:
-    """Claimed at creation, submitted from memory by this process once committed: the real text
-    never reaches the database, and the dispatcher never sees these messages."""
-    secrets: dict[int, str] = {}
-    claimed = []  # the secret messages, as the dispatcher's claim would read them
-    for message, a in zip(messages, accepted, strict=True):
-        if message.has_secret:
-            secrets[message.pk] = a.recipient.secret_text
-            claimed.append({name: getattr(message, name) for name in CLAIM_FIELDS})
-    if secrets:
-        transaction.on_commit(lambda: dispatch_secrets(claimed=claimed, texts=secrets))
+    """Messages with a secret text are claimed at creation and submitted with it from memory."""
+    secret = [(m, a.recipient.secret_text) for m, a in zip(messages, accepted, strict=True) if m.has_secret]
+    if secret:
+        submit_on_commit(messages=[m for m, _ in secret], texts={m.pk: text for m, text in secret})
 
 
 def _sender(team: Team, sender: str, *, required: bool) -> str:
@@ -638,14 +633,6 @@ def _count_new(*, team, actor: User, now: datetime, counts: Counter, credits: di
     for status, rows in by_status.items():
         deltas += count_deltas(rows, status=status, sign=+1, zones=zones)
     DailyCount.objects.bulk_create(deltas)
-
-
-def dispatch_secrets(*, claimed: list[dict], texts: dict[int, str]) -> None:
-    """Submit messages claimed at creation (rows as `claim_due` returns them) with their real texts."""
-    from messaging.gateways import get_gateway
-    from messaging.services.dispatch import submit
-
-    submit(gateway=get_gateway(), claimed=claimed, texts=texts)
 
 
 def _kick_dispatcher() -> None:

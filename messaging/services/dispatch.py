@@ -176,7 +176,7 @@ def record_results(
     for (status, error), ids in refused.items():
         with transaction.atomic():
             moved = message_transition(message_ids=ids, to=status, at=now, detail=error, error=error[:255], done_at=now)
-            refund(rows=[rows[i] for i in moved], reason=error)
+            message_charges_refund(rows=[rows[i] for i in moved], reason=error)
     if retry:
         _requeue_later(retry, rows=rows, now=now)
 
@@ -299,9 +299,12 @@ def _parts_add(parts: list[tuple[int, int, str, str]]) -> None:
         )
 
 
-def refund(*, rows: Sequence[dict], reason: str, actor: User | None = None) -> Decimal:
-    """Give back what these messages cost, once each, one ledger row per user and batch.
-    Returns the credits given back."""
+def message_charges_refund(*, rows: Sequence[dict], reason: str, actor: User | None = None) -> Decimal:
+    """Give back what these messages cost, once each (their `is_refunded` flag, set under a row
+    lock), one ledger row per user and batch (`credit_refund`). Returns the credits given back.
+
+    The one way to refund messages: the engine's failures, cancellations and support's
+    `message_refund` all call it. `rows`: dicts with pk, user_id, batch_id and price."""
     prices = {row["pk"]: row for row in rows if row["price"] > 0}
     with transaction.atomic():
         # Locked and filtered on the flag: a concurrent second refund waits, then finds nothing.
@@ -341,7 +344,7 @@ def requeue_stale_claims(*, now: datetime | None = None) -> int:
             ids = message_transition(
                 message_ids=[r["pk"] for r in lost], to=Status.ERROR, at=now, error="lost before sending", done_at=now
             )
-            refund(rows=[r for r in lost if r["pk"] in ids], reason="lost before sending")
+            message_charges_refund(rows=[r for r in lost if r["pk"] in ids], reason="lost before sending")
     return stale.filter(has_secret=False).update(status=Status.QUEUE, status_at=now)
 
 

@@ -213,30 +213,16 @@ def message_send(
         batch = None
         if len(accepted) > 1 or messages_per_minute:
             batch = Batch.objects.create(
-                team=team,
-                user=actor,
-                source=source,
-                campaign=campaign,
-                total=len(accepted),
-                cost=cost,
-                messages_per_minute=messages_per_minute,
-                scheduled_at=scheduled_at,
-                created_at=now,
-            )
+                team=team, user=actor, source=source, campaign=campaign, total=len(accepted), cost=cost,
+                messages_per_minute=messages_per_minute, scheduled_at=scheduled_at, created_at=now,
+            )  # fmt: skip
             shared["batch_id"] = batch.pk
         built = _Built(related={"team": team, "user": actor, "batch": batch})
-        _insert(built.messages_of(accepted, shared=shared, blocked=blocked, schedule=schedule, campaign=campaign),
-                batch=batch)  # fmt: skip
+        rows = built.messages_of(accepted, shared=shared, blocked=blocked, schedule=schedule, campaign=campaign)
+        _insert(rows, batch=batch)  # builds the rows while it stores them
         _count_new(team=team, actor=actor, now=now, counts=built.counts, credits=built.credits)
         if blocked and request_dlr and (dlr_url or callbacks or team.dlr_url):
-            # BLACKLISTED is final from the start: it owes the callbacks every final status owes
-            # (dlruri with a failed %dlr%, status callbacks, the team's DLR URL), or the integrator
-            # would never learn the message was not sent.
-            notifications_for(
-                message_ids=[m.pk for m in built.messages if m.status == Status.BLACKLISTED],
-                status=Status.BLACKLISTED,
-                at=now,
-            )
+            _notify_blacklisted(built.messages, at=now)
         entry = _charge(actor=actor, cost=cost, messages=built.messages, batch=batch, source=source)
         transaction.on_commit(_kick_dispatcher)
         _submit_secrets_on_commit(built.messages, accepted)
@@ -453,6 +439,14 @@ class _Built:
             self.counts[key] += 1
             self.credits[key] = self.credits.get(key, zero) + values["price"]
             yield message
+
+
+def _notify_blacklisted(messages: list[Message], *, at: datetime) -> None:
+    """BLACKLISTED is final from the start: it owes the callbacks every final status owes (dlruri
+    with a failed %dlr%, status callbacks, the team's DLR URL), or the integrator would never learn
+    the message was not sent."""
+    blacklisted = [m.pk for m in messages if m.status == Status.BLACKLISTED]
+    notifications_for(message_ids=blacklisted, status=Status.BLACKLISTED, at=at)
 
 
 def _charge(*, actor: User, cost: Decimal, messages: list[Message], batch: Batch | None, source: str):

@@ -49,7 +49,7 @@ def group_send(
         raise ValidationFailed("The text is required.", field="text")
 
     # Resolve: groups, then contacts, then loose numbers; the first occurrence of a number wins.
-    by_number: dict[str, Contact | None] = {}
+    by_number: dict[str, Contact | None] = {}  # by E.164 number: a contact's is stored so
     groups = [selectors.group_get(team=team, group_id=g) for g in dict.fromkeys(group_ids)]
     if groups:
         members = Contact.objects.filter(team=team, memberships__group__in=groups).distinct().order_by("id")
@@ -70,9 +70,9 @@ def group_send(
     for number, contact in by_number.items():
         if names:
             values = {name: "" for name in names} | (contact.variables() if contact else {"number": number})
-            recipients.append(Recipient(number=number, text=fill_variables(text, values)))
+            recipients.append(Recipient(number=number, e164=True, text=fill_variables(text, values)))
         else:
-            recipients.append(Recipient(number=number))
+            recipients.append(Recipient(number=number, e164=True))
     if names:
         blanks = fill_variables(text, {name: "" for name in names})
         recipients += [Recipient(number=raw, text=blanks) for raw in dict.fromkeys(loose)]

@@ -1,6 +1,8 @@
-"""What a text costs to a number: segments (from the text analysis) times the destination's price.
+"""What a text costs to a number: segments (from the text analysis) times the destination's price
+per segment (its country's PriceRule, else the default rule, else SMS_DEFAULT_PRICE_PER_SEGMENT).
 
-One `quote` serves the analyse endpoints, the dashboard's live counter and the send path."""
+The rule lives in `PriceBook.credits`: `quote` (the analyse endpoints, the dashboard's live counter)
+and `message_send` both price with it."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,9 +25,24 @@ class PriceBook:
         self.by_country = rules
 
     def per_segment(self, e164: str) -> Decimal:
-        if not self.by_country:
+        """The price of one segment to `e164` (the default price when no number is given)."""
+        if not self.by_country or not e164:
             return self.default
         return self.by_country.get(number_country(e164), self.default)
+
+    def credits(self, *, analysis: segments.TextAnalysis, e164: str = "") -> Decimal:
+        """What a text of this analysis costs to `e164`: its segments at the destination's price."""
+        return self.per_segment(e164) * analysis.segments
+
+    def uniform_price(self, analysis: segments.TextAnalysis) -> Decimal | None:
+        """What a text of this analysis costs to any destination, or None when that depends on the
+        destination's country (a bulk send prices each distinct text once when it does not)."""
+        return None if self.by_country else self.credits(analysis=analysis)
+
+    @property
+    def cheapest(self) -> Decimal:
+        """The lowest price per segment of any destination."""
+        return min([self.default, *self.by_country.values()])
 
 
 @dataclass(frozen=True)
@@ -43,5 +60,5 @@ def quote(*, team: Team, text: str, recipient: str = "", conversion: int = 0, pr
     e164 = (
         normalize_number(recipient, default_country=team.default_country, field="recipientNumber") if recipient else ""
     )
-    per_segment = (prices or PriceBook()).per_segment(e164) if e164 else (prices or PriceBook()).default
-    return Quote(converted, analysis, e164, per_segment, per_segment * analysis.segments)
+    prices = prices or PriceBook()
+    return Quote(converted, analysis, e164, prices.per_segment(e164), prices.credits(analysis=analysis, e164=e164))

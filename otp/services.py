@@ -31,9 +31,11 @@ import hmac
 import logging
 import math
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import cast
 
 import phonenumbers
 from django.core.cache import cache
@@ -263,6 +265,7 @@ def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_le
         recipients=[
             Recipient(
                 number,
+                e164=True,
                 text=template.replace(PLACEHOLDER, MASK * pin_length),
                 secret_text=template.replace(PLACEHOLDER, pin),
             )
@@ -333,7 +336,7 @@ def pin_verify(*, team: Team, actor: User, pin_id: str, pin: str) -> Pin:
         row = Pin.objects.select_for_update().filter(team=team, pin_id=pin_id).first()
         outcome = _judge(row, pin)
     metrics.pin_event(event="verify", outcome=outcome.value)
-    if outcome is not _Outcome.VERIFIED:
+    if outcome is not _Outcome.VERIFIED or row is None:  # (a verified PIN always has its row)
         log.info("2FA PIN %s refused: %s", row.pk if row else "-", outcome.value)
         raise REFUSALS[outcome]()
     log.info("2FA PIN %s verified for team %s", row.pk, team.pk)
@@ -403,7 +406,7 @@ def otp_policy_clean(fields: dict[str, object]) -> dict[str, object]:
         elif name == "sender":
             cleaned[name] = clean_sender(value, field=name)
         elif name == "allowed_countries":
-            codes = value.replace(",", " ").split() if isinstance(value, str) else list(value or [])
+            codes = value.replace(",", " ").split() if isinstance(value, str) else list(cast(Iterable, value or []))
             codes = sorted({str(c).strip().upper() for c in codes if str(c).strip()})
             bad = [c for c in codes if c not in phonenumbers.SUPPORTED_REGIONS]
             if bad:

@@ -227,6 +227,9 @@ def credit_refund(
     message_id: int | None = None,
     batch_id: int | None = None,
 ) -> CreditEntry:
+    """The ledger half of a refund: `amount` back on the user's balance, as a REFUND row. It does not
+    know which messages it pays back; to refund messages use
+    `messaging.services.dispatch.message_charges_refund`, which refunds each one once and calls this."""
     return _move(
         user_id=user.pk,
         amount=clean_amount(amount),

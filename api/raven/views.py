@@ -41,7 +41,7 @@ from core.errors import ValidationFailed
 from messaging import selectors
 from messaging.callbacks.notify import DOCUMENT_FIELDS, status_document
 from messaging.models import Status
-from messaging.services import Recipient, message_send
+from messaging.services import Recipient, RejectionCode, message_send
 
 TAGS = ["Outbound SMS (seed 003)"]
 
@@ -496,7 +496,7 @@ class MessagesApi(RavenView):
         )
         if result.rejected:
             rejection = result.rejected[0]
-            field = "to" if rejection.status == Status.INVALID_ROUTING else "text"
+            field = "to" if rejection.code == RejectionCode.INVALID_NUMBER else "text"
             return self.render_error(ApiError(400, "invalid", rejection.reason, {field: [rejection.reason]}))
         message = result.messages[0]
         return Response(envelope(_document(message, status="QUEUE" if message.status != "BLACKLISTED" else None)))
@@ -611,16 +611,16 @@ class BatchApi(RavenView):
                 source="raven",
                 **optional,
             )
-        invalid = [r for r in result.rejected if r.status == Status.INVALID_ROUTING]
-        refused = [r for r in result.rejected if r.status != Status.INVALID_ROUTING]
+        invalid = [r for r in result.rejected if r.code == RejectionCode.INVALID_NUMBER]
+        refused = [r for r in result.rejected if r.code != RejectionCode.INVALID_NUMBER]
         if refused and not result.messages:
             # Nothing sent, and not (only) for the numbers: the length or params error, as for one message.
             errors: dict[str, list[str]] = {}
             for r in result.rejected:
-                if r.status == Status.SEGMENTS_EXCEEDED:
+                if r.code == RejectionCode.TOO_LONG:
                     errors.setdefault("text", [r.reason])
                 else:
-                    errors[f"to.{r.index}.{'to' if r.status == Status.INVALID_ROUTING else 'params'}"] = [r.reason]
+                    errors[f"to.{r.index}.{'to' if r.code == RejectionCode.INVALID_NUMBER else 'params'}"] = [r.reason]
             return self.render_error(ApiError(400, "invalid", refused[0].reason, errors))
         sample = _document_of_request(request, body)
         document = {

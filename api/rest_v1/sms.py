@@ -10,7 +10,7 @@ from api.fields import IntegerField
 from api.items import validated_items
 from core.errors import ValidationFailed
 from messaging.schedule import parse_send_time
-from messaging.services import EmptyText, Recipient, message_send
+from messaging.services import EmptyText, Recipient, RejectionCode, message_send
 
 from .base import TAGS, RestV1View, bad_request, error_responses
 
@@ -103,7 +103,7 @@ def send_one(view: RestV1View, user, data: dict) -> Response:
         raise CodedError("Message cannot be empty", field="message", number=EMPTY_MESSAGE) from None
     if result.rejected:
         rejection = result.rejected[0]
-        if rejection.reason == "Invalid number":
+        if rejection.code == RejectionCode.INVALID_NUMBER:
             raise CodedError("Invalid mobile number", field="recipientNumber", number=INVALID_NUMBER)
         raise ValidationFailed(rejection.reason, field="message")
     return Response({"messageId": str(result.messages[0].uuid), "error": None})
@@ -277,10 +277,11 @@ class SmsSendBulkApi(SmsView):
             accepted = iter(result.messages)
             for position, (index, _) in enumerate(items):
                 if position in rejected:
-                    reason = rejected[position].reason
+                    rejection = rejected[position]
+                    invalid = rejection.code == RejectionCode.INVALID_NUMBER
                     results[index] = {
                         "messageId": None,
-                        "error": "Invalid mobile number" if reason == "Invalid number" else reason,
+                        "error": "Invalid mobile number" if invalid else rejection.reason,
                     }
                 else:
                     results[index] = {"messageId": str(next(accepted).uuid), "error": None}

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from messaging.models import Status
-from messaging.services import Recipient, message_send
+from messaging.services import Recipient, RejectionCode, message_send
 
 from .base import TAGS, SmsApiPasswordView, SmsApiView, error_responses
 
@@ -111,8 +111,9 @@ def send(view, request) -> Response:
         source="sms_api",
     )
     if result.rejected:
-        reason = result.rejected[0].reason
-        return Response({"error": "Invalid phone number format." if reason == "Invalid number" else reason}, status=400)
+        rejection = result.rejected[0]
+        invalid = rejection.code == RejectionCode.INVALID_NUMBER
+        return Response({"error": "Invalid phone number format." if invalid else rejection.reason}, status=400)
     return Response(
         {
             "status": "success",

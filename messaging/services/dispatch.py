@@ -28,6 +28,7 @@ from core import metrics
 from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import Message, MessagePart, Status, rank
+from messaging.services.engine import get_gateway
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
 
@@ -47,6 +48,7 @@ CLAIM_FIELDS = (
     "has_secret",
     "created_at",
     "scheduled_at",
+    "encoding",  # as the send analysed the text: the dispatcher splits it but does not analyse it again
 )
 
 
@@ -112,21 +114,36 @@ def dispatch_due(*, gateway: Gateway, limit: int) -> int:
     return len(claimed)
 
 
-def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: dict[int, str] | None = None) -> None:
+def submit_on_commit(*, messages: Sequence[Message], texts: Mapping[int, str]) -> None:
+    """Submit, once the transaction commits and from this process, messages claimed at their
+    creation (status DEQUEUED, `has_secret`) with their real `texts` by message id: a text that is
+    stored masked (a PIN) never reaches the database, and the dispatcher never sees these messages."""
+    claimed = [{name: getattr(message, name) for name in CLAIM_FIELDS} for message in messages]
+    if claimed:
+        transaction.on_commit(lambda: _submit_with_default_gateway(claimed=claimed, texts=texts))
+
+
+def _submit_with_default_gateway(*, claimed: Sequence[dict], texts: Mapping[int, str]) -> None:
+    submit(gateway=get_gateway(), claimed=claimed, texts=texts)
+
+
+def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: Mapping[int, str] | None = None) -> None:
+    """Hand claimed messages (rows as `claim_due` returns them) to the gateway and record its answers.
+    `texts`: the real text of a message whose stored text is masked, by message id."""
     outbound = []
-    shapes: dict[str, tuple[tuple[str, ...], str]] = {}  # text -> (parts, encoding): a bulk text is split once
+    parts_of: dict[str, tuple[str, ...]] = {}  # a bulk text is split once
     for row in claimed:
         text = (texts or {}).get(row["pk"], row["text"])
-        shape = shapes.get(text)
-        if shape is None:
-            shape = shapes[text] = (tuple(segments.split(text)), segments.analyse(text).encoding)
+        parts = parts_of.get(text)
+        if parts is None:
+            parts = parts_of[text] = tuple(segments.split(text))
         outbound.append(
             Outbound(
                 message_id=row["pk"],
                 sender=row["sender"],
                 to=row["recipient"],
-                parts=shape[0],
-                encoding=shape[1],
+                parts=parts,
+                encoding=row["encoding"],
                 request_dlr=row["request_dlr"],
                 silent=row["silent"],
             )
@@ -154,50 +171,65 @@ def record_results(
     """Store what the gateway answered. `reports`: receipts it already has for these parts; a
     message whose every part is reported goes from DEQUEUED through SENT to the reported status in
     one write, the others are reported the usual way once their parts are stored."""
-    rows = {row["pk"]: row for row in claimed}
     accepted = [r for r in results if r.accepted]
+    rows = {row["pk"]: row for row in claimed}
     if accepted:
-        part_ids = [p for r in accepted for p in r.part_ids]
+        _record_accepted(accepted=accepted, reports=reports, now=now)
+        dues = (_due(rows[r.message_id]) for r in accepted)
+        metrics.dispatch_lag(seconds=[(now - due).total_seconds() for due in dues if due])
+    refused, retry = _judge_refusals([r for r in results if not r.accepted], rows=rows)
+    for (status, error), ids in refused.items():
         with transaction.atomic():
-            # Receipts that came before this write (a fast SMSC's) are recorded in it too.
-            reports = [*reports, *early_reports_take(network_ids=part_ids)]
-            reported = _complete_reports(accepted, reports)
-            leftover = [r for r in reports if r.part_id not in reported]
-            sent = [r.message_id for r in accepted if r.message_id not in reported.messages]
-            moved = set(message_transition(message_ids=sent, to=Status.SENT, at=now, sent_at=now))
-            dues = (_due(rows[r.message_id]) for r in accepted)
-            metrics.dispatch_lag(seconds=[(now - due).total_seconds() for due in dues if due])
-            via = [Step(Status.SENT, now, fields={"sent_at": now})]
-            for outcome in reported.outcomes():
-                moved.update(
-                    message_transition(
-                        message_ids=outcome.message_ids,
-                        to=outcome.status,
-                        at=outcome.at,
-                        detail=outcome.error,
-                        via=via,
-                        **outcome.fields,
-                    )
-                )
-            _parts_add(
-                [
-                    (r.message_id, i, part_id, reported.state_of(part_id))
-                    for r in accepted
-                    if r.message_id in moved
-                    for i, part_id in enumerate(r.part_ids)
-                ]
-            )
-        # Receipts of a message that did not move (it was no longer claimed) go the usual way too.
-        leftover += [report for m, reports in reported.by_message.items() if m not in moved for report in reports]
-        early_reports_apply(network_ids=part_ids)  # those that came meanwhile (see report_apply)
-        if leftover:
-            report_apply(reports=leftover)
+            moved = message_transition(message_ids=ids, to=status, at=now, detail=error, error=error[:255], done_at=now)
+            message_charges_refund(rows=[rows[i] for i in moved], reason=error)
+    if retry:
+        _requeue_later(retry, rows=rows, now=now)
 
+
+def _record_accepted(*, accepted: Sequence[SubmitResult], reports: Sequence[DeliveryReport], now: datetime) -> None:
+    """Accepted messages go to SENT (or through it to their receipts' status) with their parts stored."""
+    part_ids = [p for r in accepted for p in r.part_ids]
+    with transaction.atomic():
+        # Receipts that came before this write (a fast SMSC's) are recorded in it too.
+        reports = [*reports, *early_reports_take(network_ids=part_ids)]
+        reported = _complete_reports(accepted, reports)
+        leftover = [r for r in reports if r.part_id not in reported]
+        sent = [r.message_id for r in accepted if r.message_id not in reported.messages]
+        moved = set(message_transition(message_ids=sent, to=Status.SENT, at=now, sent_at=now))
+        via = [Step(Status.SENT, now, fields={"sent_at": now})]
+        for outcome in reported.outcomes():
+            moved.update(
+                message_transition(
+                    message_ids=outcome.message_ids,
+                    to=outcome.status,
+                    at=outcome.at,
+                    detail=outcome.error,
+                    via=via,
+                    **outcome.fields,
+                )
+            )
+        _parts_add(
+            [
+                (r.message_id, i, part_id, reported.state_of(part_id))
+                for r in accepted
+                if r.message_id in moved
+                for i, part_id in enumerate(r.part_ids)
+            ]
+        )
+    # Receipts of a message that did not move (it was no longer claimed) go the usual way too.
+    leftover += [report for m, reports in reported.by_message.items() if m not in moved for report in reports]
+    early_reports_apply(network_ids=part_ids)  # those that came meanwhile (see report_apply)
+    if leftover:
+        report_apply(reports=leftover)
+
+
+def _judge_refusals(
+    refusals: Sequence[SubmitResult], *, rows: dict[int, dict]
+) -> tuple[dict[tuple[str, str], list[int]], list[int]]:
+    """The refused messages that fail for good, by (status, error), and those retried later."""
     refused: dict[tuple[str, str], list[int]] = defaultdict(list)
     retry: list[int] = []
-    for r in results:
-        if r.accepted:
-            continue
+    for r in refusals:
         # A secret text lives only in the memory of this submit: it cannot be retried later.
         row = rows[r.message_id]
         if not r.permanent and row["attempts"] < MAX_ATTEMPTS and not row["has_secret"]:
@@ -206,16 +238,15 @@ def record_results(
             # Refused for good by the network, or out of retries: refunded either way.
             status = Status.REJECTD if r.permanent else Status.ERROR
             refused[(status, r.error or "Refused by the network")].append(r.message_id)
-    for (status, error), ids in refused.items():
-        with transaction.atomic():
-            moved = message_transition(message_ids=ids, to=status, at=now, detail=error, error=error[:255], done_at=now)
-            refund(rows=[rows[i] for i in moved], reason=error)
-    if retry:
-        # Back in the queue after a pause that grows with each attempt.
-        for attempts, ids in _group(retry, key=lambda i: rows[i]["attempts"]).items():
-            Message.objects.filter(pk__in=ids, status=Status.DEQUEUED).update(
-                status=Status.QUEUE, scheduled_at=now + timedelta(seconds=30 * 2 ** (attempts - 1)), status_at=now
-            )
+    return refused, retry
+
+
+def _requeue_later(ids: Sequence[int], *, rows: dict[int, dict], now: datetime) -> None:
+    """Back in the queue after a pause that grows with each attempt."""
+    for attempts, group in _group(ids, key=lambda i: rows[i]["attempts"]).items():
+        Message.objects.filter(pk__in=group, status=Status.DEQUEUED).update(
+            status=Status.QUEUE, scheduled_at=now + timedelta(seconds=30 * 2 ** (attempts - 1)), status_at=now
+        )
 
 
 def _due(row: dict) -> datetime | None:
@@ -252,7 +283,7 @@ def _complete_reports(accepted: Sequence[SubmitResult], reports: Sequence[Delive
         by_part[report.part_id].append(report)
     complete = {}
     for r in accepted:
-        found = [by_part.get(part_id, ()) for part_id in r.part_ids]
+        found = [by_part.get(part_id, []) for part_id in r.part_ids]
         if r.part_ids and all(
             len(f) == 1 and f[0].state in REPORT_STATES and rank(f[0].state) > rank(Status.SENT) for f in found
         ):
@@ -278,9 +309,14 @@ def _parts_add(parts: list[tuple[int, int, str, str]]) -> None:
         )
 
 
-def refund(*, rows: Iterable[Mapping[str, Any]], reason: str, actor: User | None = None) -> Decimal:
-    """Give back what these messages cost, once each, one ledger row per user and batch.
-    Returns the credits given back."""
+def message_charges_refund(
+    *, rows: Iterable[Mapping[str, Any]], reason: str, actor: User | None = None
+) -> Decimal:
+    """Give back what these messages cost, once each (their `is_refunded` flag, set under a row
+    lock), one ledger row per user and batch (`credit_refund`). Returns the credits given back.
+
+    The one way to refund messages: the engine's failures, cancellations and support's
+    `message_refund` all call it. `rows`: mappings with pk, user_id, batch_id and price."""
     prices = {row["pk"]: row for row in rows if row["price"] > 0}
     with transaction.atomic():
         # Locked and filtered on the flag: a concurrent second refund waits, then finds nothing.
@@ -320,7 +356,7 @@ def requeue_stale_claims(*, now: datetime | None = None) -> int:
             ids = message_transition(
                 message_ids=[r["pk"] for r in lost], to=Status.ERROR, at=now, error="lost before sending", done_at=now
             )
-            refund(rows=[r for r in lost if r["pk"] in ids], reason="lost before sending")
+            message_charges_refund(rows=[r for r in lost if r["pk"] in ids], reason="lost before sending")
     return stale.filter(has_secret=False).update(status=Status.QUEUE, status_at=now)
 
 

@@ -9,7 +9,7 @@ from accounts.models import User
 from accounts.permissions import Action, require
 from core.errors import ValidationFailed
 from messaging.models import Batch, Message, Status
-from messaging.services.dispatch import refund
+from messaging.services.dispatch import message_charges_refund
 from messaging.services.status import message_transition
 
 
@@ -29,7 +29,7 @@ def message_delete(*, message: Message, actor: User) -> Message:
         if message_transition(
             message_ids=[message.pk], to=Status.DELETED, detail="deleted before sending", only_from=[Status.QUEUE]
         ):
-            refund(
+            message_charges_refund(
                 rows=Message.objects.filter(pk=message.pk).values("pk", "user_id", "batch_id", "price"),
                 reason="cancelled",
             )
@@ -51,18 +51,20 @@ def batch_cancel(*, batch: Batch, actor: User) -> int:
                 message_ids=chunk, to=Status.DELETED, detail="cancelled", only_from=[Status.QUEUE]
             )
             rows += list(Message.objects.filter(pk__in=moved).values("pk", "user_id", "batch_id", "price"))
-        refund(rows=rows, reason=f"batch {batch.pk} cancelled")
+        message_charges_refund(rows=rows, reason=f"batch {batch.pk} cancelled")
         Batch.objects.filter(pk=batch.pk).update(cancelled_at=timezone.now())
     return len(rows)
 
 
 def message_refund(*, message: Message, actor: User, memo: str) -> Decimal:
-    """Support staff give back a message's charge (at most once per message)."""
+    """Support staff give back a message's charge, whatever its status (at most once per message:
+    ValidationFailed when it was refunded already or cost nothing). The staff action with its
+    permission and memo; the refund itself is `message_charges_refund`."""
     require(actor, Action.MESSAGE_REFUND)
     if not memo.strip():
         raise ValidationFailed("A memo is required.", field="memo")
     rows = [{"pk": message.pk, "user_id": message.user_id, "batch_id": message.batch_id, "price": message.price}]
-    amount = refund(rows=rows, reason=memo, actor=actor)
+    amount = message_charges_refund(rows=rows, reason=memo, actor=actor)
     if not amount:
         raise ValidationFailed("This message was already refunded or cost nothing.", field="message")
     return amount

@@ -34,6 +34,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, router, transaction
@@ -42,6 +44,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from accounts.models import Team, User
+from accounts.permissions import team_of
 from accounts.services import credit_charge
 from contacts.selectors import blacklist_list, blacklisted_numbers
 from core import metrics
@@ -57,8 +60,7 @@ from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
-from messaging.services.dispatch import CLAIM_FIELDS, submit
-from messaging.services.engine import get_gateway
+from messaging.services.dispatch import submit_on_commit
 from messaging.services.status import count_deltas
 
 MAX_REF = 100
@@ -81,6 +83,7 @@ class Recipient:
     scheduled_at: datetime | None = None
     secret_text: str | None = None  # the text the gateway gets when `text` is stored masked (a PIN)
     params: Sequence[object] | None = None  # values of the text's `{0}` placeholders (seed 003 batch)
+    e164: bool = False  # `number` is already E.164 (the caller read it with normalize_number): not read again
 
 
 class EmptyText(ValidationFailed):
@@ -90,12 +93,34 @@ class EmptyText(ValidationFailed):
         super().__init__(EMPTY_TEXT, field="text")
 
 
+class RejectionCode(StrEnum):
+    """Why a recipient was not sent to: what a dialect maps to its own words (not `reason`)."""
+
+    INVALID_NUMBER = "invalid_number"  # no plausible E.164 reading of the number
+    EMPTY_TEXT = "empty_text"  # nothing left of the text after conversion
+    MISSING_PARAMS = "missing_params"  # a `{n}` placeholder without its param
+    TOO_LONG = "too_long"  # more than segments.MAX_CHARS characters
+
+
+REJECTION_STATUS = {  # the status a rejection is reported with where a document shows one
+    RejectionCode.INVALID_NUMBER: Status.INVALID_ROUTING,
+    RejectionCode.EMPTY_TEXT: Status.ERROR,
+    RejectionCode.MISSING_PARAMS: Status.ERROR,
+    RejectionCode.TOO_LONG: Status.SEGMENTS_EXCEEDED,
+}
+
+
 @dataclass(frozen=True)
 class Rejection:
     index: int  # position in the request
     number: str  # as given
-    status: str  # INVALID_ROUTING, SEGMENTS_EXCEEDED, or ERROR (an empty text, a `{n}` placeholder without its param)
-    reason: str
+    code: RejectionCode
+    reason: str  # in English, for a person
+
+    @property
+    def status(self) -> str:
+        """INVALID_ROUTING, SEGMENTS_EXCEEDED, or ERROR (an empty text, a placeholder without its param)."""
+        return REJECTION_STATUS[self.code]
 
 
 @dataclass(frozen=True)
@@ -162,7 +187,65 @@ def message_send(
     """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged).
     `sender_required`: the caller's document requires a sender, so no platform default is used.
     `extras` are values a dialect only answers back (seed 003 clientId, email, connection)."""
-    team = actor.team
+    team = team_of(actor)
+    _check_request(recipients=recipients, conversion=conversion, messages_per_minute=messages_per_minute)
+    sender = _sender(team, refuse_nul(str(sender or ""), "sender"), required=sender_required)
+    for url in (dlr_url, *callbacks):
+        refuse_nul(url, "callbacks" if url in callbacks else "dlr_url")
+    campaign = _clean_ref(campaign, "campaign")
+
+    prices = PriceBook()
+    texts = _read_texts(recipients, text=text, conversion=conversion, prices=prices)
+    balance = _affordable_on_quote(actor=actor, texts=texts, prices=prices)
+    accepted, rejected = _read_recipients(recipients, texts=texts, country=team.default_country, prices=prices)
+    if not accepted or (rejected and all_or_nothing):
+        return SendResult(messages=[], rejected=rejected)
+
+    blocked = _blacklisted(team, [a.number for a in accepted])
+    cost = sum((a.price for a in accepted if a.number not in blocked), Decimal(0))
+    if cost > balance and cost > _fresh_balance(actor):  # nothing written yet; commit checks again
+        raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits")
+    now = timezone.now()
+    shared = _shared_values(
+        actor=actor, sender=sender, request_dlr=request_dlr, silent=silent, dlr_url=dlr_url,
+        callbacks=callbacks, extras=extras, now=now,
+    )  # fmt: skip
+    schedule = _Schedule.of(now=now, scheduled_at=scheduled_at, messages_per_minute=messages_per_minute)
+
+    with transaction.atomic():
+        batch = None
+        if len(accepted) > 1 or messages_per_minute:
+            batch = Batch.objects.create(
+                team=team, user=actor, source=source, campaign=campaign, total=len(accepted), cost=cost,
+                messages_per_minute=messages_per_minute, scheduled_at=scheduled_at, created_at=now,
+            )  # fmt: skip
+            shared["batch_id"] = batch.pk
+        built = _Built(related={"team": team, "user": actor, "batch": batch})
+        rows = built.messages_of(accepted, shared=shared, blocked=blocked, schedule=schedule, campaign=campaign)
+        _insert(rows, batch=batch)  # builds the rows while it stores them
+        _count_new(team=team, actor=actor, now=now, counts=built.counts, credits=built.credits)
+        if blocked and request_dlr and (dlr_url or callbacks or team.dlr_url):
+            _notify_blacklisted(built.messages, at=now)
+        entry = _charge(actor=actor, cost=cost, messages=built.messages, batch=batch, source=source)
+        blacklisted = sum(n for (status, _), n in built.counts.items() if status == Status.BLACKLISTED)
+        metrics.messages_accepted(source=source, count=len(built.messages) - blacklisted)
+        metrics.messages_finished(status=Status.BLACKLISTED, count=blacklisted)
+        transaction.on_commit(_kick_dispatcher)
+        _submit_secrets_on_commit(built.messages, accepted)
+        if entry is None:  # read before the commit: the answer needs no query once the send is committed
+            actor.refresh_from_db(fields=["balance"])
+    if entry is not None:
+        actor.balance = entry.balance_after  # what this charge left, read in its own statement
+    return SendResult(
+        messages=built.messages,
+        rejected=rejected,
+        batch=batch,
+        cost=cost,
+        low_balance=actor.balance < team.low_balance_threshold,
+    )
+
+
+def _check_request(*, recipients: Sequence[Recipient], conversion: int, messages_per_minute: int | None) -> None:
     if not recipients:
         raise ValidationFailed("At least one recipient is required.", field="recipients")
     if len(recipients) > settings.SMS_MAX_RECIPIENTS:
@@ -171,17 +254,39 @@ def message_send(
         raise ValidationFailed("The conversion must be 0, 1 or 2.", field="conversion")
     if messages_per_minute is not None and messages_per_minute < 1:
         raise ValidationFailed("The messages per minute must be at least 1.", field="messages_per_minute")
-    sender = _sender(team, refuse_nul(str(sender or ""), "sender"), required=sender_required)
-    for url in (dlr_url, *callbacks):
-        refuse_nul(url, "callbacks" if url in callbacks else "dlr_url")
-    campaign = _clean_ref(campaign, "campaign")
 
-    # Each distinct text converted and analysed once: (converted, analysis, flat price or None).
-    prices = PriceBook()
-    flat_price = None if prices.by_country else prices.default  # one price for every destination
-    analysed: dict[str, tuple[str, segments.TextAnalysis, Decimal | None]] = {}
-    bodies: list[str] = []  # each recipient's text, its `{n}` placeholders filled
-    unfilled: dict[int, str] = {}  # recipient index -> why its placeholders can't be filled
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """One distinct text of a request, converted and analysed once however many recipients share it."""
+
+    converted: str
+    analysis: segments.TextAnalysis
+    price: Decimal | None  # what it costs to any destination, or None when that depends on the country
+
+    @property
+    def chargeable(self) -> bool:
+        return bool(self.converted.strip()) and not self.analysis.too_long
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Each recipient's text (its `{n}` placeholders filled), as read from the request."""
+
+    by_body: dict[str, _Text]  # each distinct body, converted and analysed
+    bodies: list[str]  # each recipient's body, in request order
+    unfilled: dict[int, str]  # recipient index -> why its placeholders can't be filled
+
+    def of(self, index: int) -> _Text:
+        return self.by_body[self.bodies[index]]
+
+
+def _read_texts(recipients: Sequence[Recipient], *, text: str, conversion: int, prices: PriceBook) -> _Texts:
+    """Every recipient's text, each distinct one converted, analysed and (when the price does not
+    depend on the destination) priced once. EmptyText when no recipient has any text."""
+    by_body: dict[str, _Text] = {}
+    bodies: list[str] = []
+    unfilled: dict[int, str] = {}
     for index, r in enumerate(recipients):
         body = text if r.text is None else r.text
         if r.params is not None:
@@ -190,53 +295,68 @@ def message_send(
             except MissingParams as error:
                 unfilled[index] = error.message
         bodies.append(body)
-        if body not in analysed:
+        if body not in by_body:
             converted = convert(refuse_nul(body, "text"), conversion)
             analysis = segments.analyse(converted)
-            analysed[body] = (converted, analysis, flat_price * analysis.segments if flat_price is not None else None)
-    if all(not converted.strip() for converted, _, _ in analysed.values()):
+            by_body[body] = _Text(converted, analysis, prices.uniform_price(analysis))
+    if all(not t.converted.strip() for t in by_body.values()):
         raise EmptyText()
-    chargeable = [body for index, body in enumerate(bodies) if index not in unfilled]
-    balance = _affordable_on_quote(actor=actor, bodies=chargeable, analysed=analysed, prices=prices)
+    return _Texts(by_body=by_body, bodies=bodies, unfilled=unfilled)
 
-    # Read every recipient: (recipient, E.164 number, converted text, analysis, price).
-    country = team.default_country
-    prepared: list[tuple] = []
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """A recipient read and found sendable: its number in E.164, its text and what it costs."""
+
+    recipient: Recipient
+    number: str  # E.164
+    text: _Text
+    price: Decimal
+
+
+def _read_recipients(
+    recipients: Sequence[Recipient], *, texts: _Texts, country: str, prices: PriceBook
+) -> tuple[list[_Accepted], list[Rejection]]:
+    """Each recipient, accepted (number read, text sendable, priced) or rejected with its reason."""
+    accepted: list[_Accepted] = []
     rejected: list[Rejection] = []
     for index, r in enumerate(recipients):
-        converted, analysis, price = analysed[bodies[index]]
-        if not converted.strip():
-            rejected.append(Rejection(index, str(r.number), Status.ERROR, EMPTY_TEXT))
+        text = texts.of(index)
+        if not text.converted.strip():
+            rejected.append(Rejection(index, str(r.number), RejectionCode.EMPTY_TEXT, EMPTY_TEXT))
             continue
         try:
-            number = normalize_number(r.number, default_country=country, field="recipients")
+            number = r.number if r.e164 else normalize_number(r.number, default_country=country, field="recipients")
         except InvalidNumber:
-            rejected.append(Rejection(index, str(r.number), Status.INVALID_ROUTING, "Invalid number"))
+            rejected.append(Rejection(index, str(r.number), RejectionCode.INVALID_NUMBER, "Invalid number"))
             continue
-        if index in unfilled:
-            rejected.append(Rejection(index, str(r.number), Status.ERROR, unfilled[index]))
+        if index in texts.unfilled:
+            rejected.append(Rejection(index, str(r.number), RejectionCode.MISSING_PARAMS, texts.unfilled[index]))
             continue
-        if analysis.too_long:
+        if text.analysis.too_long:
             reason = f"Text exceeds the limit of allowed segments ({segments.MAX_CHARS} characters)."
-            rejected.append(Rejection(index, str(r.number), Status.SEGMENTS_EXCEEDED, reason))
+            rejected.append(Rejection(index, str(r.number), RejectionCode.TOO_LONG, reason))
             continue
-        if price is None:
-            price = prices.per_segment(number) * analysis.segments
-        prepared.append((r, number, converted, analysis, price))
-    if not prepared or (rejected and all_or_nothing):
-        return SendResult(messages=[], rejected=rejected)
+        price = text.price if text.price is not None else prices.credits(analysis=text.analysis, e164=number)
+        accepted.append(_Accepted(r, number, text, price))
+    return accepted, rejected
 
-    blocked = _blacklisted(team, [p[1] for p in prepared])
-    now = timezone.now()
-    start = max(scheduled_at or now, now)
-    interval = timedelta(minutes=1) / messages_per_minute if messages_per_minute else None
-    zero = Decimal(0)
-    cost = sum((p[4] for p in prepared if p[1] not in blocked), zero)
-    if cost > balance and cost > _fresh_balance(actor):  # nothing written yet; commit checks again
-        raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits")
-    shared = {  # the values every message of this request has (attnames, as in __dict__)
+
+def _shared_values(
+    *,
+    actor: User,
+    sender: str,
+    request_dlr: bool,
+    silent: bool,
+    dlr_url: str,
+    callbacks: Sequence[str],
+    extras: Mapping[str, str] | None,
+    now: datetime,
+) -> dict:
+    """The values every message of this request has (attnames, as in __dict__)."""
+    return {
         "id": None,
-        "team_id": team.pk,
+        "team_id": actor.team_id,
         "user_id": actor.pk,
         "batch_id": None,
         "direction": Direction.OUT.value,
@@ -257,108 +377,105 @@ def message_send(
         "created_at": now,
     }
 
-    with transaction.atomic():
-        batch = None
-        if len(prepared) > 1 or messages_per_minute:
-            batch = Batch.objects.create(
-                team=team,
-                user=actor,
-                source=source,
-                campaign=campaign,
-                total=len(prepared),
-                cost=cost,
-                messages_per_minute=messages_per_minute,
-                scheduled_at=scheduled_at,
-                created_at=now,
+
+@dataclass(frozen=True)
+class _Schedule:
+    """When each message of the request falls due: its own time, else the request's, spread at
+    `interval` when the request gives a rate."""
+
+    now: datetime
+    start: datetime
+    scheduled_at: datetime | None
+    interval: timedelta | None
+
+    @classmethod
+    def of(cls, *, now: datetime, scheduled_at: datetime | None, messages_per_minute: int | None) -> "_Schedule":
+        interval = timedelta(minutes=1) / messages_per_minute if messages_per_minute else None
+        return cls(now, max(scheduled_at or now, now), scheduled_at, interval)
+
+    def at(self, position: int, own: datetime | None) -> datetime | None:
+        """The due time stored for the message at `position` (None: due now)."""
+        when = own or (self.start + self.interval * position if self.interval else self.scheduled_at)
+        return when if when and when > self.now else None
+
+
+class _Built:
+    """The messages of a send as they are built, with the totals the daily counters need."""
+
+    def __init__(self, *, related: dict) -> None:
+        self.related = related
+        self.db = router.db_for_write(Message)
+        self.messages: list[Message] = []
+        self.counts: Counter = Counter()  # (status, campaign) -> messages
+        self.credits: dict[tuple[str, str], Decimal] = {}  # (status, campaign) -> their price
+
+    def messages_of(
+        self, accepted: Sequence[_Accepted], *, shared: dict, blocked: set[str], schedule: _Schedule, campaign: str
+    ) -> Iterator[Message]:
+        """Build each message (an instance for the answer, its values for the insert), lazily: the
+        database stores rows while the next ones are built."""
+        uuids = _uuid4s(len(accepted))
+        zero = Decimal(0)
+        now = schedule.now
+        for position, a in enumerate(accepted):
+            r = a.recipient
+            is_blocked = a.number in blocked
+            secret = r.secret_text is not None and not is_blocked
+            status = Status.BLACKLISTED if is_blocked else (Status.DEQUEUED if secret else Status.QUEUE)
+            values = dict(shared)
+            values.update(
+                uuid=next(uuids),
+                recipient=a.number,
+                text=a.text.converted,
+                encoding=a.text.analysis.encoding,
+                segments=a.text.analysis.segments,
+                price=zero if is_blocked else a.price,
+                status=status.value,
+                has_secret=secret,
+                claimed_at=now if secret else None,
+                attempts=1 if secret else 0,
+                client_ref=_clean_ref(r.client_ref, "client_ref"),
+                campaign=campaign if r.campaign is None else _clean_ref(r.campaign, "campaign"),
+                data_field=refuse_nul(str(r.data_field)[:255], "data_field") if r.data_field else "",
+                scheduled_at=schedule.at(position, r.scheduled_at),
             )
-            shared["batch_id"] = batch.pk
-        related = {"team": team, "user": actor, "batch": batch}
-        db = router.db_for_write(Message)
-        messages: list[Message] = []
-        secrets: dict[int, str] = {}
-        counts: Counter = Counter()  # (status, campaign) -> messages, for the daily counters
-        credits: dict[tuple[str, str], Decimal] = {}
+            message = _message(values, db=self.db, related=self.related)
+            self.messages.append(message)
+            key = (values["status"], values["campaign"])
+            self.counts[key] += 1
+            self.credits[key] = self.credits.get(key, zero) + values["price"]
+            yield message
 
-        def rows():
-            """Build each message (an instance for the answer, its values for the insert)."""
-            uuids = _uuid4s(len(prepared))
-            for position, (r, number, converted, analysis, price) in enumerate(prepared):
-                when = r.scheduled_at or (start + interval * position if interval else scheduled_at)
-                is_blocked = number in blocked
-                secret = r.secret_text is not None and not is_blocked
-                status = Status.BLACKLISTED if is_blocked else (Status.DEQUEUED if secret else Status.QUEUE)
-                values = dict(shared)
-                values.update(
-                    uuid=next(uuids),
-                    recipient=number,
-                    text=converted,
-                    encoding=analysis.encoding,
-                    segments=analysis.segments,
-                    price=zero if is_blocked else price,
-                    status=status.value,
-                    has_secret=secret,
-                    claimed_at=now if secret else None,
-                    attempts=1 if secret else 0,
-                    client_ref=_clean_ref(r.client_ref, "client_ref"),
-                    campaign=campaign if r.campaign is None else _clean_ref(r.campaign, "campaign"),
-                    data_field=refuse_nul(str(r.data_field)[:255], "data_field") if r.data_field else "",
-                    scheduled_at=when if when and when > now else None,
-                )
-                message = _message(values, db=db, related=related)
-                messages.append(message)
-                key = (values["status"], values["campaign"])
-                counts[key] += 1
-                credits[key] = credits.get(key, zero) + values["price"]
-                yield message
 
-        _insert(rows(), batch=batch)
-        claimed = []  # the secret messages, as the dispatcher's claim would read them
-        for message, (r, *_) in zip(messages, prepared, strict=True):
-            if message.has_secret:
-                secrets[message.pk] = r.secret_text
-                claimed.append({name: getattr(message, name) for name in CLAIM_FIELDS})
-        _count_new(team=team, actor=actor, now=now, counts=counts, credits=credits)
-        if blocked and request_dlr and (dlr_url or callbacks or team.dlr_url):
-            # BLACKLISTED is final from the start: it owes the callbacks every final status owes
-            # (dlruri with a failed %dlr%, status callbacks, the team's DLR URL), or the integrator
-            # would never learn the message was not sent.
-            notifications_for(
-                message_ids=[m.pk for m in messages if m.status == Status.BLACKLISTED],
-                status=Status.BLACKLISTED,
-                at=now,
-            )
-        entry = None
-        if cost > 0:
-            try:
-                entry = credit_charge(
-                    user=actor,
-                    amount=cost,
-                    memo=f"{len(messages)} message(s) via {source}",
-                    batch_id=batch.pk if batch else None,
-                    message_id=None if batch else messages[0].pk,
-                )
-            except InsufficientCredits:
-                raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits") from None
-        blocked_count = sum(n for (status, _), n in counts.items() if status == Status.BLACKLISTED)
-        metrics.messages_accepted(source=source, count=len(messages) - blocked_count)
-        metrics.messages_finished(status=Status.BLACKLISTED, count=blocked_count)
-        transaction.on_commit(_kick_dispatcher)
-        if secrets:
-            # Claimed at creation, submitted from memory by this process once committed: the real
-            # text never reaches the database, and the dispatcher never sees these messages.
-            transaction.on_commit(lambda: dispatch_secrets(claimed=claimed, texts=secrets))
+def _notify_blacklisted(messages: list[Message], *, at: datetime) -> None:
+    """BLACKLISTED is final from the start: it owes the callbacks every final status owes (dlruri
+    with a failed %dlr%, status callbacks, the team's DLR URL), or the integrator would never learn
+    the message was not sent."""
+    blacklisted = [m.pk for m in messages if m.status == Status.BLACKLISTED]
+    notifications_for(message_ids=blacklisted, status=Status.BLACKLISTED, at=at)
 
-        if entry is None:  # read before the commit: the answer needs no query once the send is committed
-            actor.refresh_from_db(fields=["balance"])
-    if entry is not None:
-        actor.balance = entry.balance_after  # what this charge left, read in its own statement
-    return SendResult(
-        messages=messages,
-        rejected=rejected,
-        batch=batch,
-        cost=cost,
-        low_balance=actor.balance < team.low_balance_threshold,
-    )
+
+def _charge(*, actor: User, cost: Decimal, messages: list[Message], batch: Batch | None, source: str):
+    """Charge the send (None when it costs nothing), under the balance's row lock."""
+    if cost <= 0:
+        return None
+    try:
+        return credit_charge(
+            user=actor,
+            amount=cost,
+            memo=f"{len(messages)} message(s) via {source}",
+            batch_id=batch.pk if batch else None,
+            message_id=None if batch else messages[0].pk,
+        )
+    except InsufficientCredits:
+        raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits") from None
+
+
+def _submit_secrets_on_commit(messages: list[Message], accepted: list[_Accepted]) -> None:
+    """Messages with a secret text are claimed at creation and submitted with it from memory."""
+    secret = [(m, a.recipient.secret_text) for m, a in zip(messages, accepted, strict=True) if m.has_secret]
+    if secret:
+        submit_on_commit(messages=[m for m, _ in secret], texts={m.pk: text for m, text in secret if text is not None})
 
 
 def _sender(team: Team, sender: str, *, required: bool) -> str:
@@ -371,19 +488,19 @@ def _sender(team: Team, sender: str, *, required: bool) -> str:
     return chosen
 
 
-def _affordable_on_quote(*, actor: User, bodies: Sequence[str], analysed: dict, prices: PriceBook) -> Decimal:
+def _affordable_on_quote(*, actor: User, texts: _Texts, prices: PriceBook) -> Decimal:
     """The actor's balance, after refusing (InsufficientCredits) a send that it cannot pay even at
     the least it could cost: every recipient's segments at the cheapest price of any destination,
     less what the team's blacklist could take off. No number is read and nothing is written, so a
     100,000-recipient send from an empty account costs a few dictionary lookups."""
-    cheapest = min([prices.default, *prices.by_country.values()])
+    cheapest = prices.cheapest
     if cheapest <= 0:
         return actor.balance
-    chargeable = {body: a.segments for body, (c, a, _) in analysed.items() if c.strip() and not a.too_long}
-    total = sum(chargeable.get(body, 0) for body in bodies)
+    chargeable = {body: t.analysis.segments for body, t in texts.by_body.items() if t.chargeable}
+    total = sum(chargeable.get(body, 0) for i, body in enumerate(texts.bodies) if i not in texts.unfilled)
     if cheapest * total <= actor.balance:
         return actor.balance
-    team = actor.team
+    team = team_of(actor)
     blacklisted = blacklist_list(team=team).count() if team.skip_blacklisted and chargeable else 0
     least = cheapest * max(total - blacklisted * max(chargeable.values(), default=0), 0)
     balance = _fresh_balance(actor)
@@ -434,7 +551,7 @@ def _message(values: dict, *, db: str, related: dict) -> Message:
     return message
 
 
-_COLUMNS = [(f.attname, f.column) for f in Message._meta.concrete_fields if not f.primary_key]
+_COLUMNS = [(f.attname, cast(str, f.column)) for f in Message._meta.concrete_fields if not f.primary_key]
 _ROW = operator.itemgetter(*[attname for attname, _ in _COLUMNS])
 _JSON = [i for i, (attname, _) in enumerate(_COLUMNS) if attname in ("callbacks", "extras")]
 
@@ -516,11 +633,6 @@ def _count_new(*, team, actor: User, now: datetime, counts: Counter, credits: di
     for status, rows in by_status.items():
         deltas += count_deltas(rows, status=status, sign=+1, zones=zones)
     DailyCount.objects.bulk_create(deltas)
-
-
-def dispatch_secrets(*, claimed: list[dict], texts: dict[int, str]) -> None:
-    """Submit messages claimed at creation (rows as `claim_due` returns them) with their real texts."""
-    submit(gateway=get_gateway(), claimed=claimed, texts=texts)
 
 
 def _kick_dispatcher() -> None:

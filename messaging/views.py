@@ -11,21 +11,20 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.errors import DomainError
-from accounts.forms import call_service
 from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
 from accounts.views import TeamPageMixin
+from contacts.send_pages import confirm_then_send, sent
 from messaging import selectors
 from messaging.csv_safe import csv_lines
 from messaging.filters import MessageFilter
 from messaging.forms import SendForm
 from messaging.models import Direction, Status
 from messaging.pricing import quote
-from messaging.services import Recipient, batch_cancel, message_delete, message_mark_read, message_send
+from messaging.services import batch_cancel, message_delete, message_mark_read
 from messaging.services.stats import statistics
 from messaging.vocabulary import is_final
 
-CONFIRM_ABOVE = 100  # recipients; larger sends show their total cost first
 PAGE_SIZE = 50
 
 
@@ -55,62 +54,37 @@ class OverviewView(TeamPageMixin, View):
 
 
 class SendView(TeamPageMixin, View):
-    def get(self, request, form=None, preview=None):
+    """Send to numbers: a send to more than one recipient is confirmed first (contacts.send_pages)."""
+
+    def get(self, request, form=None, confirm=None):
         form = form or SendForm(initial={"sender": self.team.default_sender})
-        return render(
-            request, "messaging/send.html", {"form": form, "preview": preview, "confirm_above": CONFIRM_ABOVE}
-        )
+        return render(request, "messaging/send.html", {"form": form, "confirm": confirm})
 
     def post(self, request):
         form = SendForm(request.POST)
         if not form.is_valid():
             return self.get(request, form=form)
-        data, numbers = form.cleaned_data, form.numbers_list()
-        if not numbers:
-            form.add_error("numbers", "Add at least one number.")
-            return self.get(request, form=form)
+        data = form.cleaned_data
         when = data["scheduled_at"]
         if when and timezone.is_naive(when):
             when = when.replace(tzinfo=zoneinfo.ZoneInfo(self.team.time_zone))
-        if len(numbers) > CONFIRM_ABOVE and not data["confirmed"]:
-            one = call_service(form, lambda: quote(team=self.team, text=data["text"], conversion=data["conversion"]))
-            if one is None:
-                return self.get(request, form=form)
-            form.data = form.data.copy()
-            form.data["confirmed"] = "on"
-            preview = {
-                "recipients": len(numbers),
-                "segments": one.analysis.segments,
-                "estimate": one.credits * len(numbers),
-            }
-            return self.get(request, form=form, preview=preview)
-        result = call_service(
-            form,
-            lambda: message_send(
-                actor=request.user,
-                recipients=[Recipient(n) for n in numbers],
-                text=data["text"],
-                sender=data["sender"],
-                conversion=data["conversion"],
-                scheduled_at=when,
-                messages_per_minute=data["messages_per_minute"],
-                source="dashboard",
-            ),
+        outcome = confirm_then_send(
+            form=form,
+            actor=request.user,
+            post=request.POST,
+            recipients={
+                "numbers": form.numbers_list(),
+                "text": data["text"],
+                "conversion": data["conversion"],
+                "scheduled_at": when,
+            },
+            send={"sender": data["sender"], "messages_per_minute": data["messages_per_minute"], "source": "dashboard"},
         )
-        if result is None:
+        if outcome.confirm:
+            return self.get(request, form=form, confirm=outcome.confirm)
+        if outcome.result is None:
             return self.get(request, form=form)
-        if result.rejected and not result.messages:
-            form.add_error("numbers", "; ".join(f"{r.number}: {r.reason}" for r in result.rejected[:10]))
-            return self.get(request, form=form)
-        skipped = (
-            f" {len(result.rejected)} skipped: " + ", ".join(r.number for r in result.rejected[:10])
-            if result.rejected
-            else ""
-        )
-        flash.success(request, f"{len(result.messages)} message(s) accepted for {result.cost} credits.{skipped}")
-        if result.batch:
-            return redirect("dashboard:batch", batch_id=result.batch.pk)
-        return redirect("dashboard:message", message_id=result.messages[0].uuid)
+        return sent(request, outcome.result)
 
 
 class QuoteView(TeamPageMixin, View):

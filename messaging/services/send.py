@@ -224,7 +224,7 @@ def message_send(
     if not prepared or (rejected and all_or_nothing):
         return SendResult(messages=[], rejected=rejected)
 
-    blocked = _blacklisted(team, [p[1] for p in prepared])
+    blocked = blocked_numbers(team=team, numbers=[p[1] for p in prepared])
     now = timezone.now()
     start = max(scheduled_at or now, now)
     interval = timedelta(minutes=1) / messages_per_minute if messages_per_minute else None
@@ -402,8 +402,9 @@ def _uuid4s(count: int) -> Iterator[uuid.UUID]:
     return (uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, len(pool), 16))
 
 
-def _blacklisted(team, numbers: list[str]) -> set[str]:
-    """Which of these numbers the team blacklisted (none when the team sends to them anyway)."""
+def blocked_numbers(*, team: Team, numbers: list[str]) -> set[str]:
+    """Which of these E.164 numbers the send keeps as BLACKLISTED (none when the team sends to them
+    anyway). The dashboard's confirmation asks this same function."""
     if not team.skip_blacklisted:
         return set()
     if len(numbers) >= BLACKLIST_SCAN_FROM:

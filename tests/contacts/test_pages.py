@@ -208,11 +208,13 @@ def test_group_send_page(page, team, owner, django_capture_on_commit_callbacks):
     services.contact_create(team=team, number="+37255555501", first_name="Mari", groups=[group])
     empty = page.post("/groups/send/", {"groups": [group.pk], "text": ""})
     assert empty.context["form"].errors["text"]
+    data = {"groups": [group.pk], "numbers": "+37255555501, +37255555502", "text": "Hi %first_name%"}
+    confirm = page.post("/groups/send/", data)
+    assert confirm.context["confirm"].recipients == 2 and confirm.context["confirm"].duplicates == ("+37255555501",)
+    assert not Message.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = page.post(
-            "/groups/send/", {"groups": [group.pk], "numbers": "+37255555501, +37255555502", "text": "Hi %first_name%"}
-        )
-    assert response.status_code == 302
+        response = page.post("/groups/send/", {**data, "confirmed": "on", "quoted_cost": "2"})
+    assert response.status_code == 302 and response.url.startswith("/batches/")
     assert sorted(Message.objects.values_list("text", flat=True)) == ["Hi ", "Hi Mari"]
 
 

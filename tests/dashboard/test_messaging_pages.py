@@ -58,10 +58,13 @@ def test_large_sends_ask_for_confirmation_with_the_cost(page):
     first = page.post_committed("/send/", {"numbers": numbers, "text": "x" * 200, "conversion": "0"})
     assert b'data-testid="confirm"' in first.content and b"300.00 credits" in first.content
     assert not Message.objects.exists()
+    assert b"Send 150 messages for 300.00 credits" in first.content
     second = page.post_committed(
-        "/send/", {"numbers": numbers, "text": "x" * 200, "conversion": "0", "confirmed": "on"}
+        "/send/",
+        {"numbers": numbers, "text": "x" * 200, "conversion": "0", "confirmed": "on", "quoted_cost": "300"},
     )
     assert second.status_code == 302 and Message.objects.count() == 150
+    assert second.url == f"/batches/{Batch.objects.get().pk}/"
 
 
 def test_quote_endpoint_matches_the_server_quote(page, owner):

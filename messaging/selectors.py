@@ -49,6 +49,22 @@ def message_sent_list(
     return messages.order_by("-created_at", "-id")
 
 
+def scheduled_list(*, team: Team, actor: User | None) -> QuerySet[Message]:
+    """Outbound messages the actor may read that wait for their send time, soonest first."""
+    messages = message_list(team=team, actor=actor).filter(
+        direction=Direction.OUT, status=Status.QUEUE, scheduled_at__isnull=False
+    )
+    return messages.select_related("batch").order_by("scheduled_at", "id")
+
+
+def scheduled_cancelled_list(*, team: Team, actor: User | None) -> QuerySet[Message]:
+    """Scheduled messages that were cancelled before their time, latest first, with their refund."""
+    messages = message_list(team=team, actor=actor, include_deleted=True).filter(
+        direction=Direction.OUT, status=Status.DELETED, scheduled_at__isnull=False
+    )
+    return messages.order_by("-status_at", "-id")
+
+
 def message_get(*, team: Team, actor: User | None, message_id: object) -> Message:
     """By public id (UUID); another team's message, one the actor may not read, or a malformed id
     is not found."""

@@ -7,6 +7,7 @@ from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
@@ -194,6 +195,50 @@ class MessageDetailView(TeamPageMixin, View):
             return redirect("dashboard:messages")
         message_mark_read(message=message, actor=request.user, read=request.POST.get("read") == "1")
         return redirect("dashboard:message", message_id=message.uuid)
+
+
+class ScheduledListView(TeamPageMixin, View):
+    """Messages waiting for their send time (single ones and batches'), each cancellable with its refund."""
+
+    def get(self, request):
+        page = Paginator(selectors.scheduled_list(team=self.team, actor=request.user), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        cancelled = selectors.scheduled_cancelled_list(team=self.team, actor=request.user)[:20]
+        return render(request, "messaging/scheduled.html", {"page": page, "cancelled": cancelled, "query": ""})
+
+
+class ScheduledCancelView(TeamPageMixin, View):
+    """Asks first (GET, works without JavaScript), then cancels through `message_delete` (POST)."""
+
+    def get(self, request, message_id):
+        message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
+        if message.status != Status.QUEUE:
+            flash.error(request, "This message is no longer waiting: it cannot be cancelled.")
+            return redirect("dashboard:scheduled")
+        when = timezone.localtime(message.scheduled_at).strftime("%Y-%m-%d %H:%M") if message.scheduled_at else "now"
+        return render(
+            request,
+            "dashboard/confirm.html",
+            {
+                "title": "Cancel a scheduled message",
+                "question": f"Cancel the message to {message.recipient} scheduled for {when}?",
+                "consequence": f"It will not be sent, and {message.price:.2f} credits come back to your balance.",
+                "action_label": f"Cancel it and refund {message.price:.2f} credits",
+                "back_url": reverse("dashboard:scheduled"),
+            },
+        )
+
+    def post(self, request, message_id):
+        message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
+        if message.status == Status.QUEUE:  # else nothing to cancel: the message is not hidden either
+            message = message_delete(message=message, actor=request.user)
+        if message.status == Status.DELETED:
+            refunded = f" {message.price:.2f} credits refunded." if message.is_refunded else ""
+            flash.success(request, f"Message to {message.recipient} cancelled.{refunded}")
+        else:
+            flash.error(request, "This message was already on its way: it was not cancelled.")
+        return redirect("dashboard:scheduled")
 
 
 class BatchListView(TeamPageMixin, View):

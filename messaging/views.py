@@ -24,7 +24,7 @@ from messaging.models import Direction, Status
 from messaging.pricing import quote
 from messaging.services import batch_cancel, message_delete, message_mark_read
 from messaging.services.stats import statistics
-from messaging.vocabulary import is_final
+from messaging.vocabulary import STATUS_WORDS, failure_reason, is_final, status_words
 
 PAGE_SIZE = 50
 
@@ -174,11 +174,23 @@ class MessageExportView(TeamPageMixin, View):
 class MessageDetailView(TeamPageMixin, View):
     def get(self, request, message_id):
         message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
+        if request.GET.get("format") == "json":  # the page's own poll, until the status is final
+            words = status_words(message.status)
+            return JsonResponse(
+                {
+                    "status": message.status,
+                    "word": words.word,
+                    "final": is_final(message.status),
+                    "reason": failure_reason(message.status, message.error),
+                    "refunded": message.is_refunded,
+                }
+            )
         return render(
             request,
             "messaging/message.html",
             {
                 "message": message,
+                "final": is_final(message.status),
                 "events": message.events.all(),
                 "parts": message.parts.all(),
                 "callbacks": message.notifications.prefetch_related("tries"),
@@ -295,11 +307,15 @@ def _date(value):
 
 
 def _day_table(rows, start, end, by_credits) -> dict:
-    """Rows of (day, {status: value}) for every day in range, the statuses seen, and a chart dataset."""
-    statuses = sorted({r["status"] for r in rows})
+    """Rows of (day, [value per status word]) for every day in range, the words seen (Delivered,
+    Failed... in the vocabulary's order: statuses with one word share a column), and a chart dataset."""
+    order = {word: i for i, word in enumerate(dict.fromkeys(w for w, _, _ in STATUS_WORDS.values()))}
     values: dict = {}
     for r in rows:
-        values.setdefault(r["day"], {})[r["status"]] = float(r["credits"]) if by_credits else r["count"]
+        word = status_words(r["status"]).word
+        cell = values.setdefault(r["day"], {})
+        cell[word] = cell.get(word, 0) + (float(r["credits"]) if by_credits else r["count"])
+    statuses = sorted({w for cell in values.values() for w, v in cell.items() if v}, key=lambda w: order.get(w, 99))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     table = [(day, [values.get(day, {}).get(s, 0) for s in statuses]) for day in days]
     totals = [sum(row[1][i] for row in table) for i in range(len(statuses))]
@@ -307,4 +323,4 @@ def _day_table(rows, start, end, by_credits) -> dict:
         "labels": [d.isoformat() for d in days],
         "datasets": [{"label": s, "data": [row[1][i] for row in table]} for i, s in enumerate(statuses)],
     }
-    return {"statuses": statuses, "table": table, "totals": totals, "chart": chart}
+    return {"statuses": statuses, "table": table, "totals": totals, "chart": chart, "empty": not statuses}

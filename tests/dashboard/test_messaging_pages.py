@@ -38,7 +38,7 @@ def test_send_one_message_and_see_it_delivered(page, owner):
     message = Message.objects.get()
     assert response.status_code == 302 and response.url == f"/messages/{message.uuid}/"
     detail = page.get(response.url).content.decode()
-    assert "Hello from the dashboard" in detail and "DELIVRD" in detail
+    assert "Hello from the dashboard" in detail and ">Delivered</span>" in detail
     owner.refresh_from_db()
     assert owner.balance == Decimal(999)
 
@@ -123,7 +123,7 @@ def test_statistics_and_overview_show_the_numbers(page, owner):
 
     dispatch.call_local()
     stats = page.get("/statistics/").content.decode()
-    assert '<th class="num">DELIVRD</th>' in stats and '<th class="num">UNDELIV</th>' in stats
+    assert '<th class="num">Delivered</th>' in stats and '<th class="num">Failed</th>' in stats
     overview = page.get("/").content.decode()
     assert 'data-testid="today">2<' in overview and "50%" in overview
     assert page.get("/statistics/", {"by": "credits", "start": "bad"}).status_code == 200

@@ -133,10 +133,30 @@ class MessageListView(TeamPageMixin, View):
         filterset, messages = _filtered(request, self.team)
         if self.direction:
             messages = messages.filter(direction=self.direction)
+        problems = _filter_problems(filterset)
+        if problems:  # reported, never ignored: an unfiltered list would pass for the filtered one
+            messages = messages.none()
         page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
-        return render(request, self.template, {"filter": filterset, "page": page, "query": query.urlencode()})
+        return render(
+            request,
+            self.template,
+            {"filter": filterset, "page": page, "query": query.urlencode(), "filter_problems": problems},
+        )
+
+
+def _filter_problems(filterset) -> list[str]:
+    """What is wrong with the history filter's values, in words ("From: Enter a valid date.")."""
+    if not filterset.is_bound:
+        return []
+    form = filterset.form
+    problems = [f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+    data = form.cleaned_data if not form.errors else {}
+    start, end = data.get("created_after"), data.get("created_before")
+    if start and end and start > end:
+        problems.append("From is after To: no day is in that range.")
+    return problems
 
 
 class InboxView(MessageListView):

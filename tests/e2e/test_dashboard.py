@@ -40,7 +40,7 @@ def test_log_in_send_and_watch_it_delivered(page, shoot, owner):
     shoot("send")
     page.click("button:has-text('Send')")
     page.wait_for_url("**/messages/*/")
-    assert "DELIVRD" in page.inner_text("main")
+    assert "Delivered" in page.inner_text("main")
     shoot("message")
     assert Message.objects.get().status == Status.DELIVRD
     page.goto("/messages/")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from accounts.confirm import ask_first
 from accounts.errors import DomainError
 from accounts.forms import call_service
 from accounts.views import TeamPageMixin
@@ -89,6 +90,17 @@ class ContactListView(TeamPageMixin, View):
             data = form.cleaned_data
             ids, group = data["ids"], data["group"]
             if data["action"] == "delete":
+                question = ask_first(
+                    request,
+                    title="Delete contacts",
+                    question=f"Delete {len(ids)} contact(s)?",
+                    consequence="They are removed from every group; their message history stays."
+                    " This cannot be undone.",
+                    action_label=f"Delete {len(ids)} contact(s)",
+                    back_url=reverse("dashboard:contacts") + _keep_query(request),
+                )
+                if question:
+                    return question
                 done = call(form, lambda: services.contact_bulk_delete(team=self.team, contact_ids=ids))
                 text = f"{done} contact(s) deleted."
             elif data["action"] == "add_to_group":

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from accounts.confirm import ask_first
 from accounts.errors import DomainError
 from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
@@ -290,6 +291,18 @@ class BatchDetailView(TeamPageMixin, View):
 
     def post(self, request, batch_id):
         batch = selectors.batch_get(team=self.team, actor=request.user, batch_id=batch_id)
+        waiting = selectors.batch_progress(batch=batch).queued
+        question = ask_first(
+            request,
+            title=f"Cancel batch #{batch.pk}",
+            question=f"Cancel the {waiting} message(s) of batch #{batch.pk} still waiting to be sent?",
+            consequence="They will not be sent and their credits come back to the sender's balance."
+            " Messages already on the network are not affected.",
+            action_label=f"Cancel {waiting} waiting message(s)",
+            back_url=reverse("dashboard:batch", kwargs={"batch_id": batch.pk}),
+        )
+        if question:
+            return question
         try:
             cancelled = batch_cancel(batch=batch, actor=request.user)
             flash.success(request, f"{cancelled} waiting message(s) cancelled and refunded.")

@@ -87,7 +87,7 @@ def test_bulk_actions(page, team):
     assert Membership.objects.count() == 3
     page.post("/contacts/", {"ids": ids[:1], "action": "remove_from_group", "group": group.pk})
     assert Membership.objects.count() == 2
-    page.post("/contacts/", {"ids": ids[:2], "action": "delete"})
+    page.post("/contacts/", {"ids": ids[:2], "action": "delete", "confirmed": "yes"})
     assert Contact.objects.count() == 2
     response = page.post("/contacts/", {"action": "delete"}, follow=True)
     assert b"Select at least one contact." in response.content
@@ -252,7 +252,7 @@ def test_another_teams_objects_are_404_on_every_page(page, team):
     # Their ids in my forms are refused too.
     mine = services.contact_create(team=team, number="+37255555556")
     page.post("/contacts/", {"ids": [mine.pk], "action": "add_to_group", "group": group.pk})
-    page.post("/contacts/", {"ids": [contact.pk], "action": "delete"})
+    page.post("/contacts/", {"ids": [contact.pk], "action": "delete", "confirmed": "yes"})
     assert not Membership.objects.exists() and Contact.objects.filter(pk=contact.pk).exists()
     response = page.post("/groups/send/", {"groups": [group.pk], "text": "x"})
     assert response.context["form"].errors["groups"]

@@ -104,7 +104,7 @@ def test_batch_progress_and_cancel(page, owner):
     progress = page.get(f"/batches/{result.batch.pk}/", {"format": "json"}).json()
     assert (progress["total"], progress["queued"], progress["percent"]) == (2, 2, 0)
     assert b"#" + str(result.batch.pk).encode() in page.get("/batches/").content
-    page.post(f"/batches/{result.batch.pk}/")
+    page.post(f"/batches/{result.batch.pk}/", {"confirmed": "yes"})
     assert set(Message.objects.values_list("status", flat=True)) == {Status.DELETED}
     owner.refresh_from_db()
     assert owner.balance == Decimal(1000)

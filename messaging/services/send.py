@@ -44,6 +44,7 @@ from psycopg.types.json import Jsonb
 from accounts.errors import InsufficientCredits, ValidationFailed
 from accounts.models import Team, User
 from accounts.services import credit_charge
+from accounts.services.credits import low_balance_crossed
 from config.collector import collection_paused
 from contacts.selectors import blacklist_list, blacklisted_numbers
 from messaging import segments
@@ -347,6 +348,11 @@ def message_send(
             actor.refresh_from_db(fields=["balance"])
     if entry is not None:
         actor.balance = entry.balance_after  # what this charge left, read in its own statement
+        before = entry.balance_after + cost
+        if low_balance_crossed(threshold=team.low_balance_threshold, before=before, after=actor.balance):
+            # The team's owners and admins hear of it once per crossing, once the charge is committed.
+            user_id = actor.pk
+            transaction.on_commit(lambda: enqueue_now("messaging.tasks.low_balance_email", [(user_id,)]))
     return SendResult(
         messages=messages,
         rejected=rejected,

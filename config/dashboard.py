@@ -19,6 +19,7 @@ urlpatterns = [
     path("inbox/", messaging_views.InboxView.as_view(), name="inbox"),
     path("batches/", messaging_views.BatchListView.as_view(), name="batches"),
     path("batches/<int:batch_id>/", messaging_views.BatchDetailView.as_view(), name="batch"),
+    path("insights/", messaging_views.InsightsView.as_view(), name="insights"),
     path("statistics/", messaging_views.StatisticsView.as_view(), name="statistics"),
     path("team/", account_views.TeamView.as_view(), name="team"),
     path("team/users/<int:user_id>/", account_views.UserEditView.as_view(), name="user-edit"),

@@ -206,3 +206,14 @@ def number_country(e164: str) -> str:
         return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""
     except NumberParseException:
         return ""
+
+
+def calling_code_region(head: str) -> tuple[str, str]:
+    """The country calling code an E.164 number's first digits begin with, and its main region:
+    ("+372", "EE"); ("", "") when none. Calling codes are prefix-free, so the first match is it."""
+    digits = head.lstrip("+")
+    for size in (1, 2, 3):
+        if len(digits) >= size and digits[0] != "0" and int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE:
+            code = int(digits[:size])
+            return f"+{code}", phonenumbers.region_code_for_country_code(code)
+    return "", ""

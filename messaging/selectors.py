@@ -139,3 +139,79 @@ def search(messages: QuerySet[Message], text: str) -> QuerySet[Message]:
     return messages.filter(
         Q(recipient__contains=text) | Q(sender__contains=text) | Q(client_ref=text) | Q(text__icontains=text)
     )
+
+
+@dataclass(frozen=True)
+class CountryInsight:
+    country: str  # ISO code ("" when unknown)
+    calling_code: str  # "+372"
+    delivered: int
+    failed: int
+    pending: int
+
+    @property
+    def rate(self) -> int | None:
+        finished = self.delivered + self.failed
+        return round(100 * self.delivered / finished) if finished else None
+
+
+@dataclass(frozen=True)
+class ErrorInsight:
+    status: str
+    error: str  # as the gateway reported it ("" when none)
+    count: int
+
+
+@dataclass(frozen=True)
+class DeliveryInsights:
+    countries: list[CountryInsight]  # most messages first
+    errors: list[ErrorInsight]  # most frequent first
+    delivered: int
+    failed: int
+
+    @property
+    def rate(self) -> int | None:
+        finished = self.delivered + self.failed
+        return round(100 * self.delivered / finished) if finished else None
+
+
+def delivery_insights(*, team: Team, actor: User | None, start, end) -> DeliveryInsights:
+    """Delivery rate and failures by destination country and by error, for outbound messages the
+    actor may read created from `start` to `end` (dates, inclusive). One grouped query: by the
+    first digits of the number (its country calling code is among them) and the status, and one for
+    the errors of failed messages."""
+    from django.db.models.functions import Substr
+
+    from messaging.numbers import calling_code_region
+
+    messages = message_list(team=team, actor=actor).filter(
+        direction=Direction.OUT, created_at__date__gte=start, created_at__date__lte=end
+    )
+    by_country: dict[str, dict] = {}
+    rows = messages.annotate(head=Substr("recipient", 1, 4)).values("head", "status").annotate(n=Count("id"))
+    for row in rows:
+        code, country = calling_code_region(row["head"])
+        cell = by_country.setdefault(code, {"country": country, "delivered": 0, "failed": 0, "pending": 0})
+        if row["status"] == Status.DELIVRD:
+            cell["delivered"] += row["n"]
+        elif row["status"] in FAILED:
+            cell["failed"] += row["n"]
+        elif row["status"] not in (Status.DELETED, Status.BLACKLISTED):
+            cell["pending"] += row["n"]
+    countries = sorted(
+        (CountryInsight(calling_code=code, **cell) for code, cell in by_country.items()),
+        key=lambda c: (-(c.delivered + c.failed + c.pending), c.calling_code),
+    )
+    errors = [
+        ErrorInsight(status=r["status"], error=r["error"], count=r["n"])
+        for r in messages.filter(status__in=FAILED)
+        .values("status", "error")
+        .annotate(n=Count("id"))
+        .order_by("-n", "status", "error")
+    ]
+    return DeliveryInsights(
+        countries=countries,
+        errors=errors,
+        delivered=sum(c.delivered for c in countries),
+        failed=sum(c.failed for c in countries),
+    )

@@ -311,6 +311,36 @@ class BatchDetailView(TeamPageMixin, View):
         return redirect("dashboard:batch", batch_id=batch.pk)
 
 
+class InsightsView(TeamPageMixin, View):
+    """Delivery rate and failures by country and by error for a chosen period (`delivery_insights`)."""
+
+    def get(self, request):
+        today = timezone.localdate()
+        problems = []
+        try:
+            start = _date(request.GET.get("start")) or today - timedelta(days=29)
+        except ValueError:
+            start, problems = today - timedelta(days=29), [*problems, "From must be a date (YYYY-MM-DD)."]
+        try:
+            end = _date(request.GET.get("end")) or today
+        except ValueError:
+            end, problems = today, [*problems, "To must be a date (YYYY-MM-DD)."]
+        if start > end:
+            problems.append("From is after To: no day is in that range.")
+        insights = None
+        if not problems:
+            insights = selectors.delivery_insights(team=self.team, actor=request.user, start=start, end=end)
+        errors = [
+            (e, status_words(e.status).word, failure_reason(e.status, e.error))
+            for e in (insights.errors if insights else [])
+        ]
+        return render(
+            request,
+            "messaging/insights.html",
+            {"start": start, "end": end, "insights": insights, "errors": errors, "problems": problems},
+        )
+
+
 class StatisticsView(TeamPageMixin, View):
     def get(self, request):
         today = timezone.localdate()

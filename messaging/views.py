@@ -17,11 +17,13 @@ from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
 from accounts.views import TeamPageMixin
 from contacts.send_pages import confirm_then_send, sent
+from contacts.sending import group_send_quote
 from messaging import selectors
 from messaging.csv_safe import csv_lines
 from messaging.filters import MessageFilter
 from messaging.forms import SendForm
 from messaging.models import Direction, Status
+from messaging.numbers import InvalidNumber, split_numbers
 from messaging.pricing import quote
 from messaging.services import batch_cancel, message_delete, message_mark_read
 from messaging.services.stats import statistics
@@ -93,19 +95,31 @@ class QuoteView(TeamPageMixin, View):
     """The live counter's numbers, from the same `quote` the send path charges with."""
 
     def get(self, request):
+        text, to = request.GET.get("text", ""), request.GET.get("to", "")
+        number_error = ""
         try:
             conversion = int(request.GET.get("conversion", 0))
-            q = quote(
-                team=self.team,
-                text=request.GET.get("text", ""),
-                recipient=request.GET.get("to", ""),
-                conversion=conversion,
-            )
+            try:
+                q = quote(team=self.team, text=text, recipient=to, conversion=conversion)
+            except InvalidNumber as exc:  # the counter keeps counting: priced at the default price
+                number_error = f"{to}: {exc.message}"
+                q = quote(team=self.team, text=text, conversion=conversion)
         except (DomainError, ValueError) as exc:
             return JsonResponse({"error": getattr(exc, "message", str(exc))}, status=400)
+        total = {}
+        if "numbers" in request.GET and text.strip():
+            try:  # the confirmation's own figures, for everyone in the numbers box
+                whole = group_send_quote(
+                    actor=request.user, numbers=split_numbers(request.GET["numbers"]), text=text, conversion=conversion
+                )
+                total = {"recipients": whole.recipients, "total": str(whole.cost), "invalid": len(whole.invalid)}
+            except DomainError:
+                pass
         a = q.analysis
         return JsonResponse(
             {
+                **total,
+                "number_error": number_error,
                 "characters": a.characters,
                 "encoding": a.encoding,
                 "units": a.units,

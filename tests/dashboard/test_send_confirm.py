@@ -115,3 +115,9 @@ def test_a_send_time_in_the_past_is_refused_with_a_clear_message(page, owner, ur
     soon = timezone.localtime(timezone.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     later = page.post_committed(url, {**data, "scheduled_at": soon})
     assert later.status_code == 302 and Message.objects.get().status == Status.QUEUE
+
+
+def test_the_live_counter_keeps_counting_with_an_invalid_number_and_totals_every_recipient(page):
+    data = page.get("/send/quote/", {"text": "x" * 200, "to": "12", "numbers": MIXED}).json()
+    assert data["number_error"] == "12: Invalid number" and data["segments"] == 2
+    assert (data["recipients"], data["total"], data["invalid"]) == (3, "6", 1)  # the confirmation's figures

@@ -26,6 +26,11 @@ def test_confirm_step_shows_the_figures_and_sends_each_number_once(page, shoot, 
     page.goto("/send/")
     page.fill("textarea[name=numbers]", "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n+37255555504")
     page.fill("textarea[name=text]", "x" * 200)
+    # The live counter totals every recipient with the confirmation's own figures.
+    page.wait_for_function(
+        "document.querySelector('[data-total]').textContent.includes('for 3 recipient(s) (1 invalid)')"
+    )
+    shoot("send-live-total")
     page.click("#send-form button[type=submit]")
     page.wait_for_selector("[data-testid=confirm]")
     assert page.inner_text("[data-testid=confirm-recipients]") == "3"

@@ -117,3 +117,18 @@ def test_statuses_in_words_and_the_message_page_updates_itself(page, shoot, owne
         "document.querySelector('[data-testid=status] .badge').textContent === 'Delivered'", timeout=8000
     )
     shoot("message-live-delivered")
+
+
+def test_delivery_insights_and_the_low_balance_banner(page, shoot, owner):
+    owner.team.low_balance_threshold = Decimal(99)
+    owner.team.save()
+    result = message_send(
+        actor=owner, recipients=[Recipient("+37255555501"), Recipient("+46701234567")], text="a", source="test"
+    )
+    Message.objects.filter(pk=result.messages[1].pk).update(status=Status.UNDELIV, error="err:006")
+    log_in(page, owner)
+    assert "below your team's threshold of 99.00 credits" in page.inner_text("[data-testid=low-balance]")
+    page.goto("/insights/")
+    assert "Absent subscriber" in page.inner_text("[data-testid=by-error]")
+    assert "SE" in page.inner_text("[data-testid=by-country]")
+    shoot("insights-and-low-balance")

@@ -8,6 +8,7 @@ from django.urls import reverse, reverse_lazy
 from django.views import View
 
 from accounts import selectors, services
+from accounts.confirm import ask_first
 from accounts.forms import ApiKeyForm, SubUserEditForm, SubUserForm, TeamSettingsForm, TransferForm
 from accounts.models import KeyKind
 from accounts.pages import TeamPageMixin
@@ -122,6 +123,18 @@ class ApiKeysView(TeamPageMixin, View):
                 request, issued=services.api_key_create(user=request.user, name="URL sending", kind=KeyKind.URL)
             )
         key = selectors.api_key_get(user=request.user, key_id=request.POST.get("key_id"))
+        if action in ("revoke", "regenerate"):
+            question = ask_first(
+                request,
+                title="Revoke an API key" if action == "revoke" else "Regenerate an API key",
+                question=f"{action.title()} the key {key.prefix}… ({key.name or 'no name'})?",
+                consequence="Every application using this key stops being able to send at once"
+                + (", until you give it the new secret." if action == "regenerate" else ". This cannot be undone."),
+                action_label=f"{action.title()} {key.prefix}…",
+                back_url=reverse("dashboard:keys"),
+            )
+            if question:
+                return question
         if action == "revoke":
             services.api_key_revoke(key=key)
             messages.success(request, f"Key {key.prefix}… revoked.")

@@ -12,6 +12,7 @@ from accounts.models import Team
 from contacts import selectors
 from contacts.csv_import import BLACKLIST_FIELDS, CONTACT_FIELDS, FIELD_LABELS, MAX_BYTES
 from contacts.models import Group, ImportKind, Template
+from core.numbers import split_numbers
 
 
 class TeamGroupsMixin:
@@ -154,7 +155,8 @@ class GroupSendForm(TeamGroupsMixin, forms.Form):
     numbers = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="More numbers, separated by commas, spaces or lines.",
+        help_text="More numbers: one per line, or separated by commas or semicolons. A number given twice is sent"
+        " once.",
     )
     template = forms.ModelChoiceField(queryset=Template.objects.none(), required=False)
     text = forms.CharField(
@@ -179,8 +181,7 @@ class GroupSendForm(TeamGroupsMixin, forms.Form):
         self.fields["template"].queryset = selectors.template_list(team=team)
 
     def clean_numbers(self) -> list[str]:
-        raw = self.cleaned_data["numbers"].replace(",", " ").replace(";", " ")
-        return [n for n in raw.split() if n]
+        return split_numbers(self.cleaned_data["numbers"])
 
     def clean_scheduled_at(self) -> datetime | None:
         value = self.cleaned_data["scheduled_at"]

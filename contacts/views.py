@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from accounts.confirm import ask_first
 from accounts.pages import TeamPageMixin
 from contacts import csv_export, csv_import, selectors, services
 from contacts.forms import (
@@ -26,7 +27,7 @@ from contacts.forms import (
     TemplateForm,
 )
 from contacts.models import BlacklistSource, ContactImport, ImportStatus
-from contacts.sending import group_send
+from contacts.send_pages import confirm_then_send, sent
 from core.errors import DomainError
 from core.pages import call_service
 from messaging.pricing import PriceBook
@@ -89,6 +90,17 @@ class ContactListView(TeamPageMixin, View):
             data = form.cleaned_data
             ids, group = data["ids"], data["group"]
             if data["action"] == "delete":
+                question = ask_first(
+                    request,
+                    title="Delete contacts",
+                    question=f"Delete {len(ids)} contact(s)?",
+                    consequence="They are removed from every group; their message history stays."
+                    " This cannot be undone.",
+                    action_label=f"Delete {len(ids)} contact(s)",
+                    back_url=reverse("dashboard:contacts") + _keep_query(request),
+                )
+                if question:
+                    return question
                 done = call(form, lambda: services.contact_bulk_delete(team=self.team, contact_ids=ids))
                 text = f"{done} contact(s) deleted."
             elif data["action"] == "add_to_group":
@@ -253,41 +265,38 @@ class GroupExportView(TeamPageMixin, View):
 
 
 class GroupSendView(TeamPageMixin, View):
-    """Send one text (or a template) to groups and loose numbers, personalised per contact."""
+    """Send one text (or a template) to groups and loose numbers, personalised per contact; a send to
+    more than one recipient is confirmed first (contacts.send_pages)."""
 
-    def get(self, request, form=None):
+    def get(self, request, form=None, confirm=None):
         initial = {"groups": request.GET.getlist("group"), "template": request.GET.get("template")}
         form = form or GroupSendForm(team=self.team, initial=initial)
-        return render(request, "contacts/group_send.html", {"form": form})
+        return render(request, "contacts/group_send.html", {"form": form, "confirm": confirm})
 
     def post(self, request):
         form = GroupSendForm(request.POST, team=self.team)
-        if form.is_valid():
-            data = form.cleaned_data
-            template = data["template"]
-            result = call(
-                form,
-                lambda: group_send(
-                    actor=request.user,
-                    group_ids=[g.pk for g in data["groups"]],
-                    numbers=data["numbers"],
-                    text="" if template else data["text"],
-                    template_id=template.pk if template else None,
-                    sender=data["sender"],
-                    scheduled_at=data["scheduled_at"],
-                    source="dashboard",
-                ),
-                {"template_id": "template", "recipients": "numbers", "group_id": "groups", "credits": None},
-            )
-            if result is not None:
-                text = f"{len(result.messages)} message(s) accepted, costing {result.cost} credits."
-                if result.rejected:
-                    text += f" {len(result.rejected)} number(s) refused: " + ", ".join(
-                        f"{r.number} ({r.reason})" for r in result.rejected[:5]
-                    )
-                messages.success(request, text)
-                return redirect("dashboard:group-send")
-        return self.get(request, form=form)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        data = form.cleaned_data
+        template = data["template"]
+        outcome = confirm_then_send(
+            form=form,
+            actor=request.user,
+            post=request.POST,
+            recipients={
+                "group_ids": [g.pk for g in data["groups"]],
+                "numbers": data["numbers"],
+                "text": "" if template else data["text"],
+                "template_id": template.pk if template else None,
+                "scheduled_at": data["scheduled_at"],
+            },
+            send={"sender": data["sender"], "source": "dashboard"},
+        )
+        if outcome.confirm:
+            return self.get(request, form=form, confirm=outcome.confirm)
+        if outcome.result is None:
+            return self.get(request, form=form)
+        return sent(request, outcome.result)
 
 
 # Templates

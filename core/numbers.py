@@ -178,9 +178,42 @@ def _begins_with_country_code(digits: str) -> bool:
     return any(int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE for size in (1, 2, 3) if len(digits) >= size)
 
 
+_SEPARATORS = re.compile(r"[\r\n,;]+")
+
+
+def split_numbers(text: str) -> list[str]:
+    """The entries of a numbers box: one per line, or separated by commas or semicolons. Spaces stay
+    inside an entry (`+372 5555 5555` is one number); `read_entry` decides what an entry holds."""
+    return [part.strip() for part in _SEPARATORS.split(text or "") if part.strip()]
+
+
+def read_entry(entry: str, *, default_country: str) -> list[str]:
+    """The E.164 numbers one entry of a numbers box holds: the entry as one number when it is one
+    (`+372 5555 5555`), else each space-separated word when every word is a number (`5555 5556` pasted
+    from a space-separated list). InvalidNumber when neither."""
+    try:
+        return [normalize_number(entry, default_country=default_country, field="numbers")]
+    except InvalidNumber:
+        words = entry.split()
+        if len(words) < 2:
+            raise
+        return [normalize_number(word, default_country=default_country, field="numbers") for word in words]
+
+
 def number_country(e164: str) -> str:
     """ISO country of an E.164 number ('' when unknown), for pricing."""
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""
     except NumberParseException:
         return ""
+
+
+def calling_code_region(head: str) -> tuple[str, str]:
+    """The country calling code an E.164 number's first digits begin with, and its main region:
+    ("+372", "EE"); ("", "") when none. Calling codes are prefix-free, so the first match is it."""
+    digits = head.lstrip("+")
+    for size in (1, 2, 3):
+        if len(digits) >= size and digits[0] != "0" and int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE:
+            code = int(digits[:size])
+            return f"+{code}", phonenumbers.region_code_for_country_code(code)
+    return "", ""

@@ -1,16 +1,27 @@
 """The message history filter, shared by the dashboard and every dialect's list endpoint."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from messaging.models import Direction, Message, Status
+from messaging.vocabulary import STATUS_GROUPS
+
+DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class MessageFilter(django_filters.FilterSet):
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="From")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="To")
+    status_group = django_filters.ChoiceFilter(
+        choices=[(name, name.title()) for name in STATUS_GROUPS], method="filter_status_group", label="Status"
+    )
+    created_after = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="From", widget=DATE
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="To", widget=DATE
+    )
     sent_after = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__gte")
     sent_before = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__lte")
     number = django_filters.CharFilter(method="filter_number", label="Number")
@@ -34,6 +45,9 @@ class MessageFilter(django_filters.FilterSet):
         if self.form.cleaned_data.get("is_deleted") is None:
             queryset = queryset.filter(is_deleted=False)
         return super().filter_queryset(queryset)
+
+    def filter_status_group(self, queryset, name, value):
+        return queryset.filter(status__in=STATUS_GROUPS[value])
 
     def filter_number(self, queryset, name, value):
         digits = "".join(ch for ch in value if ch.isdigit())

@@ -1,7 +1,6 @@
-import re
-
 from django import forms
 
+from core.numbers import split_numbers
 from messaging.conversion import CONVERSION_LEVELS
 
 CONVERSION_CHOICES = [
@@ -14,9 +13,10 @@ assert [c for c, _ in CONVERSION_CHOICES] == list(CONVERSION_LEVELS)
 
 class SendForm(forms.Form):
     numbers = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "+37255555555, 0701234567 …"}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "+372 5555 5555\n+46 70 123 45 67"}),
         required=False,
-        help_text="One or more numbers, separated by commas, spaces or new lines.",
+        help_text="One number per line, or separated by commas or semicolons. Spaces inside a number are fine;"
+        " a number given twice is sent once.",
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "data-counter": "1"}), strip=False)
     sender = forms.CharField(
@@ -33,4 +33,4 @@ class SendForm(forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def numbers_list(self) -> list[str]:
-        return [n for n in re.split(r"[\s,;]+", self.cleaned_data.get("numbers") or "") if n]
+        return split_numbers(self.cleaned_data.get("numbers") or "")

@@ -2,7 +2,7 @@
 
 import contextlib
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -34,3 +34,14 @@ def parse_send_time(value: object, *, time_zone: str, field: str) -> datetime | 
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
     return parsed
+
+
+PAST_GRACE = timedelta(minutes=1)  # a picker gives whole minutes: "this minute" is not the past
+PAST_MESSAGE = "The send time {when} has already passed. Pick a later time, or leave it empty to send now."
+
+
+def refuse_past(when: datetime | None, *, field: str = "scheduled_at") -> None:
+    """A dashboard send time in the past is refused (ValidationFailed), not read as "now"."""
+    if when is not None and when < timezone.now() - PAST_GRACE:
+        shown = timezone.localtime(when, when.tzinfo).strftime("%Y-%m-%d %H:%M")
+        raise ValidationFailed(PAST_MESSAGE.format(when=shown), field=field)

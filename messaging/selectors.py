@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
 
 from accounts.models import Team, User
 from accounts.permissions import Action, scope
 from core.errors import NotFound
+from core.numbers import calling_code_region
 from messaging.models import FAILED, Batch, Direction, Message, Status
 
 
@@ -47,6 +49,22 @@ def message_sent_list(
     if client_id:
         messages = messages.filter(extras__client_id=client_id)
     return messages.order_by("-created_at", "-id")
+
+
+def scheduled_list(*, team: Team, actor: User | None) -> QuerySet[Message]:
+    """Outbound messages the actor may read that wait for their send time, soonest first."""
+    messages = message_list(team=team, actor=actor).filter(
+        direction=Direction.OUT, status=Status.QUEUE, scheduled_at__isnull=False
+    )
+    return messages.select_related("batch").order_by("scheduled_at", "id")
+
+
+def scheduled_cancelled_list(*, team: Team, actor: User | None) -> QuerySet[Message]:
+    """Scheduled messages that were cancelled before their time, latest first, with their refund."""
+    messages = message_list(team=team, actor=actor, include_deleted=True).filter(
+        direction=Direction.OUT, status=Status.DELETED, scheduled_at__isnull=False
+    )
+    return messages.order_by("-status_at", "-id")
 
 
 def message_get(*, team: Team, actor: User | None, message_id: object) -> Message:
@@ -111,4 +129,76 @@ def batch_progress(*, batch: Batch) -> BatchProgress:
         delivered=counts.get(Status.DELIVRD, 0),
         failed=failed,
         cancelled=counts.get(Status.DELETED, 0),
+    )
+
+
+@dataclass(frozen=True)
+class CountryInsight:
+    country: str  # ISO code ("" when unknown)
+    calling_code: str  # "+372"
+    delivered: int
+    failed: int
+    pending: int
+
+    @property
+    def rate(self) -> int | None:
+        finished = self.delivered + self.failed
+        return round(100 * self.delivered / finished) if finished else None
+
+
+@dataclass(frozen=True)
+class ErrorInsight:
+    status: str
+    error: str  # as the gateway reported it ("" when none)
+    count: int
+
+
+@dataclass(frozen=True)
+class DeliveryInsights:
+    countries: list[CountryInsight]  # most messages first
+    errors: list[ErrorInsight]  # most frequent first
+    delivered: int
+    failed: int
+
+    @property
+    def rate(self) -> int | None:
+        finished = self.delivered + self.failed
+        return round(100 * self.delivered / finished) if finished else None
+
+
+def delivery_insights(*, team: Team, actor: User | None, start, end) -> DeliveryInsights:
+    """Delivery rate and failures by destination country and by error, for outbound messages the
+    actor may read created from `start` to `end` (dates, inclusive). One grouped query: by the
+    first digits of the number (its country calling code is among them) and the status, and one for
+    the errors of failed messages."""
+    messages = message_list(team=team, actor=actor).filter(
+        direction=Direction.OUT, created_at__date__gte=start, created_at__date__lte=end
+    )
+    by_country: dict[str, dict] = {}
+    rows = messages.annotate(head=Substr("recipient", 1, 4)).values("head", "status").annotate(n=Count("id"))
+    for row in rows:
+        code, country = calling_code_region(row["head"])
+        cell = by_country.setdefault(code, {"country": country, "delivered": 0, "failed": 0, "pending": 0})
+        if row["status"] == Status.DELIVRD:
+            cell["delivered"] += row["n"]
+        elif row["status"] in FAILED:
+            cell["failed"] += row["n"]
+        elif row["status"] not in (Status.DELETED, Status.BLACKLISTED):
+            cell["pending"] += row["n"]
+    countries = sorted(
+        (CountryInsight(calling_code=code, **cell) for code, cell in by_country.items()),
+        key=lambda c: (-(c.delivered + c.failed + c.pending), c.calling_code),
+    )
+    errors = [
+        ErrorInsight(status=r["status"], error=r["error"], count=r["n"])
+        for r in messages.filter(status__in=FAILED)
+        .values("status", "error")
+        .annotate(n=Count("id"))
+        .order_by("-n", "status", "error")
+    ]
+    return DeliveryInsights(
+        countries=countries,
+        errors=errors,
+        delivered=sum(c.delivered for c in countries),
+        failed=sum(c.failed for c in countries),
     )

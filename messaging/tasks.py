@@ -117,3 +117,11 @@ def squash_daily_counts() -> None:
 def inbound_parts_expire_periodic() -> None:
     """A long reply whose other parts never came is stored with the gaps marked, not lost."""
     inbound_parts_expire(older_than=timedelta(hours=settings.SMS_INBOUND_PART_TIMEOUT_HOURS))
+
+
+@db_task(retries=3, retry_delay=60)
+def low_balance_email(user_id: int) -> None:
+    """A balance went below its team's threshold: mail the team's owners and admins."""
+    from accounts.services.credits import low_balance_notify
+
+    low_balance_notify(user_id=user_id)

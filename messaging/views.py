@@ -7,25 +7,28 @@ from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from accounts.confirm import ask_first
 from accounts.pages import TeamPageMixin
 from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
+from contacts.send_pages import confirm_then_send, sent
+from contacts.sending import group_send_quote
 from core.csv_safe import csv_lines
 from core.errors import DomainError
-from core.pages import call_service
+from core.numbers import InvalidNumber, split_numbers
 from messaging import selectors
 from messaging.filters import MessageFilter
 from messaging.forms import SendForm
 from messaging.models import Direction, Status
 from messaging.pricing import quote
-from messaging.services import Recipient, batch_cancel, message_delete, message_mark_read, message_send
+from messaging.services import batch_cancel, message_delete, message_mark_read
 from messaging.services.stats import statistics
-from messaging.vocabulary import is_final
+from messaging.vocabulary import STATUS_WORDS, failure_reason, is_final, status_words
 
-CONFIRM_ABOVE = 100  # recipients; larger sends show their total cost first
 PAGE_SIZE = 50
 
 
@@ -55,81 +58,68 @@ class OverviewView(TeamPageMixin, View):
 
 
 class SendView(TeamPageMixin, View):
-    def get(self, request, form=None, preview=None):
+    """Send to numbers: a send to more than one recipient is confirmed first (contacts.send_pages)."""
+
+    def get(self, request, form=None, confirm=None):
         form = form or SendForm(initial={"sender": self.team.default_sender})
-        return render(
-            request, "messaging/send.html", {"form": form, "preview": preview, "confirm_above": CONFIRM_ABOVE}
-        )
+        return render(request, "messaging/send.html", {"form": form, "confirm": confirm})
 
     def post(self, request):
         form = SendForm(request.POST)
         if not form.is_valid():
             return self.get(request, form=form)
-        data, numbers = form.cleaned_data, form.numbers_list()
-        if not numbers:
-            form.add_error("numbers", "Add at least one number.")
-            return self.get(request, form=form)
+        data = form.cleaned_data
         when = data["scheduled_at"]
         if when and timezone.is_naive(when):
             when = when.replace(tzinfo=zoneinfo.ZoneInfo(self.team.time_zone))
-        if len(numbers) > CONFIRM_ABOVE and not data["confirmed"]:
-            one = call_service(form, lambda: quote(team=self.team, text=data["text"], conversion=data["conversion"]))
-            if one is None:
-                return self.get(request, form=form)
-            form.data = form.data.copy()
-            form.data["confirmed"] = "on"
-            preview = {
-                "recipients": len(numbers),
-                "segments": one.analysis.segments,
-                "estimate": one.credits * len(numbers),
-            }
-            return self.get(request, form=form, preview=preview)
-        result = call_service(
-            form,
-            lambda: message_send(
-                actor=request.user,
-                recipients=[Recipient(n) for n in numbers],
-                text=data["text"],
-                sender=data["sender"],
-                conversion=data["conversion"],
-                scheduled_at=when,
-                messages_per_minute=data["messages_per_minute"],
-                source="dashboard",
-            ),
+        outcome = confirm_then_send(
+            form=form,
+            actor=request.user,
+            post=request.POST,
+            recipients={
+                "numbers": form.numbers_list(),
+                "text": data["text"],
+                "conversion": data["conversion"],
+                "scheduled_at": when,
+            },
+            send={"sender": data["sender"], "messages_per_minute": data["messages_per_minute"], "source": "dashboard"},
         )
-        if result is None:
+        if outcome.confirm:
+            return self.get(request, form=form, confirm=outcome.confirm)
+        if outcome.result is None:
             return self.get(request, form=form)
-        if result.rejected and not result.messages:
-            form.add_error("numbers", "; ".join(f"{r.number}: {r.reason}" for r in result.rejected[:10]))
-            return self.get(request, form=form)
-        skipped = (
-            f" {len(result.rejected)} skipped: " + ", ".join(r.number for r in result.rejected[:10])
-            if result.rejected
-            else ""
-        )
-        flash.success(request, f"{len(result.messages)} message(s) accepted for {result.cost} credits.{skipped}")
-        if result.batch:
-            return redirect("dashboard:batch", batch_id=result.batch.pk)
-        return redirect("dashboard:message", message_id=result.messages[0].uuid)
+        return sent(request, outcome.result)
 
 
 class QuoteView(TeamPageMixin, View):
     """The live counter's numbers, from the same `quote` the send path charges with."""
 
     def get(self, request):
+        text, to = request.GET.get("text", ""), request.GET.get("to", "")
+        number_error = ""
         try:
             conversion = int(request.GET.get("conversion", 0))
-            q = quote(
-                team=self.team,
-                text=request.GET.get("text", ""),
-                recipient=request.GET.get("to", ""),
-                conversion=conversion,
-            )
+            try:
+                q = quote(team=self.team, text=text, recipient=to, conversion=conversion)
+            except InvalidNumber as exc:  # the counter keeps counting: priced at the default price
+                number_error = f"{to}: {exc.message}"
+                q = quote(team=self.team, text=text, conversion=conversion)
         except (DomainError, ValueError) as exc:
             return JsonResponse({"error": getattr(exc, "message", str(exc))}, status=400)
+        total = {}
+        if "numbers" in request.GET and text.strip():
+            try:  # the confirmation's own figures, for everyone in the numbers box
+                whole = group_send_quote(
+                    actor=request.user, numbers=split_numbers(request.GET["numbers"]), text=text, conversion=conversion
+                )
+                total = {"recipients": whole.recipients, "total": str(whole.cost), "invalid": len(whole.invalid)}
+            except DomainError:
+                pass
         a = q.analysis
         return JsonResponse(
             {
+                **total,
+                "number_error": number_error,
                 "characters": a.characters,
                 "encoding": a.encoding,
                 "units": a.units,
@@ -158,10 +148,30 @@ class MessageListView(TeamPageMixin, View):
         filterset, messages = _filtered(request, self.team)
         if self.direction:
             messages = messages.filter(direction=self.direction)
+        problems = _filter_problems(filterset)
+        if problems:  # reported, never ignored: an unfiltered list would pass for the filtered one
+            messages = messages.none()
         page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
-        return render(request, self.template, {"filter": filterset, "page": page, "query": query.urlencode()})
+        return render(
+            request,
+            self.template,
+            {"filter": filterset, "page": page, "query": query.urlencode(), "filter_problems": problems},
+        )
+
+
+def _filter_problems(filterset) -> list[str]:
+    """What is wrong with the history filter's values, in words ("From: Enter a valid date.")."""
+    if not filterset.is_bound:
+        return []
+    form = filterset.form
+    problems = [f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+    data = form.cleaned_data if not form.errors else {}
+    start, end = data.get("created_after"), data.get("created_before")
+    if start and end and start > end:
+        problems.append("From is after To: no day is in that range.")
+    return problems
 
 
 class InboxView(MessageListView):
@@ -199,11 +209,23 @@ class MessageExportView(TeamPageMixin, View):
 class MessageDetailView(TeamPageMixin, View):
     def get(self, request, message_id):
         message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
+        if request.GET.get("format") == "json":  # the page's own poll, until the status is final
+            words = status_words(message.status)
+            return JsonResponse(
+                {
+                    "status": message.status,
+                    "word": words.word,
+                    "final": is_final(message.status),
+                    "reason": failure_reason(message.status, message.error),
+                    "refunded": message.is_refunded,
+                }
+            )
         return render(
             request,
             "messaging/message.html",
             {
                 "message": message,
+                "final": is_final(message.status),
                 "events": message.events.all(),
                 "parts": message.parts.all(),
                 "callbacks": message.notifications.prefetch_related("tries"),
@@ -220,6 +242,50 @@ class MessageDetailView(TeamPageMixin, View):
             return redirect("dashboard:messages")
         message_mark_read(message=message, actor=request.user, read=request.POST.get("read") == "1")
         return redirect("dashboard:message", message_id=message.uuid)
+
+
+class ScheduledListView(TeamPageMixin, View):
+    """Messages waiting for their send time (single ones and batches'), each cancellable with its refund."""
+
+    def get(self, request):
+        page = Paginator(selectors.scheduled_list(team=self.team, actor=request.user), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        cancelled = selectors.scheduled_cancelled_list(team=self.team, actor=request.user)[:20]
+        return render(request, "messaging/scheduled.html", {"page": page, "cancelled": cancelled, "query": ""})
+
+
+class ScheduledCancelView(TeamPageMixin, View):
+    """Asks first (GET, works without JavaScript), then cancels through `message_delete` (POST)."""
+
+    def get(self, request, message_id):
+        message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
+        if message.status != Status.QUEUE:
+            flash.error(request, "This message is no longer waiting: it cannot be cancelled.")
+            return redirect("dashboard:scheduled")
+        when = timezone.localtime(message.scheduled_at).strftime("%Y-%m-%d %H:%M") if message.scheduled_at else "now"
+        return render(
+            request,
+            "dashboard/confirm.html",
+            {
+                "title": "Cancel a scheduled message",
+                "question": f"Cancel the message to {message.recipient} scheduled for {when}?",
+                "consequence": f"It will not be sent, and {message.price:.2f} credits come back to your balance.",
+                "action_label": f"Cancel it and refund {message.price:.2f} credits",
+                "back_url": reverse("dashboard:scheduled"),
+            },
+        )
+
+    def post(self, request, message_id):
+        message = selectors.message_get(team=self.team, actor=request.user, message_id=message_id)
+        if message.status == Status.QUEUE:  # else nothing to cancel: the message is not hidden either
+            message = message_delete(message=message, actor=request.user)
+        if message.status == Status.DELETED:
+            refunded = f" {message.price:.2f} credits refunded." if message.is_refunded else ""
+            flash.success(request, f"Message to {message.recipient} cancelled.{refunded}")
+        else:
+            flash.error(request, "This message was already on its way: it was not cancelled.")
+        return redirect("dashboard:scheduled")
 
 
 class BatchListView(TeamPageMixin, View):
@@ -239,12 +305,54 @@ class BatchDetailView(TeamPageMixin, View):
 
     def post(self, request, batch_id):
         batch = selectors.batch_get(team=self.team, actor=request.user, batch_id=batch_id)
+        waiting = selectors.batch_progress(batch=batch).queued
+        question = ask_first(
+            request,
+            title=f"Cancel batch #{batch.pk}",
+            question=f"Cancel the {waiting} message(s) of batch #{batch.pk} still waiting to be sent?",
+            consequence="They will not be sent and their credits come back to the sender's balance."
+            " Messages already on the network are not affected.",
+            action_label=f"Cancel {waiting} waiting message(s)",
+            back_url=reverse("dashboard:batch", kwargs={"batch_id": batch.pk}),
+        )
+        if question:
+            return question
         try:
             cancelled = batch_cancel(batch=batch, actor=request.user)
             flash.success(request, f"{cancelled} waiting message(s) cancelled and refunded.")
         except DomainError as exc:
             flash.error(request, exc.message)
         return redirect("dashboard:batch", batch_id=batch.pk)
+
+
+class InsightsView(TeamPageMixin, View):
+    """Delivery rate and failures by country and by error for a chosen period (`delivery_insights`)."""
+
+    def get(self, request):
+        today = timezone.localdate()
+        problems = []
+        try:
+            start = _date(request.GET.get("start")) or today - timedelta(days=29)
+        except ValueError:
+            start, problems = today - timedelta(days=29), [*problems, "From must be a date (YYYY-MM-DD)."]
+        try:
+            end = _date(request.GET.get("end")) or today
+        except ValueError:
+            end, problems = today, [*problems, "To must be a date (YYYY-MM-DD)."]
+        if start > end:
+            problems.append("From is after To: no day is in that range.")
+        insights = None
+        if not problems:
+            insights = selectors.delivery_insights(team=self.team, actor=request.user, start=start, end=end)
+        errors = [
+            (e, status_words(e.status).word, failure_reason(e.status, e.error))
+            for e in (insights.errors if insights else [])
+        ]
+        return render(
+            request,
+            "messaging/insights.html",
+            {"start": start, "end": end, "insights": insights, "errors": errors, "problems": problems},
+        )
 
 
 class StatisticsView(TeamPageMixin, View):
@@ -276,11 +384,15 @@ def _date(value):
 
 
 def _day_table(rows, start, end, by_credits) -> dict:
-    """Rows of (day, {status: value}) for every day in range, the statuses seen, and a chart dataset."""
-    statuses = sorted({r["status"] for r in rows})
+    """Rows of (day, [value per status word]) for every day in range, the words seen (Delivered,
+    Failed... in the vocabulary's order: statuses with one word share a column), and a chart dataset."""
+    order = {word: i for i, word in enumerate(dict.fromkeys(w for w, _, _ in STATUS_WORDS.values()))}
     values: dict = {}
     for r in rows:
-        values.setdefault(r["day"], {})[r["status"]] = float(r["credits"]) if by_credits else r["count"]
+        word = status_words(r["status"]).word
+        cell = values.setdefault(r["day"], {})
+        cell[word] = cell.get(word, 0) + (float(r["credits"]) if by_credits else r["count"])
+    statuses = sorted({w for cell in values.values() for w, v in cell.items() if v}, key=lambda w: order.get(w, 99))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     table = [(day, [values.get(day, {}).get(s, 0) for s in statuses]) for day in days]
     totals = [sum(row[1][i] for row in table) for i in range(len(statuses))]
@@ -288,4 +400,4 @@ def _day_table(rows, start, end, by_credits) -> dict:
         "labels": [d.isoformat() for d in days],
         "datasets": [{"label": s, "data": [row[1][i] for row in table]} for i, s in enumerate(statuses)],
     }
-    return {"statuses": statuses, "table": table, "totals": totals, "chart": chart}
+    return {"statuses": statuses, "table": table, "totals": totals, "chart": chart, "empty": not statuses}

@@ -281,3 +281,42 @@ def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: obje
             user_id=target.pk, amount=value, kind=EntryKind.TRANSFER_IN, actor=actor, memo=memo, transfer_id=transfer_id
         )
     return Transfer(id=transfer_id, source=out, target=into)
+
+
+def low_balance_crossed(*, threshold: Decimal, before: Decimal, after: Decimal) -> bool:
+    """Whether a movement took a balance from at or above the team's threshold to below it. Each
+    movement's before and after are exact (the balance row is locked for it), so one dip below the
+    threshold is one crossing, however many sends follow while it stays below."""
+    return before >= threshold > after
+
+
+def low_balance_notify(*, user_id: int) -> int:
+    """Mail the team's owners and admins that this user's balance went below the team's threshold
+    (Django's email backend). Returns how many were mailed."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from accounts.models import Role
+
+    user = User.objects.select_related("team").get(pk=user_id)
+    team = user.team
+    if team is None:  # support staff have no team balance to warn about
+        return 0
+    to = list(
+        User.objects.filter(team=team, is_active=True, role__in=[Role.OWNER, Role.ADMIN]).values_list(
+            "email", flat=True
+        )
+    )
+    if not to:
+        return 0
+    send_mail(
+        subject=f"Low balance: {user.email} has {user.balance:.2f} credits",
+        message=(
+            f"The balance of {user.email} in {team.name} went below {team.low_balance_threshold:.2f} credits"
+            f" and is now {user.balance:.2f} credits.\n\nTop it up, or transfer credits on the Team & credits page,"
+            " so that sends are not refused.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=to,
+    )
+    return len(to)

@@ -235,6 +235,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Platform settings
+# Mail (the low-balance notice to a team's owners and admins): Django's backends; SMTP in production,
+# the console in development (local.py), memory in tests.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="sms-platform@localhost")
+
 SMS_DEFAULT_COUNTRY = env("SMS_DEFAULT_COUNTRY", default="EE")
 SMS_API_RATE_LIMIT_PER_MINUTE = env.int("SMS_API_RATE_LIMIT_PER_MINUTE", default=60)
 SMS_DEFAULT_PRICE_PER_SEGMENT = env("SMS_DEFAULT_PRICE_PER_SEGMENT", default="1")

@@ -46,6 +46,7 @@ from psycopg.types.json import Jsonb
 from accounts.models import Team, User
 from accounts.permissions import team_of
 from accounts.services import credit_charge
+from accounts.services.credits import low_balance_crossed
 from contacts.selectors import blacklist_list, blacklisted_numbers
 from core import metrics
 from core.collector import collection_paused
@@ -55,7 +56,7 @@ from core.numbers import InvalidNumber, normalize_number
 from messaging import segments
 from messaging.callbacks.notify import notifications_for
 from messaging.conversion import CONVERSION_LEVELS, convert
-from messaging.enqueue import enqueue_now
+from messaging.enqueue import enqueue_now, enqueue_on_commit
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
@@ -201,7 +202,7 @@ def message_send(
     if not accepted or (rejected and all_or_nothing):
         return SendResult(messages=[], rejected=rejected)
 
-    blocked = _blacklisted(team, [a.number for a in accepted])
+    blocked = blocked_numbers(team=team, numbers=[a.number for a in accepted])
     cost = sum((a.price for a in accepted if a.number not in blocked), Decimal(0))
     if cost > balance and cost > _fresh_balance(actor):  # nothing written yet; commit checks again
         raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits")
@@ -236,6 +237,10 @@ def message_send(
             actor.refresh_from_db(fields=["balance"])
     if entry is not None:
         actor.balance = entry.balance_after  # what this charge left, read in its own statement
+        before = entry.balance_after + cost
+        if low_balance_crossed(threshold=team.low_balance_threshold, before=before, after=actor.balance):
+            # The team's owners and admins hear of it once per crossing, once the charge is committed.
+            enqueue_on_commit("messaging.tasks.low_balance_email", actor.pk)
     return SendResult(
         messages=built.messages,
         rejected=rejected,
@@ -524,8 +529,9 @@ def _uuid4s(count: int) -> Iterator[uuid.UUID]:
     return (uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, len(pool), 16))
 
 
-def _blacklisted(team, numbers: list[str]) -> set[str]:
-    """Which of these numbers the team blacklisted (none when the team sends to them anyway)."""
+def blocked_numbers(*, team: Team, numbers: list[str]) -> set[str]:
+    """Which of these E.164 numbers the send keeps as BLACKLISTED (none when the team sends to them
+    anyway). The dashboard's confirmation asks this same function."""
     if not team.skip_blacklisted:
         return set()
     if len(numbers) >= BLACKLIST_SCAN_FROM:

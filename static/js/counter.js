@@ -19,11 +19,24 @@
       }
     }
     counter.classList.toggle("too-long", data.too_long);
+    const total = counter.querySelector("[data-total]");
+    if (total) {
+      total.textContent = data.total !== undefined
+        ? " · " + data.total + " credits for " + data.recipients + " recipient(s)" + (data.invalid ? " (" + data.invalid + " invalid)" : "")
+        : "";
+    }
+    const warning = counter.querySelector("[data-warning]");
+    if (warning) {
+      warning.textContent = data.too_long ? " · too long to send"
+        : data.number_error ? " · " + data.number_error
+        : data.segments > 1 && data.remaining < 10 ? " · " + data.remaining + " characters left before another part" : "";
+    }
   }
 
   function ask() {
-    const first = (numbers && numbers.value.split(/[\s,;]+/).find(Boolean)) || "";
+    const first = (numbers && numbers.value.split(/[\r\n,;]+/).map((n) => n.trim()).find(Boolean)) || "";
     const params = new URLSearchParams({ text: text.value, conversion: conversion ? conversion.value : "0", to: first });
+    if (numbers && numbers.value.length <= 20000) params.set("numbers", numbers.value); // a URL stays short
     fetch(url + "?" + params, { credentials: "same-origin" })
       .then((r) => r.json())
       .then((data) => { if (!data.error) show(data); });
@@ -32,6 +45,6 @@
   function later() { clearTimeout(timer); timer = setTimeout(ask, 150); }
   text.addEventListener("input", later);
   if (conversion) conversion.addEventListener("change", ask);
-  if (numbers) numbers.addEventListener("change", ask);
+  if (numbers) { numbers.addEventListener("change", ask); numbers.addEventListener("input", later); }
   ask();
 })();

@@ -75,7 +75,7 @@ def test_revoking_on_the_dashboard_revokes_the_keys_made_with_it(client, api, us
     child = generate(api, root)["api_key"]
     client.force_login(user)
     root_id = ApiKey.objects.get(parent__isnull=True, user=user).pk
-    client.post("/keys/", {"action": "revoke", "key_id": root_id})
+    client.post("/keys/", {"action": "revoke", "key_id": root_id, "confirmed": "yes"})
     assert balance(api, child) == 401
 
 

@@ -381,7 +381,7 @@ def test_dashboard_delete_message_and_cancel_batch(browser, team, role, target):
     client = browser(actor)
     message, batch, before = team.message[owner_of.pk], team.batch[owner_of.pk], team.balance(owner_of)
     deleted = client.post(f"/messages/{message.uuid}/", {"action": "delete"})
-    cancelled = client.post(f"/batches/{batch.pk}/")
+    cancelled = client.post(f"/batches/{batch.pk}/", {"confirmed": "yes"})
     message.refresh_from_db()
     statuses = set(Message.objects.filter(batch=batch).values_list("status", flat=True))
     if expected("cancel_messages", role, target):
@@ -431,7 +431,7 @@ def test_dashboard_see_statistics(browser, team, role, target):
     counts = {u.pk: 10 ** (i + 1) for i, u in enumerate(team.everyone)}
     for path in ("/statistics/", "/"):
         context = browser(actor).get(path).context
-        total = dict(zip(context["statuses"], context["totals"], strict=True))["DELIVRD"]
+        total = dict(zip(context["statuses"], context["totals"], strict=True))["Delivered"]
         counted = total % (counts[other.pk] * 10) >= counts[other.pk]
         assert counted == expected("see_statistics", role, target), path
 
@@ -497,7 +497,7 @@ def test_dashboard_keys(browser, team, role, target):
     key = ApiKey.objects.get(user=other)
     client = browser(actor)
     listed = {k.pk for k in client.get("/keys/").context["keys"]}
-    response = client.post("/keys/", {"action": "revoke", "key_id": key.pk})
+    response = client.post("/keys/", {"action": "revoke", "key_id": key.pk, "confirmed": "yes"})
     key.refresh_from_db()
     if expected("manage_keys", role, target):
         assert key.pk in listed and response.status_code == 302 and key.revoked_at is not None

@@ -87,7 +87,7 @@ def test_bulk_actions(page, team):
     assert Membership.objects.count() == 3
     page.post("/contacts/", {"ids": ids[:1], "action": "remove_from_group", "group": group.pk})
     assert Membership.objects.count() == 2
-    page.post("/contacts/", {"ids": ids[:2], "action": "delete"})
+    page.post("/contacts/", {"ids": ids[:2], "action": "delete", "confirmed": "yes"})
     assert Contact.objects.count() == 2
     response = page.post("/contacts/", {"action": "delete"}, follow=True)
     assert b"Select at least one contact." in response.content
@@ -208,11 +208,13 @@ def test_group_send_page(page, team, owner, django_capture_on_commit_callbacks):
     services.contact_create(team=team, number="+37255555501", first_name="Mari", groups=[group])
     empty = page.post("/groups/send/", {"groups": [group.pk], "text": ""})
     assert empty.context["form"].errors["text"]
+    data = {"groups": [group.pk], "numbers": "+37255555501, +37255555502", "text": "Hi %first_name%"}
+    confirm = page.post("/groups/send/", data)
+    assert confirm.context["confirm"].recipients == 2 and confirm.context["confirm"].duplicates == ("+37255555501",)
+    assert not Message.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = page.post(
-            "/groups/send/", {"groups": [group.pk], "numbers": "+37255555501, +37255555502", "text": "Hi %first_name%"}
-        )
-    assert response.status_code == 302
+        response = page.post("/groups/send/", {**data, "confirmed": "on", "quoted_cost": "2"})
+    assert response.status_code == 302 and response.url.startswith("/batches/")
     assert sorted(Message.objects.values_list("text", flat=True)) == ["Hi ", "Hi Mari"]
 
 
@@ -250,7 +252,7 @@ def test_another_teams_objects_are_404_on_every_page(page, team):
     # Their ids in my forms are refused too.
     mine = services.contact_create(team=team, number="+37255555556")
     page.post("/contacts/", {"ids": [mine.pk], "action": "add_to_group", "group": group.pk})
-    page.post("/contacts/", {"ids": [contact.pk], "action": "delete"})
+    page.post("/contacts/", {"ids": [contact.pk], "action": "delete", "confirmed": "yes"})
     assert not Membership.objects.exists() and Contact.objects.filter(pk=contact.pk).exists()
     response = page.post("/groups/send/", {"groups": [group.pk], "text": "x"})
     assert response.context["form"].errors["groups"]

@@ -113,7 +113,7 @@ def test_api_key_shown_once_then_revoked(logged_in, owner, api):
     assert secret.startswith(key.prefix)
     assert secret not in logged_in.get("/keys/").content.decode()
     assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=secret).status_code == 200
-    logged_in.post("/keys/", {"action": "revoke", "key_id": key.pk})
+    logged_in.post("/keys/", {"action": "revoke", "key_id": key.pk, "confirmed": "yes"})
     assert api.get("/api/v2/account/balance", HTTP_X_API_KEY=secret).status_code == 401
 
 

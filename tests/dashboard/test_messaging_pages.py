@@ -38,7 +38,7 @@ def test_send_one_message_and_see_it_delivered(page, owner):
     message = Message.objects.get()
     assert response.status_code == 302 and response.url == f"/messages/{message.uuid}/"
     detail = page.get(response.url).content.decode()
-    assert "Hello from the dashboard" in detail and "DELIVRD" in detail
+    assert "Hello from the dashboard" in detail and ">Delivered</span>" in detail
     owner.refresh_from_db()
     assert owner.balance == Decimal(999)
 
@@ -58,10 +58,13 @@ def test_large_sends_ask_for_confirmation_with_the_cost(page):
     first = page.post_committed("/send/", {"numbers": numbers, "text": "x" * 200, "conversion": "0"})
     assert b'data-testid="confirm"' in first.content and b"300.00 credits" in first.content
     assert not Message.objects.exists()
+    assert b"Send 150 messages for 300.00 credits" in first.content
     second = page.post_committed(
-        "/send/", {"numbers": numbers, "text": "x" * 200, "conversion": "0", "confirmed": "on"}
+        "/send/",
+        {"numbers": numbers, "text": "x" * 200, "conversion": "0", "confirmed": "on", "quoted_cost": "300"},
     )
     assert second.status_code == 302 and Message.objects.count() == 150
+    assert second.url == f"/batches/{Batch.objects.get().pk}/"
 
 
 def test_quote_endpoint_matches_the_server_quote(page, owner):
@@ -101,7 +104,7 @@ def test_batch_progress_and_cancel(page, owner):
     progress = page.get(f"/batches/{result.batch.pk}/", {"format": "json"}).json()
     assert (progress["total"], progress["queued"], progress["percent"]) == (2, 2, 0)
     assert b"#" + str(result.batch.pk).encode() in page.get("/batches/").content
-    page.post(f"/batches/{result.batch.pk}/")
+    page.post(f"/batches/{result.batch.pk}/", {"confirmed": "yes"})
     assert set(Message.objects.values_list("status", flat=True)) == {Status.DELETED}
     owner.refresh_from_db()
     assert owner.balance == Decimal(1000)
@@ -120,7 +123,7 @@ def test_statistics_and_overview_show_the_numbers(page, owner):
 
     dispatch.call_local()
     stats = page.get("/statistics/").content.decode()
-    assert '<th class="num">DELIVRD</th>' in stats and '<th class="num">UNDELIV</th>' in stats
+    assert '<th class="num">Delivered</th>' in stats and '<th class="num">Failed</th>' in stats
     overview = page.get("/").content.decode()
     assert 'data-testid="today">2<' in overview and "50%" in overview
     assert page.get("/statistics/", {"by": "credits", "start": "bad"}).status_code == 200

@@ -40,7 +40,7 @@ def test_log_in_send_and_watch_it_delivered(page, shoot, owner):
     shoot("send")
     page.click("button:has-text('Send')")
     page.wait_for_url("**/messages/*/")
-    assert "DELIVRD" in page.inner_text("main")
+    assert "Delivered" in page.inner_text("main")
     shoot("message")
     assert Message.objects.get().status == Status.DELIVRD
     page.goto("/messages/")
@@ -80,6 +80,9 @@ def test_transfer_credits_and_manage_api_keys(page, shoot, owner):
     assert secret.startswith(key.prefix) and key.expires_at is not None
     shoot("keys")
     page.click("button:has-text('Revoke')")
+    page.wait_for_selector("[data-testid=confirm-action]")  # asks first
+    shoot("keys-revoke-confirm")
+    page.click("[data-testid=confirm-yes]")
     page.wait_for_selector("text=revoked")
     key.refresh_from_db()
     assert key.revoked_at is not None

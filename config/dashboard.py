@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from accounts import views as account_views
+from messaging import conversation_views
 from messaging import views as messaging_views
 
 app_name = "dashboard"
@@ -14,7 +15,8 @@ urlpatterns = [
     path("messages/", messaging_views.MessageListView.as_view(), name="messages"),
     path("messages/export.csv", messaging_views.MessageExportView.as_view(), name="messages-export"),
     path("messages/<uuid:message_id>/", messaging_views.MessageDetailView.as_view(), name="message"),
-    path("inbox/", messaging_views.InboxView.as_view(), name="inbox"),
+    path("inbox/", conversation_views.InboxView.as_view(), name="inbox"),
+    path("inbox/<str:number>/", conversation_views.ConversationView.as_view(), name="conversation"),
     path("batches/", messaging_views.BatchListView.as_view(), name="batches"),
     path("batches/<int:batch_id>/", messaging_views.BatchDetailView.as_view(), name="batch"),
     path("statistics/", messaging_views.StatisticsView.as_view(), name="statistics"),

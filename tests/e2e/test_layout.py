@@ -75,6 +75,7 @@ def team_with_everything():
         "contact_id": contact.pk,
         "group_id": group.pk,
         "template_id": template.pk,
+        "number": "+37255550001",
     }
     return owner, ids
 

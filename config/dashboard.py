@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from accounts import views as account_views
-from messaging import conversation_views
+from messaging import conversation_views, keyword_views
 from messaging import views as messaging_views
 
 app_name = "dashboard"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("messages/<uuid:message_id>/", messaging_views.MessageDetailView.as_view(), name="message"),
     path("inbox/", conversation_views.InboxView.as_view(), name="inbox"),
     path("inbox/<str:number>/", conversation_views.ConversationView.as_view(), name="conversation"),
+    path("keywords/", keyword_views.KeywordListView.as_view(), name="keywords"),
     path("batches/", messaging_views.BatchListView.as_view(), name="batches"),
     path("batches/<int:batch_id>/", messaging_views.BatchDetailView.as_view(), name="batch"),
     path("statistics/", messaging_views.StatisticsView.as_view(), name="statistics"),

@@ -61,9 +61,14 @@ def inbound_receive(*, sms: InboundSms) -> Message | None:
         )
         row = {f: getattr(reply, f) for f in ROW_FIELDS}
         DailyCount.objects.bulk_create(count_deltas([row], status=Status.DELIVRD, sign=+1))
-        if _is_opt_out(sms.text):
+        if _is_opt_out(sms.text):  # an opt-out word is never a keyword (messaging.keywords refuses them)
             blacklist_add(team=original.team, number=sms.sender, source=BlacklistSource.REPLY)
         reply_notification(reply=reply, original=original, reply_url=original.team.reply_url)
+        opted_out = _is_opt_out(sms.text)
+    if not opted_out:
+        from messaging.keywords import keyword_answer  # it sends, and sending imports this module
+
+        keyword_answer(inbound=reply)
     return reply
 
 

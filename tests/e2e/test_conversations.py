@@ -39,3 +39,26 @@ def test_reply_from_a_thread(page, shoot):
     shoot("conversation-390")
     reply = Message.objects.get(text="Booked, see you at 7")
     assert reply.direction == Direction.OUT and reply.price > 0
+
+
+def test_keyword_reply_set_up_in_the_browser(page, shoot):
+    owner = UserFactory(credits=100, email="owner@keyword.test")
+    from contacts.services import group_create
+
+    group_create(team=owner.team, name="Club")
+    message_send(actor=owner, recipients=[Recipient(number="+37255550009")], text="Our news", source="dashboard")
+    log_in(page, owner)
+    page.goto("/keywords/")
+    page.fill("input[name=word]", "join")
+    page.fill("textarea[name=reply_text]", "Welcome to the club")
+    page.select_option("select[name=group]", label="Club")
+    page.click("button:has-text('Add keyword')")
+    page.wait_for_selector("text=Keyword JOIN added.")
+    shoot("keywords")
+    inbound_receive(sms=InboundSms(sender="+37255550009", to="", text="JOIN me", at=datetime.now(UTC)))
+    page.goto("/inbox/+37255550009/")
+    bubbles = page.locator(".thread li").all_inner_texts()
+    assert [b.split("\n")[0] for b in bubbles] == ["Our news", "JOIN me", "Welcome to the club"]
+    shoot("keyword-replied")
+    page.goto("/groups/")
+    assert "Club" in page.inner_text("main")

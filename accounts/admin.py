@@ -1,12 +1,14 @@
 """Support staff: find teams, users and keys; top up and adjust credits through the services."""
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group as AuthGroup
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from accounts.forms import CreditMovementForm
-from accounts.models import ApiKey, CreditEntry, Team, User
+from accounts.models import ApiKey, CreditEntry, StaffPermissionGroup, Team, User
 from accounts.services import api_key_revoke, credit_adjust, credit_top_up, team_set_active
 from core.errors import DomainError
 
@@ -65,6 +67,13 @@ class CreditEntryInline(ReadOnlyMixin, admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label = "Staff permission groups"
+        return field
+
     list_display = ("email", "team", "role", "balance", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff")
     list_select_related = ("team",)
@@ -145,3 +154,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for key in queryset:
             api_key_revoke(key=key)
+
+
+# Django's auth groups (staff permissions) under their own name: "Groups" alone is a team's contact groups.
+admin.site.unregister(AuthGroup)
+admin.site.register(StaffPermissionGroup, GroupAdmin)

@@ -9,6 +9,7 @@ import secrets
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -171,3 +172,11 @@ class ApiKey(models.Model):
     def is_usable(self, at=None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)
+
+
+class StaffPermissionGroup(AuthGroup):
+    """Django's auth groups under a name support staff cannot mix up with a team's contact groups."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "staff permission group"

@@ -156,7 +156,11 @@ class DeveloperSettingsView(TeamPageMixin, View):
             messages.success(request, "New signing secret: callbacks are signed with it from now on.")
             return redirect("dashboard:settings")
         form = TeamSettingsForm(request.POST, instance=self.team)
-        if form.is_valid():
+        if not form.is_valid():  # the rules too, on the fields whose shape is right: every error at once
+            for field, message in services.team_settings_problems(form.cleaned_data):
+                if field not in form.errors:
+                    form.add_error(field, message)
+        else:
             fields = {name: form.cleaned_data[name] for name in form.changed_data}
             # The ModelForm validated shapes; the service checks the rules and saves.
             self.team.refresh_from_db()

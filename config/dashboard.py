@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from accounts import views as account_views
+from messaging import conversation_views, keyword_views
 from messaging import views as messaging_views
 
 app_name = "dashboard"
@@ -16,7 +17,9 @@ urlpatterns = [
     path("messages/<uuid:message_id>/", messaging_views.MessageDetailView.as_view(), name="message"),
     path("scheduled/", messaging_views.ScheduledListView.as_view(), name="scheduled"),
     path("scheduled/<uuid:message_id>/cancel/", messaging_views.ScheduledCancelView.as_view(), name="scheduled-cancel"),
-    path("inbox/", messaging_views.InboxView.as_view(), name="inbox"),
+    path("inbox/", conversation_views.InboxView.as_view(), name="inbox"),
+    path("inbox/<str:number>/", conversation_views.ConversationView.as_view(), name="conversation"),
+    path("keywords/", keyword_views.KeywordListView.as_view(), name="keywords"),
     path("batches/", messaging_views.BatchListView.as_view(), name="batches"),
     path("batches/<int:batch_id>/", messaging_views.BatchDetailView.as_view(), name="batch"),
     path("insights/", messaging_views.InsightsView.as_view(), name="insights"),

@@ -95,8 +95,15 @@ class ContactBulkForm(TeamGroupsMixin, forms.Form):
     ACTIONS = [("add_to_group", "Add to group"), ("remove_from_group", "Remove from group"), ("delete", "Delete")]
 
     ids = IdListField(required=False)
-    action = forms.ChoiceField(choices=ACTIONS)
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="Choose a group")
+    action = forms.ChoiceField(
+        choices=ACTIONS, widget=forms.Select(attrs={"aria-label": "Action on the selected contacts"})
+    )
+    group = forms.ModelChoiceField(
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label="Choose a group",
+        widget=forms.Select(attrs={"aria-label": "Group for the selected contacts"}),
+    )
 
     def __init__(self, *args, team: Team, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -88,6 +88,7 @@ class Group(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [models.UniqueConstraint(fields=["team", "name"], name="group_unique_name")]
+        verbose_name = "contact group"  # not the login (permission) groups of the admin
 
     def __str__(self) -> str:
         return self.name

@@ -29,6 +29,14 @@ class ValidationFailed(DomainError):
     code = ErrorCode.INVALID
 
 
+class ManyProblems(ValidationFailed):
+    """Several fields wrong at once: `problems` is [(field, message)], the first one is the message."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(problems[0][1], field=problems[0][0])
+        self.problems = problems
+
+
 class NotFound(DomainError):
     code = ErrorCode.NOT_FOUND
 

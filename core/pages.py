@@ -15,5 +15,6 @@ def call_service(form: forms.Form, action: Callable[[], T]) -> T | None:
     try:
         return action()
     except DomainError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        for field, message in getattr(exc, "problems", [(exc.field, exc.message)]):
+            form.add_error(field if field in form.fields else None, message)
         return None

@@ -45,10 +45,29 @@ class CallbackInline(ReadOnlyInline):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ("uuid", "team", "direction", "recipient", "sender", "status", "segments", "price", "created_at")
+    list_display = (
+        "short_id",
+        "created_at",
+        "team",
+        "direction",
+        "recipient",
+        "sender",
+        "text_start",
+        "status",
+        "price",
+    )
     list_filter = ("direction", "status", "encoding", "is_refunded", "is_deleted", "created_at")
     list_select_related = ("team",)
-    search_fields = ("=uuid", "recipient", "sender", "client_ref", "campaign", "team__name", "user__email")
+    search_fields = (
+        "=uuid",
+        "uuid__startswith",
+        "recipient",
+        "sender",
+        "client_ref",
+        "campaign",
+        "team__name",
+        "user__email",
+    )
     date_hierarchy = "created_at"
     show_full_result_count = False  # no COUNT(*) over millions of rows on every page
     inlines = [PartInline, EventInline, CallbackInline]
@@ -60,6 +79,15 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="id", ordering="uuid")
+    def short_id(self, message: Message) -> str:
+        """The first 8 characters of the public id: enough to tell messages apart and to search by."""
+        return str(message.uuid)[:8]
+
+    @admin.display(description="text")
+    def text_start(self, message: Message) -> str:
+        return message.text if len(message.text) <= 60 else message.text[:59] + "…"
 
     @admin.action(description="Refund the selected messages to their senders")
     def refund(self, request, queryset):

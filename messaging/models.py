@@ -98,7 +98,7 @@ class Batch(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="batches")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="batches")
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    source = models.CharField(max_length=20, help_text="Which API dialect or page created it.")
+    source = models.CharField(max_length=20, help_text="Which API or dashboard page created it.")
     campaign = models.CharField(max_length=100, blank=True)
     total = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(**CREDIT_FIELD, default=0)
@@ -138,7 +138,9 @@ class Message(models.Model):
     is_refunded = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUE)
     error = models.CharField(max_length=255, blank=True)
-    client_ref = models.CharField(max_length=100, blank=True, help_text="dlrid, request_id, externalId or clientId")
+    client_ref = models.CharField(
+        max_length=100, blank=True, help_text="The API client's own reference for the message."
+    )
     campaign = models.CharField(max_length=100, blank=True)
     data_field = models.CharField(max_length=255, blank=True)
     request_dlr = models.BooleanField(default=True)
@@ -146,13 +148,19 @@ class Message(models.Model):
     has_secret = models.BooleanField(
         default=False, help_text="The stored text is masked; the real one (a PIN) went to the gateway from memory only."
     )
-    dlr_url = models.CharField(max_length=500, blank=True, help_text="Seed 000 dlruri template (GET).")
-    callbacks = models.JSONField(default=list, blank=True, help_text="Seed 003 callback URLs (JSON POST).")
+    dlr_url = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Delivery-report URL sent with this message (called with GET).",
+    )
+    callbacks = models.JSONField(
+        default=list, blank=True, help_text="Status callback URLs given with the message (JSON POST)."
+    )
     extras = models.JSONField(
         default=dict,
         db_default=Value({}, output_field=models.JSONField()),
         blank=True,
-        help_text="Values a dialect keeps only to answer them back (seed 003 clientId, email, connection).",
+        help_text="Values the API client sent only to get them back in its answers (e.g. its own ids).",
     )
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", db_index=False
@@ -197,12 +205,14 @@ class MessagePart(models.Model):
     # Looked up through the unique (message, index) constraint's index.
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="parts", db_index=False)
     index = models.PositiveSmallIntegerField()
-    network_id = models.CharField(max_length=100, db_index=True)
-    state = models.CharField(max_length=20, choices=Status.choices, default=Status.SENT)
+    network_id = models.CharField("id at the network", max_length=100, db_index=True)
+    state = models.CharField("last state", max_length=20, choices=Status.choices, default=Status.SENT)
 
     class Meta:
         ordering = ["message_id", "index"]
         constraints = [models.UniqueConstraint(fields=["message", "index"], name="part_unique_index")]
+        verbose_name = "SMS part"
+        verbose_name_plural = "SMS parts (as the network sees them)"
 
 
 class StatusEvent(models.Model):
@@ -215,6 +225,8 @@ class StatusEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = "status change"
+        verbose_name_plural = "status history"
 
 
 class DailyCount(models.Model):
@@ -236,10 +248,10 @@ class DailyCount(models.Model):
 
 
 class CallbackKind(models.TextChoices):
-    DLR_URI = "dlr_uri", "dlruri template (GET)"
-    STATUS_JSON = "status_json", "status callback (JSON POST)"
-    DLR_FORWARD = "dlr_forward", "delivery-report URL (POST)"
-    REPLY_FORWARD = "reply_forward", "reply-forward URL (POST)"
+    DLR_URI = "dlr_uri", "Delivery report to the message's own URL (GET)"
+    STATUS_JSON = "status_json", "Status callback (JSON POST)"
+    DLR_FORWARD = "dlr_forward", "Delivery report to the team URL (POST)"
+    REPLY_FORWARD = "reply_forward", "Reply forwarded to the team URL (POST)"
 
 
 class Callback(models.Model):
@@ -328,3 +340,28 @@ class InboundPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} ref {self.reference}: {self.sequence}/{self.total}"
+
+
+class Keyword(models.Model):
+    """A team's keyword auto-reply: an inbound message whose first word is `word` (any case) gets
+    `reply_text` back, sent and charged like any message, and its sender can join `group`."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="keywords")
+    word = models.CharField(max_length=30, help_text="One word, stored in capitals; matched in any case.")
+    reply_text = models.TextField("reply", help_text="Sent back to whoever texts the keyword.")
+    group = models.ForeignKey(
+        "contacts.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Contact group the sender joins (a contact is created for a new number).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["word"]
+        constraints = [models.UniqueConstraint(fields=["team", "word"], name="keyword_unique_word")]
+
+    def __str__(self) -> str:
+        return self.word

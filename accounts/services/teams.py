@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.models import Role, Team, User, new_signing_secret
 from accounts.permissions import Action, require
-from core.errors import ValidationFailed
+from core.errors import ManyProblems, ValidationFailed
 
 from .credits import credit_top_up, is_zero_amount
 
@@ -24,13 +24,40 @@ SETTINGS_FIELDS = (
 )
 
 
-def _check_team_fields(fields: dict[str, object]) -> None:
+def team_settings_problems(fields: dict) -> list[tuple[str, str]]:
+    """Every rule the given settings break, as (field, message): the sender by the sending rules
+    (messaging.senders), callback URLs by the callback rules (messaging.callbacks.webhooks), amounts >= 0."""
+    from messaging.callbacks.webhooks import UnsafeUrl, check_saved_url
+    from messaging.senders import clean_sender  # messaging builds on accounts, not the reverse
+
+    problems: list[tuple[str, str]] = []
     country = fields.get("default_country")
-    if country is not None and (not isinstance(country, str) or country.upper() not in phonenumbers.SUPPORTED_REGIONS):
-        raise ValidationFailed("Unknown country code.", field="default_country")
+    if country is not None and str(country).upper() not in phonenumbers.SUPPORTED_REGIONS:
+        problems.append(("default_country", "Unknown country code."))
     zone = fields.get("time_zone")
     if zone is not None and zone not in zoneinfo.available_timezones():
-        raise ValidationFailed("Unknown time zone.", field="time_zone")
+        problems.append(("time_zone", "Unknown time zone."))
+    if fields.get("default_sender"):
+        try:
+            clean_sender(fields["default_sender"], field="default_sender")
+        except ValidationFailed as exc:
+            problems.append(("default_sender", exc.message))
+    threshold = fields.get("low_balance_threshold")
+    if threshold is not None and threshold < 0:
+        problems.append(("low_balance_threshold", "The low-balance threshold cannot be negative."))
+    for name in ("dlr_url", "reply_url"):
+        if fields.get(name):
+            try:
+                check_saved_url(fields[name], allow_private=settings.SMS_CALLBACKS_ALLOW_PRIVATE)
+            except UnsafeUrl as exc:
+                problems.append((name, str(exc)))
+    return problems
+
+
+def _check_team_fields(fields: dict) -> None:
+    problems = team_settings_problems(fields)
+    if problems:
+        raise ManyProblems(problems)
 
 
 @transaction.atomic

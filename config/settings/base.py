@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "messaging.context_processors.unread",
             ],
         },
     },
@@ -342,6 +343,11 @@ LOGGING["handlers"]["django.server"] = {
     "formatter": "django.server",
     "filters": ["mask_secrets"],
 }
+# The huey consumer's lines through one handler, once: with a handler here, `run_huey` adds none of
+# its own, and nothing propagates to the root handler too (each line was printed twice).
+LOGGING["formatters"]["huey"] = {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"}
+LOGGING["handlers"]["huey"] = {"class": "logging.StreamHandler", "formatter": "huey", "filters": ["mask_secrets"]}
+LOGGING.setdefault("loggers", {})["huey"] = {"handlers": ["huey"], "level": "INFO", "propagate": False}
 LOGGING.setdefault("loggers", {})["django.server"] = {
     "handlers": ["django.server"],
     "level": "INFO",

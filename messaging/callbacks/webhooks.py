@@ -163,6 +163,25 @@ def _checked(url: str, *, allow_private: bool) -> tuple[_Target, list[str]]:
     return target, addresses
 
 
+def check_saved_url(url: str, *, allow_private: bool) -> None:
+    """The checks a callback URL gets when a team saves it: http(s), no credentials, a host; and a host
+    written as an address (or as a number that reads as one) must be public. A host name is resolved
+    when it is called (`check_url`), since what a name points at can change after it is saved."""
+    target = _parse(url)
+    if allow_private:
+        return
+    if _is_encoded_ipv4(target.host):
+        raise UnsafeUrl(f"Write the IPv4 address {target.host!r} as four decimal numbers.")
+    name = target.host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        raise UnsafeUrl(f"{target.host} is this machine; only public hosts are allowed.")
+    try:
+        ipaddress.ip_address(target.host.strip("[]"))
+    except ValueError:
+        return  # a name: resolved and checked at each call
+    _refuse_non_public(target, [target.host.strip("[]")])
+
+
 def check_url(url: str, *, allow_private: bool) -> None:
     """Raise UnsafeUrl unless `url` is an http(s) URL whose host resolves only to public addresses.
 

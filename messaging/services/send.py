@@ -518,7 +518,7 @@ def _affordable_on_quote(*, actor: User, texts: _Texts, prices: PriceBook) -> De
 
 def _fresh_balance(actor: User) -> Decimal:
     """The actor's balance read now (the one loaded with the request may be a moment old)."""
-    actor.balance = type(actor).objects.filter(pk=actor.pk).values_list("balance", flat=True).get()
+    actor.balance = User.objects.filter(pk=actor.pk).values_list("balance", flat=True).get()
     return actor.balance
 
 

@@ -1,0 +1,68 @@
+"""Dashboard pages of conversations: the inbox as threads, one thread with its reply box."""
+
+from django import forms
+from django.contrib import messages as flash
+from django.shortcuts import redirect, render
+from django.views import View
+
+from accounts.pages import TeamPageMixin
+from core.pages import call_service
+from messaging.conversations import (
+    contact_names,
+    conversation_get,
+    conversation_list,
+    conversation_mark_read,
+    conversation_reply,
+)
+
+THREADS_PER_PAGE = 50
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label="Reply", widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}), max_length=10_000
+    )
+
+
+class InboxView(TeamPageMixin, View):
+    """Threads with a received message, newest first, each with its unread count."""
+
+    def get(self, request):
+        try:
+            number = max(1, int(request.GET.get("page", 1)))
+        except ValueError:
+            number = 1
+        threads, count = conversation_list(
+            team=self.team, actor=request.user, limit=THREADS_PER_PAGE, offset=(number - 1) * THREADS_PER_PAGE
+        )
+        pages = max(1, -(-count // THREADS_PER_PAGE))
+        return render(
+            request,
+            "messaging/inbox.html",
+            {"threads": threads, "page_number": number, "pages": pages, "has_next": number < pages},
+        )
+
+
+class ConversationView(TeamPageMixin, View):
+    """One thread, oldest first; opening it marks its received messages read; a reply is a send."""
+
+    def get(self, request, number, form=None):
+        thread = conversation_get(team=self.team, actor=request.user, number=number)
+        conversation_mark_read(team=self.team, actor=request.user, number=number)
+        name = contact_names(team=self.team, numbers=[number]).get(number, "")
+        return render(
+            request,
+            "messaging/conversation.html",
+            {"number": number, "name": name, "thread": thread, "form": form or ReplyForm()},
+        )
+
+    def post(self, request, number):
+        form = ReplyForm(request.POST)
+        if form.is_valid():
+            result = call_service(
+                form, lambda: conversation_reply(actor=request.user, number=number, text=form.cleaned_data["text"])
+            )
+            if result is not None:
+                flash.success(request, f"Reply sent for {result.cost} credits.")
+                return redirect("dashboard:conversation", number=number)
+        return self.get(request, number, form=form)

@@ -23,7 +23,7 @@ from core.numbers import InvalidNumber, split_numbers
 from messaging import selectors
 from messaging.filters import MessageFilter
 from messaging.forms import SendForm
-from messaging.models import Direction, Status
+from messaging.models import Status
 from messaging.pricing import quote
 from messaging.services import batch_cancel, message_delete, message_mark_read
 from messaging.services.stats import statistics
@@ -172,11 +172,6 @@ def _filter_problems(filterset) -> list[str]:
     if start and end and start > end:
         problems.append("From is after To: no day is in that range.")
     return problems
-
-
-class InboxView(MessageListView):
-    template = "messaging/inbox.html"
-    direction = Direction.IN
 
 
 class MessageExportView(TeamPageMixin, View):

@@ -41,8 +41,9 @@ $PY manage.py collectstatic --noinput
 $PY manage.py check --deploy --fail-level WARNING
 
 PORT=$($PY -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-$PY -m gunicorn config.wsgi -b "127.0.0.1:$PORT" -w 1 -k gthread --threads 2 \
-  --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)s' >"$WORK/gunicorn.log" 2>&1 &
+# The README's command: gunicorn's settings (and its masking access log) from config/gunicorn.py.
+GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS=1 GUNICORN_THREADS=2 \
+  $PY -m gunicorn -c config/gunicorn.py config.wsgi >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 
 # Behind the README's TLS proxy: X-Forwarded-Proto says https, so no redirect to https.

@@ -123,7 +123,7 @@ def normalize_number(raw: object, *, default_country: str, field: str = "number"
     text = str(raw or "").strip()
     if not text or len(text) > MAX_INPUT:
         raise InvalidNumber("Invalid number", field=field)
-    digits = text[1:] if text[0] == "+" and text[1:].isdigit() else "".join(ch for ch in text if ch.isdigit())
+    digits = text[1:] if text[0] == "+" and text[1:].isdecimal() else "".join(ch for ch in text if ch.isdecimal())
     if text.startswith("+") or text.startswith("00"):
         number = _parse("+" + digits.removeprefix("00") if text.startswith("00") else "+" + digits, None)
         if number is None:

@@ -2,10 +2,12 @@
 
 from django import forms
 from django.contrib import messages as flash
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
 from accounts.pages import TeamPageMixin
+from core.errors import NotFound
 from core.pages import call_service
 from messaging.conversations import (
     contact_names,
@@ -46,8 +48,14 @@ class InboxView(TeamPageMixin, View):
 class ConversationView(TeamPageMixin, View):
     """One thread, oldest first; opening it marks its received messages read; a reply is a send."""
 
+    def _thread(self, request, number):
+        try:
+            return conversation_get(team=self.team, actor=request.user, number=number)
+        except NotFound:
+            raise Http404("No conversation with this number.") from None
+
     def get(self, request, number, form=None):
-        thread = conversation_get(team=self.team, actor=request.user, number=number)
+        thread = self._thread(request, number)
         conversation_mark_read(team=self.team, actor=request.user, number=number)
         name = contact_names(team=self.team, numbers=[number]).get(number, "")
         return render(
@@ -57,6 +65,7 @@ class ConversationView(TeamPageMixin, View):
         )
 
     def post(self, request, number):
+        self._thread(request, number)  # a thread the actor cannot read is not found, before anything is sent
         form = ReplyForm(request.POST)
         if form.is_valid():
             result = call_service(

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, When
 
 from accounts.models import Team, User
+from accounts.permissions import team_of
 from contacts.models import Contact
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from messaging.models import Direction, Message
 from messaging.selectors import message_list
 from messaging.services import Recipient, SendResult, message_send
@@ -70,8 +71,12 @@ def conversation_list(*, team: Team, actor: User, limit: int, offset: int = 0) -
 
 
 def conversation_get(*, team: Team, actor: User, number: str) -> list[Message]:
-    """Every message of the thread with `number` that the actor may read, oldest first."""
-    return list(_thread_messages(team=team, actor=actor).filter(other=number).order_by("created_at", "id"))
+    """Every message of the thread with `number` that the actor may read, oldest first; a number the
+    actor has no message with is not found (like another team's object)."""
+    thread = list(_thread_messages(team=team, actor=actor).filter(other=number).order_by("created_at", "id"))
+    if not thread:
+        raise NotFound("Conversation not found.", field="number")
+    return thread
 
 
 def conversation_mark_read(*, team: Team, actor: User, number: str) -> int:
@@ -86,7 +91,9 @@ def unread_count(*, team: Team, actor: User) -> int:
 
 def conversation_reply(*, actor: User, number: str, text: str) -> SendResult:
     """Send `text` to the thread's number, like any other message: one recipient, priced and charged
-    by `message_send`. A recipient it refuses (an invalid route, a text too long) is an error here."""
+    by `message_send`. A recipient it refuses (an invalid route, a text too long) is an error here.
+    Only a thread the actor can read is answered from here (new numbers go through the Send page)."""
+    conversation_get(team=team_of(actor), actor=actor, number=number)
     result = message_send(actor=actor, recipients=[Recipient(number=number)], text=text, source="dashboard")
     if result.rejected and not result.messages:
         raise ValidationFailed(result.rejected[0].reason, field="text")

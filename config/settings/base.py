@@ -372,7 +372,10 @@ MIDDLEWARE.insert(1, "django_structlog.middlewares.RequestMiddleware")
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # DEBUG: only `request_finished` at INFO, one line a request
 LOGGING["formatters"].update(console={"()": "ops.logs.console_formatter"}, json={"()": "ops.logs.json_formatter"})
 LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="console")
-LOGGING["loggers"]["huey"] = {"level": "WARNING"}  # its per-task INFO lines: ours is `task_finished`
+# huey's own per-task INFO lines (logger `huey`) are dropped, ours is `task_finished`; the consumer's
+# (`huey.consumer`: start, stop, workers) still print, once, through the handler above.
+LOGGING["loggers"]["huey"]["level"] = "WARNING"
+LOGGING["loggers"]["huey.consumer"] = {"level": "INFO"}
 # Errors to Sentry when SENTRY_DSN is set, secrets scrubbed before sending (ops/sentry.py).
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:

@@ -70,10 +70,19 @@ def test_a_reply_from_the_thread_is_priced_and_charged_like_any_send(client, own
 
 
 def test_a_refused_reply_says_why_on_the_thread(client, owner):
-    client.force_login(UserFactory(credits=0, email="poor@conv.test", team=owner.team, role=Role.MEMBER))
+    member = UserFactory(credits=1, email="poor@conv.test", team=owner.team, role=Role.MEMBER)
+    _send(member, "+37255550001", "x")  # the member's thread; the balance is now 0
+    client.force_login(member)
     response = client.post("/inbox/+37255550001/", {"text": "x"})
     assert response.status_code == 200
     assert 'class="errorlist' in response.content.decode()
+    assert Message.objects.count() == 1
+
+
+def test_no_reply_to_a_number_without_a_conversation(client, owner):
+    client.force_login(owner)
+    assert client.get("/inbox/+37255550009/").status_code == 404
+    assert client.post("/inbox/+37255550009/", {"text": "x"}).status_code == 404
     assert not Message.objects.exists()
 
 

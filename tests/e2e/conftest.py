@@ -40,11 +40,27 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+def _page(browser, live_server, *, bypass_csp: bool):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page whose tests may evaluate JavaScript (Playwright's waits do, which the Content-Security-
+    Policy forbids); `strict_page` keeps the policy, for the test that checks it."""
+    context, page = _page(browser, live_server, bypass_csp=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    context, page = _page(browser, live_server, bypass_csp=False)
     yield page
     context.close()
 

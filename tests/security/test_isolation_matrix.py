@@ -49,6 +49,7 @@ def team_a_objects(owner) -> dict[str, Callable[[], object]]:
         "message_id": sent.messages[0].uuid,
         "batch_id": sent.batch.pk,
         "import_id": ContactImport.objects.create(team=team, user=owner, content="number\n+37255550003\n").pk,
+        "number": "+37255555555",  # a conversation of team A's (it sent there)
     }
 
 

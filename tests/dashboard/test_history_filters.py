@@ -4,20 +4,8 @@ import pytest
 
 from messaging.models import Message, Status
 from messaging.services import Recipient, message_send
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
-def page(client, owner):
-    client.force_login(owner)
-    return client
 
 
 @pytest.fixture

@@ -13,17 +13,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
-def page(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def schedule(user, numbers, hours=3):
     return message_send(
         actor=user,

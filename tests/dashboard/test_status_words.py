@@ -10,17 +10,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
-def page(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def send(owner, number="+37255555501"):
     return message_send(actor=owner, recipients=[Recipient(number)], text="Hi", source="test").messages[0]
 

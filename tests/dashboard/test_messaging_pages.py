@@ -19,17 +19,6 @@ def owner():
     return UserFactory(credits=1000, email="owner@a.test")
 
 
-@pytest.fixture
-def page(client, owner, django_capture_on_commit_callbacks):
-    client.force_login(owner)
-
-    def post(url, data):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data)
-
-    client.post_committed = post
-    return client
-
 
 def test_send_one_message_and_see_it_delivered(page, owner):
     response = page.post_committed(

@@ -19,17 +19,6 @@ def owner():
     return UserFactory(credits=100, email="owner@a.test")
 
 
-@pytest.fixture
-def page(client, owner, django_capture_on_commit_callbacks):
-    client.force_login(owner)
-
-    def post(url, data):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data)
-
-    client.post_committed = post
-    return client
-
 
 MIXED = "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n12"  # EE team: 55555501 is +37255555501
 

@@ -31,17 +31,17 @@ def moved(before: dict, after: dict, name: str, **labels: str) -> float:
     return after.get(key, 0.0) - before.get(key, 0.0)
 
 
+def _rest_send(client, user):
+    auth = {"HTTP_EMAIL": user.email, "HTTP_TOKEN": issue_key(user)}
+    body = {"message": "Hello", "recipientNumber": "+37255555555"}
+    return client.post("/api/rest/v1/sms/send", body, content_type="application/json", **auth)
+
+
 def test_a_send_moves_accepted_final_lag_credits_and_request_latency(client, django_capture_on_commit_callbacks):
     user = UserFactory(credits=10)
-    auth = {"HTTP_EMAIL": user.email, "HTTP_TOKEN": issue_key(user)}
     before = scrape(client)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/api/rest/v1/sms/send",
-            {"message": "Hello", "recipientNumber": "+37255555555"},
-            content_type="application/json",
-            **auth,
-        )
+        response = _rest_send(client, user)
     assert response.status_code == 200, response.content
     after = scrape(client)
     assert moved(before, after, "sms_messages_accepted_total", source="rest_v1") == 1
@@ -56,15 +56,9 @@ def test_a_send_moves_accepted_final_lag_credits_and_request_latency(client, dja
 
 def test_a_refused_send_counts_nothing(client, django_capture_on_commit_callbacks):
     user = UserFactory(credits=0)
-    auth = {"HTTP_EMAIL": user.email, "HTTP_TOKEN": issue_key(user)}
     before = scrape(client)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/api/rest/v1/sms/send",
-            {"message": "Hello", "recipientNumber": "+37255555555"},
-            content_type="application/json",
-            **auth,
-        )
+        response = _rest_send(client, user)
     assert response.status_code == 400
     after = scrape(client)
     assert moved(before, after, "sms_messages_accepted_total", source="rest_v1") == 0

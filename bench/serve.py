@@ -74,6 +74,19 @@ def gunicorn(env: dict[str, str] | None = None, *, workers: int = WORKERS, threa
             server.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc): gunicorn's
+    master and workers. A figure that other load on the machine barely moves, unlike a rate."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total + sum(cpu_seconds(int(child)) for child in children)
+
+
 def wait_for_port(port: int, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -92,6 +105,7 @@ class Load:
     errors: list[str] = field(default_factory=list)
     warmup_calls: int = 0  # calls in the warm-up second, not counted in the figures
     warmup_errors: int = 0
+    server_cpu: float = 0.0  # seconds of the server's CPU in the timed window (run_clients(server_pid=))
 
     @property
     def succeeded(self) -> int:
@@ -112,7 +126,9 @@ class Load:
 Request = Callable[[str, str, dict], tuple[int, bytes]]
 
 
-def run_clients(port: int, *, clients: int, seconds: float, work: Callable[[int, int, Request], str | None]) -> Load:
+def run_clients(
+    port: int, *, clients: int, seconds: float, work: Callable[[int, int, Request], str | None], server_pid: int = 0
+) -> Load:
     """`clients` threads, each with its own keep-alive connection, call `work(client, i, request)`
     until `seconds` have passed; `work` returns an error description or None. A warm-up second
     first (every worker loads its code and opens its database connection), not counted; its
@@ -151,11 +167,12 @@ def run_clients(port: int, *, clients: int, seconds: float, work: Callable[[int,
             threading.Thread(target=client, args=(n + (0 if record else clients), until, record))
             for n in range(clients)
         ]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds(server_pid) if server_pid else 0.0
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         if record:
             load.elapsed = time.perf_counter() - started
+            load.server_cpu = (cpu_seconds(server_pid) - cpu) if server_pid else 0.0
     return load

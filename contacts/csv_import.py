@@ -39,6 +39,7 @@ from contacts.models import (
     ImportKind,
     ImportStatus,
 )
+from core import generations
 from core.copy import binary_copy
 from core.csv_safe import unescape_cell
 from core.errors import DomainError, NotFound, ValidationFailed
@@ -479,6 +480,8 @@ def _import_chunk(imp, checker: _RowChecker, chunk, errors: list[dict], counts: 
     with transaction.atomic():
         model = BlacklistEntry if imp.kind == ImportKind.BLACKLIST else Contact
         _insert_new(model, new)
+        if model is BlacklistEntry and new:
+            generations.bump()  # sends cache whether a team has a blacklist
         if imp.group_id and imp.kind == ImportKind.CONTACTS and good:
             numbers = [obj.number for _, obj in good]
             counts["grouped"] += services.group_numbers_add(team=imp.team, group=imp.group, numbers=numbers)

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import Team
 from contacts.models import BlacklistEntry, Contact, ContactImport, Group, Template
 from core.errors import NotFound
+from core.generations import ProcessCache
 
 CHUNK = 5000
 
@@ -31,7 +32,17 @@ def _in_chunks(model, *, team: Team, numbers: Iterable[str]) -> set[str]:
 
 def blacklisted_numbers(*, team: Team, numbers: Iterable[str]) -> set[str]:
     """Which of these E.164 numbers are on the team's blacklist (in chunks: the list may be 100,000 long)."""
+    if not blacklist_exists(team=team):
+        return set()
     return _in_chunks(BlacklistEntry, team=team, numbers=numbers)
+
+
+_blacklist_exists: ProcessCache[bool] = ProcessCache()
+
+
+def blacklist_exists(*, team: Team) -> bool:
+    """Whether the team has any blacklist entry (cached: most teams have none, and every send asks)."""
+    return _blacklist_exists.get(team.pk, lambda: BlacklistEntry.objects.filter(team=team).exists())
 
 
 def contact_numbers(*, team: Team, numbers: Iterable[str]) -> set[str]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from accounts.models import Team
+from core.generations import ProcessCache
 from core.numbers import normalize_number, number_country
 from messaging import segments
 from messaging.conversion import convert
@@ -20,7 +21,7 @@ class PriceBook:
     """The price table, read once per send: a batch of 100,000 prices without 100,000 queries."""
 
     def __init__(self) -> None:
-        rules = dict(PriceRule.objects.values_list("country", "credits_per_segment"))
+        rules = dict(_price_rules.get("rules", _read_rules))
         self.default = rules.pop("", Decimal(settings.SMS_DEFAULT_PRICE_PER_SEGMENT))
         self.by_country = rules
 
@@ -43,6 +44,13 @@ class PriceBook:
     def cheapest(self) -> Decimal:
         """The lowest price per segment of any destination."""
         return min([self.default, *self.by_country.values()])
+
+
+_price_rules: ProcessCache[list[tuple[str, Decimal]]] = ProcessCache()
+
+
+def _read_rules() -> list[tuple[str, Decimal]]:
+    return list(PriceRule.objects.values_list("country", "credits_per_segment"))
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,39 @@ def _fresh_cache():
     """Rate-limit and throttle counters live in the cache: each test starts from zero."""
     from django.core.cache import cache
 
+    from core.generations import clear_process_caches
+
     cache.clear()
+    clear_process_caches()  # the cached keys, prices and blacklists of the last test's database
     yield
     cache.clear()
 
 
 @pytest.fixture
 def api():
-    from rest_framework.test import APIClient
+    """The API's client, through the API's own middleware chain (config/handler.py), as served."""
+    from rest_framework.test import APIClient, ForceAuthClientHandler
 
-    return APIClient()
+    from config.handler import api_middleware
+
+    class ApiClientHandler(ForceAuthClientHandler):
+        def load_middleware(self, is_async=False):
+            with api_middleware():
+                super().load_middleware(is_async)
+
+    client = APIClient()
+    client.handler = ApiClientHandler(enforce_csrf_checks=False)
+    return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _group_commit_writer_stopped(django_db_setup, django_db_blocker):
+    """The intake's writer thread holds a connection to the test database: it is closed before
+    the database is dropped."""
+    yield
+    from messaging.services.intake import INTAKE
+
+    INTAKE.stop()
 
 
 @pytest.fixture(autouse=True)

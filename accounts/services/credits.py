@@ -2,6 +2,7 @@
 ledger row in the same transaction, so the ledger always sums to the balance."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -215,6 +216,102 @@ def credit_charge(
     )
     metrics.credits_charged(amount=value)
     return entry
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One send's charge in a group of them (`credit_charge_many`)."""
+
+    user_id: int
+    team_id: int
+    amount: Decimal  # positive: what is taken
+    memo: str
+    message_id: int
+
+
+class ShortOfCredits(InsufficientCredits):
+    """Some users' balances can't pay their charges of a group: nothing of the group is written."""
+
+    def __init__(self, user_ids: set[int]) -> None:
+        super().__init__("Insufficient credits.", field="credits")
+        self.user_ids = user_ids
+
+
+_TAKE_SQL = """
+UPDATE {users} AS u SET balance = u.balance - c.total
+FROM (VALUES {values}) AS c(id, total)
+WHERE u.id = c.id AND u.balance >= c.total
+RETURNING u.id, u.balance
+"""
+_LOCK_SQL = "SELECT id FROM {users} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+_ENTRY_COLUMNS = "team_id, user_id, kind, amount, balance_after, actor_id, memo, message_id, created_at"
+
+
+def credit_charge_many(*, lines: Sequence[ChargeLine]) -> list[Decimal]:
+    """`credit_charge` for many sends at once, in the caller's transaction (PostgreSQL): the same
+    rule, each user's total taken by one conditional update and a CHARGE row written per line with
+    the balance after it, in two statements however many lines. Returns each line's balance after
+    it. ShortOfCredits (and nothing written) when a user can't pay all of their lines: the caller
+    rolls back and charges those users' lines one at a time."""
+    if connection.vendor != "postgresql":
+        return [_charge_line(line) for line in lines]
+    totals: dict[int, Decimal] = {}
+    for line in lines:
+        totals[line.user_id] = totals.get(line.user_id, Decimal(0)) + line.amount
+    ids = sorted(totals)
+    with connection.cursor() as cursor:
+        if len(ids) > 1:  # rows locked in id order, as transfers lock them: no deadlock between groups
+            cursor.execute(_LOCK_SQL.format(users=User._meta.db_table), [ids])
+        values = ", ".join(["(%s::bigint, %s::numeric)"] * len(ids))
+        cursor.execute(
+            _TAKE_SQL.format(users=User._meta.db_table, values=values), [v for i in ids for v in (i, totals[i])]
+        )
+        after = dict(cursor.fetchall())
+        if len(after) < len(ids):
+            raise ShortOfCredits(set(ids) - set(after))
+        balances, now = [], timezone.now()
+        for line in reversed(lines):  # the last line of a user leaves the balance the update returned
+            balances.append(after[line.user_id])
+            after[line.user_id] += line.amount
+        balances.reverse()
+        rows = [
+            (
+                line.team_id,
+                line.user_id,
+                EntryKind.CHARGE.value,
+                -line.amount,
+                balance,
+                None,
+                line.memo[:255],
+                line.message_id,
+                now,
+            )
+            for line, balance in zip(lines, balances, strict=True)
+        ]
+        placeholders = ", ".join(["(" + ", ".join(["%s"] * 9) + ")"] * len(rows))
+        cursor.execute(
+            f"INSERT INTO {CreditEntry._meta.db_table} ({_ENTRY_COLUMNS}) VALUES {placeholders}",  # noqa: S608
+            [value for row in rows for value in row],
+        )
+    metrics.credits_charged(amount=sum(totals.values(), Decimal(0)))
+    return balances
+
+
+def _charge_line(line: ChargeLine) -> Decimal:
+    """One line as `credit_charge` takes it (the databases without UPDATE ... FROM VALUES)."""
+    try:
+        entry = _move(
+            user_id=line.user_id,
+            amount=-line.amount,
+            kind=EntryKind.CHARGE,
+            actor=None,
+            memo=line.memo,
+            message_id=line.message_id,
+        )
+    except InsufficientCredits:
+        raise ShortOfCredits({line.user_id}) from None
+    metrics.credits_charged(amount=line.amount)
+    return entry.balance_after
 
 
 @transaction.atomic

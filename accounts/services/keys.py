@@ -4,13 +4,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from accounts.access import user_may_use_api
 from accounts.models import ApiKey, KeyKind, User
+from core import generations
 from core.errors import Forbidden, ValidationFailed
+from core.generations import ProcessCache
+
+M = TypeVar("M", bound=models.Model)
 
 PREFIX_LENGTH = 10
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -73,6 +79,7 @@ def api_key_create(
             raise Forbidden("This key cannot make keys.")
     if kind == KeyKind.URL:
         ApiKey.objects.filter(user=user, kind=KeyKind.URL, revoked_at__isnull=True).update(revoked_at=now)
+        generations.bump()
     secret = ("url_" if kind == KeyKind.URL else "sk_") + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         user=user,
@@ -95,6 +102,7 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     while generation:
         ApiKey.objects.filter(pk__in=generation, revoked_at__isnull=True).update(revoked_at=now)
         generation = list(ApiKey.objects.filter(parent_id__in=generation).values_list("pk", flat=True))
+    generations.bump()  # the cached keys of every web process
     key.refresh_from_db(fields=["revoked_at"])
     return key
 
@@ -109,14 +117,47 @@ def api_key_regenerate(*, key: ApiKey, expiry_days: object = None) -> IssuedKey:
 
 
 def api_key_authenticate(*, secret: str, kind: str = KeyKind.API) -> ApiKey | None:
-    """The usable key for this secret, with its active user and team, or None."""
+    """The usable key for this secret, with its active user and team, or None.
+
+    The key, user and team rows come from a process cache kept exact by core.generations (a
+    revoked key, a deactivated user or team, a changed setting is seen at once); the balance is
+    never cached: it is read from the database when asked for."""
     if not secret or len(secret) > 200:
         return None
-    key = ApiKey.objects.select_related("user__team").filter(key_hash=hash_secret(secret), kind=kind).first()
-    if key is None or not key.is_usable() or not user_may_use_api(key.user):
+    digest = hash_secret(secret)
+    cached = _keys.get((digest, kind), lambda: _key_row(digest, kind))
+    if cached is None or not cached.is_usable() or not user_may_use_api(cached.user):
         return None
+    key = _copy_of(cached)
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         # Coarse on purpose: a write per request would serialise every API call on this row.
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        cached.last_used_at = key.last_used_at = now
     return key
+
+
+_keys: ProcessCache[ApiKey | None] = ProcessCache()
+
+
+def _key_row(digest: str, kind: str) -> ApiKey | None:
+    return ApiKey.objects.select_related("user__team").defer("user__balance").filter(key_hash=digest, kind=kind).first()
+
+
+def _copy_of(key: ApiKey) -> ApiKey:
+    """The cached key, user and team as fresh instances: what a request changes on them (the
+    balance it reads, a setting a service saves) stays its own."""
+    user = _fresh(key.user)
+    team = _fresh(key.user.team) if user.team_id else None
+    user._state.fields_cache["team"] = team
+    copy = _fresh(key)
+    copy._state.fields_cache["user"] = user
+    return copy
+
+
+def _fresh(instance: M) -> M:
+    fresh = instance.__class__.__new__(instance.__class__)
+    fresh.__dict__ = dict(instance.__dict__)
+    fresh._state = ModelState()
+    fresh._state.db, fresh._state.adding = instance._state.db, False
+    return fresh

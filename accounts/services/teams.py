@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import Role, Team, User, new_signing_secret
 from accounts.permissions import Action, require
+from core import generations
 from core.errors import ManyProblems, ValidationFailed
 
 from .credits import credit_top_up, is_zero_amount
@@ -111,5 +112,6 @@ def team_set_active(*, team: Team, actor: User, active: bool) -> Team:
     """Support staff switch a team off (its logins and API keys stop working) or on again."""
     require(actor, Action.TEAM_ACTIVATE)
     Team.objects.filter(pk=team.pk).update(is_active=active)
+    generations.bump()  # the API's cached credentials of every web process
     team.is_active = active
     return team

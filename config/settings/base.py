@@ -247,6 +247,8 @@ SMS_DEFAULT_PRICE_PER_SEGMENT = env("SMS_DEFAULT_PRICE_PER_SEGMENT", default="1"
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
 # The sender of a message whose dialect has no sender or makes it optional, when the team has no default.
 SMS_DEFAULT_SENDER = env("SMS_DEFAULT_SENDER", default="SMS")
+# Concurrent single sends of a web process share one transaction (PostgreSQL; messaging/services/intake.py).
+SMS_GROUP_COMMIT = env.bool("SMS_GROUP_COMMIT", default=True)
 # The gateway, chosen like EMAIL_BACKEND: simulator (default), console or smpp.
 SMS_GATEWAY = env("SMS_GATEWAY", default="simulator")
 SMS_SIMULATOR = {
@@ -404,3 +406,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# API paths get this shorter chain (config/handler.py): the dialects authenticate every request by
+# its own credentials, so what only pages use (sessions, CSRF, login, messages, static files, the
+# lockout page) is left out of the hottest paths.
+PAGE_ONLY_MIDDLEWARE = {
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "api.middleware.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.ActiveSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.DomainErrorPagesMiddleware",
+    "axes.middleware.AxesMiddleware",
+}
+API_MIDDLEWARE = [name for name in MIDDLEWARE if name not in PAGE_ONLY_MIDDLEWARE]

@@ -25,7 +25,6 @@ the database stores rows while Python is still building the next ones. The balan
 last, so its row lock is held for the end of the transaction only."""
 
 import json
-import operator
 import os
 import uuid
 import zoneinfo
@@ -35,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import cast
 
 from django.conf import settings
 from django.db import connection, router, transaction
@@ -62,6 +60,7 @@ from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
 from messaging.services.dispatch import submit_on_commit
+from messaging.services.intake import MESSAGE_COLUMNS, PendingSend, message_row, messages_insert, send_store
 from messaging.services.status import count_deltas
 
 MAX_REF = 100
@@ -70,6 +69,9 @@ SENDER_REQUIRED = "The sender field is required."
 # From this many recipients on, the team's whole blacklist may be cheaper to read than looking
 # each number up (when it is the shorter list).
 BLACKLIST_SCAN_FROM = 1000
+# From this many recipients on, a send the balance can't pay is refused on a quote before any
+# number is read; a smaller one is refused by the charge itself (no balance read on the way).
+QUOTE_FROM = 100
 
 
 @dataclass(frozen=True)
@@ -197,14 +199,14 @@ def message_send(
 
     prices = PriceBook()
     texts = _read_texts(recipients, text=text, conversion=conversion, prices=prices)
-    balance = _affordable_on_quote(actor=actor, texts=texts, prices=prices)
+    balance = _affordable_on_quote(actor=actor, texts=texts, prices=prices) if len(recipients) >= QUOTE_FROM else None
     accepted, rejected = _read_recipients(recipients, texts=texts, country=team.default_country, prices=prices)
     if not accepted or (rejected and all_or_nothing):
         return SendResult(messages=[], rejected=rejected)
 
     blocked = blocked_numbers(team=team, numbers=[a.number for a in accepted])
     cost = sum((a.price for a in accepted if a.number not in blocked), Decimal(0))
-    if cost > balance and cost > _fresh_balance(actor):  # nothing written yet; commit checks again
+    if balance is not None and cost > balance and cost > _fresh_balance(actor):  # commit checks again
         raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits")
     now = timezone.now()
     shared = _shared_values(
@@ -212,42 +214,101 @@ def message_send(
         callbacks=callbacks, extras=extras, now=now,
     )  # fmt: skip
     schedule = _Schedule.of(now=now, scheduled_at=scheduled_at, messages_per_minute=messages_per_minute)
+    write = _Write(actor=actor, team=team, accepted=accepted, shared=shared, schedule=schedule, cost=cost)
+    if len(accepted) == 1 and cost > 0 and not messages_per_minute and accepted[0].recipient.secret_text is None:
+        message = _store_single(write, campaign=campaign, source=source)
+        return SendResult(messages=[message], rejected=rejected, cost=cost, low_balance=_low(actor, team))
+    built, batch = _store_many(
+        write, blocked=blocked, campaign=campaign, source=source, messages_per_minute=messages_per_minute,
+        scheduled_at=scheduled_at, notify=bool(request_dlr and (dlr_url or callbacks or team.dlr_url)),
+    )  # fmt: skip
+    return SendResult(messages=built.messages, rejected=rejected, batch=batch, cost=cost, low_balance=_low(actor, team))
 
+
+@dataclass(frozen=True)
+class _Write:
+    """What a send stores: its accepted recipients, the values all their messages share, when each is due."""
+
+    actor: User
+    team: Team
+    accepted: list["_Accepted"]
+    shared: dict
+    schedule: "_Schedule"
+    cost: Decimal
+
+
+def _store_single(write: _Write, *, campaign: str, source: str) -> Message:
+    """One message (the hottest path: every dialect's single send) stored with intake's group commit."""
+    built = _Built(related={"team": write.team, "user": write.actor, "batch": None})
+    [message] = built.messages_of(
+        write.accepted, shared=write.shared, blocked=set(), schedule=write.schedule, campaign=campaign
+    )
+    counts = _count_rows(
+        team=write.team, actor=write.actor, now=write.schedule.now, counts=built.counts, credits=built.credits
+    )
+    balance = send_store(
+        PendingSend(message=message, counts=counts, cost=write.cost, memo=f"1 message(s) via {source}")
+    )
+    metrics.messages_accepted(source=source, count=1)
+    if balance is not None:
+        _charged(write.actor, write.team, cost=write.cost, balance=balance)
+    return message
+
+
+def _store_many(
+    write: _Write,
+    *,
+    blocked: set[str],
+    campaign: str,
+    source: str,
+    messages_per_minute: int | None,
+    scheduled_at: datetime | None,
+    notify: bool,
+) -> tuple["_Built", Batch | None]:
+    """The messages of a batch (or of a single send kept blacklisted or holding a secret), their
+    counters and their charge, in one transaction."""
+    actor, team, cost, now = write.actor, write.team, write.cost, write.schedule.now
     with transaction.atomic():
         batch = None
-        if len(accepted) > 1 or messages_per_minute:
+        if len(write.accepted) > 1 or messages_per_minute:
             batch = Batch.objects.create(
-                team=team, user=actor, source=source, campaign=campaign, total=len(accepted), cost=cost,
+                team=team, user=actor, source=source, campaign=campaign, total=len(write.accepted), cost=cost,
                 messages_per_minute=messages_per_minute, scheduled_at=scheduled_at, created_at=now,
             )  # fmt: skip
-            shared["batch_id"] = batch.pk
+            write.shared["batch_id"] = batch.pk
         built = _Built(related={"team": team, "user": actor, "batch": batch})
-        rows = built.messages_of(accepted, shared=shared, blocked=blocked, schedule=schedule, campaign=campaign)
+        rows = built.messages_of(
+            write.accepted, shared=write.shared, blocked=blocked, schedule=write.schedule, campaign=campaign
+        )
         _insert(rows, batch=batch)  # builds the rows while it stores them
-        _count_new(team=team, actor=actor, now=now, counts=built.counts, credits=built.credits)
-        if blocked and request_dlr and (dlr_url or callbacks or team.dlr_url):
+        DailyCount.objects.bulk_create(
+            _count_rows(team=team, actor=actor, now=now, counts=built.counts, credits=built.credits)
+        )
+        if blocked and notify:
             _notify_blacklisted(built.messages, at=now)
         entry = _charge(actor=actor, cost=cost, messages=built.messages, batch=batch, source=source)
         blacklisted = sum(n for (status, _), n in built.counts.items() if status == Status.BLACKLISTED)
         metrics.messages_accepted(source=source, count=len(built.messages) - blacklisted)
         metrics.messages_finished(status=Status.BLACKLISTED, count=blacklisted)
         transaction.on_commit(_kick_dispatcher)
-        _submit_secrets_on_commit(built.messages, accepted)
+        _submit_secrets_on_commit(built.messages, write.accepted)
         if entry is None:  # read before the commit: the answer needs no query once the send is committed
             actor.refresh_from_db(fields=["balance"])
     if entry is not None:
-        actor.balance = entry.balance_after  # what this charge left, read in its own statement
-        before = entry.balance_after + cost
-        if low_balance_crossed(threshold=team.low_balance_threshold, before=before, after=actor.balance):
-            # The team's owners and admins hear of it once per crossing, once the charge is committed.
-            enqueue_on_commit("messaging.tasks.low_balance_email", actor.pk)
-    return SendResult(
-        messages=built.messages,
-        rejected=rejected,
-        batch=batch,
-        cost=cost,
-        low_balance=actor.balance < team.low_balance_threshold,
-    )
+        _charged(actor, team, cost=cost, balance=entry.balance_after)
+    return built, batch
+
+
+def _charged(actor: User, team: Team, *, cost: Decimal, balance: Decimal) -> None:
+    """After a committed charge: the actor's balance as it left it, and the team's admins told once
+    when it crossed their low-balance threshold."""
+    actor.balance = balance  # what this charge left, read in its own statement
+    if low_balance_crossed(threshold=team.low_balance_threshold, before=balance + cost, after=balance):
+        enqueue_on_commit("messaging.tasks.low_balance_email", actor.pk)
+
+
+def _low(actor: User, team: Team) -> bool:
+    return actor.balance < team.low_balance_threshold
 
 
 def _check_request(*, recipients: Sequence[Recipient], conversion: int, messages_per_minute: int | None) -> None:
@@ -557,36 +618,17 @@ def _message(values: dict, *, db: str, related: dict) -> Message:
     return message
 
 
-_COLUMNS = [(f.attname, cast(str, f.column)) for f in Message._meta.concrete_fields if not f.primary_key]
-_ROW = operator.itemgetter(*[attname for attname, _ in _COLUMNS])
-_JSON = [i for i, (attname, _) in enumerate(_COLUMNS) if attname in ("callbacks", "extras")]
-
-
 def _insert(messages, *, batch: Batch | None) -> None:
-    """Store the messages (an iterable, consumed once) and set their ids. On PostgreSQL one
-    INSERT for a single message and a binary COPY for a batch; elsewhere `bulk_create`."""
-    if connection.vendor != "postgresql":
-        stored = list(messages)
-        for message in stored:
-            message._state.adding = True
-        Message.objects.bulk_create(stored, batch_size=2000)
-        return
-    if batch is None:
-        columns = ", ".join(connection.ops.quote_name(column) for _, column in _COLUMNS)
-        [message] = messages
-        placeholders = ", ".join(["%s"] * len(_COLUMNS))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO messaging_message ({columns}) VALUES ({placeholders}) RETURNING id",  # noqa: S608
-                _row(message, json.dumps),
-            )
-            message.__dict__["id"] = cursor.fetchone()[0]
+    """Store the messages (an iterable, consumed once) and set their ids: on PostgreSQL a batch's
+    with one binary COPY, else with intake's INSERT."""
+    if connection.vendor != "postgresql" or batch is None:
+        messages_insert(list(messages))
         return
     stored = []
-    with binary_copy(Message._meta.db_table, [column for _, column in _COLUMNS]) as copy:
+    with binary_copy(Message._meta.db_table, [column for _, column in MESSAGE_COLUMNS]) as copy:
         as_json = _jsonb_once()
         for message in messages:
-            copy.write_row(_row(message, as_json))
+            copy.write_row(message_row(message, as_json))
             stored.append(message)
     # The ids: COPY takes them from the sequence row after row, so in ascending order.
     with connection.cursor() as cursor:
@@ -611,15 +653,7 @@ def _jsonb_once():
     return as_json
 
 
-def _row(message: Message, as_json) -> list:
-    """The message's column values, its JSON values (callbacks, extras) given to the database `as_json`."""
-    values = list(_ROW(message.__dict__))
-    for index in _JSON:
-        values[index] = as_json(values[index])
-    return values
-
-
-def _count_new(*, team, actor: User, now: datetime, counts: Counter, credits: dict) -> None:
+def _count_rows(*, team, actor: User, now: datetime, counts: Counter, credits: dict) -> list[DailyCount]:
     """The daily counter rows of new messages, from their (status, campaign) totals."""
     zones = {team.pk: zoneinfo.ZoneInfo(team.time_zone)}
     by_status: dict[str, list[dict]] = {}
@@ -638,7 +672,7 @@ def _count_new(*, team, actor: User, now: datetime, counts: Counter, credits: di
     deltas = []
     for status, rows in by_status.items():
         deltas += count_deltas(rows, status=status, sign=+1, zones=zones)
-    DailyCount.objects.bulk_create(deltas)
+    return deltas
 
 
 def _kick_dispatcher() -> None:

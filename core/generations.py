@@ -1,0 +1,122 @@
+"""In-process caches of rows that rarely change (API keys with their users and teams, the price
+table, which teams have a blacklist), kept exact by one counter in the shared cache.
+
+Every write that could change what these caches hold calls `bump()` once its transaction
+commits. Each request reads the counter once, at its start (one Redis GET); a process whose caches
+were filled under another value empties them before answering. So a key revoked, a team switched
+off or a price changed is seen by every request that starts after the change committed, in
+every web process, and a request pays nothing else for what it finds cached.
+
+When the shared cache can't be reached the counter is unknown: the caches are bypassed (every
+lookup goes to the database), never trusted."""
+
+import logging
+import threading
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+log = logging.getLogger(__name__)
+KEY = "generation:config"
+V = TypeVar("V")
+
+_request = threading.local()  # the counter read at the start of this thread's request
+_caches: list["ProcessCache"] = []
+
+
+def _read() -> int | None:
+    try:
+        return int(cache.get(KEY) or 0)
+    except Exception as exc:
+        log.warning("Configuration generation unknown (cache unreachable): %r", exc)
+        return None
+
+
+def current() -> int | None:
+    """The counter as this request read it at its start; read now outside requests (tasks)."""
+    value = getattr(_request, "generation", False)
+    return _read() if value is False else value
+
+
+def bump() -> None:
+    """Mark every process's caches stale: now, and again once the current transaction commits. The
+    second bump matters: a request that reloads between the write and the commit would otherwise
+    keep the old rows under the new value."""
+    _increment()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_increment, robust=True)
+
+
+def _increment() -> None:
+    try:
+        if not cache.add(KEY, 1, timeout=None):
+            cache.incr(KEY)
+    except Exception as exc:
+        log.error("Configuration generation not bumped (cache unreachable): %r", exc)
+    clear_process_caches()  # this process needs no second look
+
+
+def clear_process_caches() -> None:
+    for process_cache in _caches:
+        process_cache.clear()
+
+
+class ProcessCache(Generic[V]):
+    """A dictionary valid for one value of the counter. `get(key, load)`: the cached value, else
+    `load()` stored (None results are stored too: "no such key" is worth remembering)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.generation: int | None = None
+        self.values: dict[Hashable, V] = {}
+        self.lock = threading.Lock()
+        _caches.append(self)
+
+    def get(self, key: Hashable, load: Callable[[], V]) -> V:
+        generation = current()
+        if generation is None:
+            return load()
+        with self.lock:
+            if generation != self.generation:
+                self.values, self.generation = {}, generation
+            elif key in self.values:
+                return self.values[key]
+        value = load()
+        with self.lock:
+            if generation == self.generation:
+                if len(self.values) >= self.size:
+                    self.values.clear()
+                self.values[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values, self.generation = {}, None
+
+
+def bump_on_change(*models: type) -> None:
+    """Bump whenever a row of these models is saved or deleted one by one (the admin, `save()`);
+    services that change them in bulk (`update()`) call `bump()` themselves."""
+    for model in models:
+        post_save.connect(_changed, sender=model, dispatch_uid=f"core.generations.save.{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"core.generations.delete.{model.__name__}")
+
+
+def _changed(**kwargs) -> None:
+    bump()
+
+
+def _request_started(**kwargs) -> None:
+    _request.generation = _read()
+
+
+def _request_finished(**kwargs) -> None:
+    _request.__dict__.pop("generation", None)
+
+
+request_started.connect(_request_started, dispatch_uid="core.generations.started")
+request_finished.connect(_request_finished, dispatch_uid="core.generations.finished")

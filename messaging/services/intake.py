@@ -1,0 +1,150 @@
+"""Storing single sends: the message row, its daily counter deltas and its charge with the ledger row.
+
+One implementation on every database. On PostgreSQL, outside a caller's transaction, concurrent
+single sends of a web process are stored together by group commit (core/group_commit.py): one
+transaction and five statements for the whole group (messages, balances, ledger rows, counters,
+commit) instead of a transaction and five statements each, which is what lets one process accept
+thousands of messages a second. Every request still answers after its own rows are committed, and
+is charged exactly: a user whose balance can't pay all their messages of a group has them charged
+one at a time, so only the ones the balance can't pay are refused."""
+
+import json
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import cast
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from accounts.services.credits import ChargeLine, ShortOfCredits, credit_charge_many
+from core.errors import InsufficientCredits
+from core.group_commit import GroupCommit
+from messaging.enqueue import enqueue_now
+from messaging.models import DailyCount, Message
+
+MESSAGE_COLUMNS = [(f.attname, cast(str, f.column)) for f in Message._meta.concrete_fields if not f.primary_key]
+_ROW = operator.itemgetter(*[attname for attname, _ in MESSAGE_COLUMNS])
+_JSON = [i for i, (attname, _) in enumerate(MESSAGE_COLUMNS) if attname in ("callbacks", "extras")]
+_INSERT = "INSERT INTO messaging_message ({columns}) VALUES {rows} RETURNING id"
+
+
+@dataclass(frozen=True)
+class PendingSend:
+    """One accepted single send, built and priced, not yet stored."""
+
+    message: Message  # every value final but its id
+    counts: list[DailyCount]
+    cost: Decimal
+    memo: str
+
+
+def message_row(message: Message, as_json) -> list:
+    """The message's column values, its JSON values (callbacks, extras) given to the database `as_json`."""
+    values = list(_ROW(message.__dict__))
+    for index in _JSON:
+        values[index] = as_json(values[index])
+    return values
+
+
+def messages_insert(messages: Sequence[Message]) -> None:
+    """Store these messages in one INSERT and set their ids."""
+    if connection.vendor != "postgresql":
+        for message in messages:
+            message._state.adding = True
+        Message.objects.bulk_create(messages)
+        return
+    columns = ", ".join(connection.ops.quote_name(column) for _, column in MESSAGE_COLUMNS)
+    row = "(" + ", ".join(["%s"] * len(MESSAGE_COLUMNS)) + ")"
+    sql = _INSERT.format(columns=columns, rows=", ".join([row] * len(messages)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for m in messages for value in message_row(m, json.dumps)])
+        ids = [pk for (pk,) in cursor.fetchall()]  # in the order of VALUES, as bulk_create relies on too
+    for message, pk in zip(messages, ids, strict=True):
+        message.__dict__["id"] = pk
+
+
+def grouped() -> bool:
+    """Whether a single send made now is stored by group commit: on PostgreSQL, unless the caller
+    holds a transaction open (its send must commit or roll back with the caller's work)."""
+    return settings.SMS_GROUP_COMMIT and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def send_store(pending: PendingSend) -> Decimal | None:
+    """Store one accepted single send (by group commit when `grouped()`); the balance its charge left,
+    or None when it cost nothing. InsufficientCredits, with nothing stored, when the balance can't pay."""
+    if grouped():
+        return INTAKE.submit(pending)
+    outcome = _store([pending])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def _store(items: Sequence[PendingSend]) -> list[Decimal | Exception | None]:
+    try:
+        with transaction.atomic():
+            return list(_store_group(items))
+    except ShortOfCredits as short:
+        if len(items) == 1:
+            return [InsufficientCredits(f"Insufficient credits: this costs {items[0].cost}.", field="credits")]
+        # The others are stored as a group; the short users' sends one at a time, in order.
+        outcome: dict[int, Decimal | Exception | None] = {}
+        others = [i for i, item in enumerate(items) if item.message.user_id not in short.user_ids]
+        for i, result in zip(others, _store([items[i] for i in others]), strict=True):
+            outcome[i] = result
+        for i, item in enumerate(items):
+            if i not in outcome:
+                outcome[i] = _store([item])[0]
+        return [outcome[i] for i in range(len(items))]
+
+
+def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
+    messages_insert([item.message for item in items])
+    paid = [item for item in items if item.cost > 0]
+    lines = [
+        ChargeLine(
+            user_id=item.message.user_id,
+            team_id=item.message.team_id,
+            amount=item.cost,
+            memo=item.memo,
+            message_id=item.message.pk,
+        )
+        for item in paid
+    ]
+    balances = dict(zip(map(id, paid), credit_charge_many(lines=lines), strict=True)) if lines else {}
+    _counts_insert([count for item in items for count in item.counts])
+    transaction.on_commit(_kick_dispatcher)  # one wake-up for the group
+    return [balances.get(id(item)) for item in items]
+
+
+_COUNT_COLUMNS = ("team_id", "user_id", "day", "direction", "status", "campaign", "count", "credits")
+
+
+def _counts_insert(counts: Sequence[DailyCount]) -> None:
+    """The group's daily counter deltas, those of one key added up first (one row per key)."""
+    summed: dict[tuple, list] = {}
+    for c in counts:
+        key = (c.team_id, c.user_id, c.day, c.direction, c.status, c.campaign)
+        row = summed.setdefault(key, [*key, 0, Decimal(0)])
+        row[6] += c.count
+        row[7] += c.credits
+    if connection.vendor != "postgresql":
+        DailyCount.objects.bulk_create(
+            [DailyCount(**dict(zip(_COUNT_COLUMNS, row, strict=True))) for row in summed.values()]
+        )
+        return
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_COUNT_COLUMNS)) + ")"] * len(summed))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO messaging_dailycount ({', '.join(_COUNT_COLUMNS)}) VALUES {placeholders}",  # noqa: S608
+            [value for row in summed.values() for value in row],
+        )
+
+
+def _kick_dispatcher() -> None:
+    enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up
+
+
+INTAKE: GroupCommit[PendingSend, Decimal | None] = GroupCommit(_store, name="intake")

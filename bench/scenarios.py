@@ -110,11 +110,61 @@ def accept_single(smoke: bool) -> list[Figure]:
         f"{serve.gunicorn_how()} and {clients} client threads on the same {os.cpu_count()} cores, {_database()} + "
         f"Redis, {seconds} s, {len(load.latencies):,} requests, {len(load.errors)} errors"
     )
-    cpu = 1000 * load.server_cpu / max(1, len(load.latencies) - len(load.errors))
+    floor = _floor_loads(key=key, body=body, clients=clients, seconds=seconds)
     return [
         Figure("accept_single", "messages accepted per second", round(load.rate), "msg/s", ">= 2000", how),
         Figure("accept_single", "p99 latency", round(load.percentile(0.99), 1), "ms", "<= 25", how),
-        Figure("accept_single", "web server CPU per message", round(cpu, 3), "ms", "<= 0.5", how),
+        Figure("accept_single", "web server CPU per message", round(_cpu_ms(load), 3), "ms", "<= 0.5", how),
+        *(
+            figure
+            for name, floor_load in floor.items()
+            for figure in _floor_figures(name, floor_load, clients, seconds)
+        ),
+        Figure(
+            "accept_single",
+            "rate as a share of the bare insert view",
+            round(load.rate / max(1.0, floor["insert"].rate), 2),
+            "x",
+            ">= 1",
+            how,
+        ),
+    ]
+
+
+def _cpu_ms(load: serve.Load) -> float:
+    return 1000 * load.server_cpu / max(1, len(load.latencies) - len(load.errors))
+
+
+def _floor_loads(*, key: str, body: str, clients: int, seconds: float) -> dict[str, serve.Load]:
+    """The bare Django views of bench/floor under the same gunicorn flags and clients: `hello`, and
+    `insert` (the key looked up by its hash, one row inserted, in one transaction)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, key_id bigint, body text)")
+    headers = {"Token": key, "Content-Type": "application/json"}
+    env = {**serve.project_env(), "DJANGO_SETTINGS_MODULE": "bench.floor.settings"}
+    loads = {}
+    for name, method in (("hello", "GET"), ("insert", "POST")):
+
+        def call(client: int, i: int, request, name=name, method=method) -> str | None:
+            status, _ = request(method, f"/{name}", headers, body if method == "POST" else "")
+            return None if status == 200 else str(status)
+
+        with serve.gunicorn(env, app="bench.floor.wsgi") as server:
+            loads[name] = serve.run_clients(
+                server.port, clients=clients, seconds=seconds, work=call, server_pid=server.pid
+            )
+    return loads
+
+
+def _floor_figures(name: str, load: serve.Load, clients: int, seconds: float) -> list[Figure]:
+    how = f"bare Django {name} view, {serve.gunicorn_how()}, {clients} clients, {seconds} s, {len(load.errors)} errors"
+    return [
+        Figure("accept_single", f"floor: bare Django {name} per second", round(load.rate), "req/s", ">= 0", how),
+        Figure(
+            "accept_single", f"floor: bare Django {name} CPU per request", round(_cpu_ms(load), 3), "ms", ">= 0", how
+        ),
     ]
 
 

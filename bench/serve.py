@@ -56,10 +56,17 @@ def project_env(**environment: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str] | None = None, *, workers: int = WORKERS, threads: int = THREADS) -> Iterator[Server]:
-    """The project under gunicorn (`env`: `project_env()` unless given) until the block ends."""
+def gunicorn(
+    env: dict[str, str] | None = None,
+    *,
+    workers: int = WORKERS,
+    threads: int = THREADS,
+    app: str = "config.wsgi",
+) -> Iterator[Server]:
+    """The project (or another WSGI `app`) under gunicorn (`env`: `project_env()` unless given)
+    until the block ends."""
     port = 18000 + random.randrange(1000)
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"]
+    command = [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}"]
     command += ["-w", str(workers), "-k", "gthread", "--threads", str(threads), "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env or project_env())
     try:

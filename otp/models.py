@@ -85,6 +85,8 @@ class Pin(models.Model):
         max_length=64, blank=True, help_text="HMAC-SHA256 of pin_id and PIN; emptied once it cannot be verified."
     )
     pin_length = models.PositiveSmallIntegerField()
+    digits_only = models.BooleanField(default=False, help_text="The PIN's alphabet: digits, or letters and digits.")
+    text_offset = models.PositiveSmallIntegerField(default=0, help_text="Where the PIN stands in its message's text.")
     max_attempts = models.PositiveSmallIntegerField(help_text="The team's limit when the PIN was sent.")
     attempts = models.PositiveIntegerField(default=0, help_text="Failed verification tries.")
     message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -1,9 +1,12 @@
 """Issuing and verifying two-factor PINs, safe to put in front of a login.
 
-- PINs and pin_ids come from `secrets`; only HMAC-SHA256(server key, pin_id + PIN) is stored and it
-  is compared with `hmac.compare_digest`. The SMS goes through `message_send` (charged like any
-  message, no delivery reports, so no callback carries it) with the PIN masked in the stored text:
-  the real text reaches the gateway from memory only (`Recipient.secret_text`).
+- A pin_id comes from `secrets`; its PIN is derived from it with the server key (HMAC-SHA256, `pin_of`),
+  so the PIN is stored nowhere and anyone without the key can't compute it. Only HMAC-SHA256(server
+  key, pin_id + PIN) is stored, compared with `hmac.compare_digest` and emptied once the PIN can no
+  longer be verified. The SMS goes through `message_send` (charged like any message, no delivery
+  reports, so no callback carries it) with the PIN masked in the stored text; the dispatcher gets
+  the real text from `pin_texts` when it hands the message to the gateway (messaging/secrets.py),
+  so the request only queues it, and a message whose hand-off failed can be retried.
 - Sending is capped per team policy: a cooldown per receiver, PINs per receiver per window, PINs
   per team per hour, and an optional country allow-list; and across all teams, PINs per receiver
   per hour (OTP_RECEIVER_HOURLY_LIMIT, against pumping spread over accounts). A refused send
@@ -31,7 +34,7 @@ import hmac
 import logging
 import math
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -47,6 +50,7 @@ from accounts.models import Team, User
 from accounts.permissions import Action, require
 from core import metrics
 from core.errors import Forbidden, ValidationFailed
+from core.generations import ProcessCache
 from core.locks import transaction_lock
 from core.numbers import normalize_number, number_country
 from messaging.models import Message, Status
@@ -106,6 +110,37 @@ def _random(alphabet: str, length: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def pin_of(*, pin_id: str, length: int, digits_only: bool) -> str:
+    """The PIN of `pin_id`: HMAC-SHA256 of it under the server key, read as digits (or letters and
+    digits) by rejection sampling, so every symbol is equally likely."""
+    alphabet = conf.DIGITS if digits_only else conf.ALPHANUMERIC
+    usable = 256 - 256 % len(alphabet)  # bytes past the last whole cycle of the alphabet are skipped
+    pin: list[str] = []
+    counter = 0
+    while len(pin) < length:
+        block = hmac.new(conf.hmac_key(), f"pin-of:{pin_id}:{counter}".encode(), hashlib.sha256).digest()
+        pin += [alphabet[byte % len(alphabet)] for byte in block if byte < usable]
+        counter += 1
+    return "".join(pin[:length])
+
+
+def pin_texts(rows: Sequence[Mapping]) -> dict[int, str]:
+    """The real texts of PIN messages (claimed rows with their masked text), by message id: the
+    dispatcher's source of masked texts (messaging/secrets.py)."""
+    pins = Pin.objects.filter(message_id__in=[row["pk"] for row in rows])
+    by_message = {
+        p.message_id: p for p in pins.only("message_id", "pin_id", "pin_length", "digits_only", "text_offset")
+    }
+    texts = {}
+    for row in rows:
+        pin = by_message.get(row["pk"])
+        if pin is not None:
+            start, end = pin.text_offset, pin.text_offset + pin.pin_length
+            real = pin_of(pin_id=pin.pin_id, length=pin.pin_length, digits_only=pin.digits_only)
+            texts[row["pk"]] = row["text"][:start] + real + row["text"][end:]
+    return texts
+
+
 def _span(seconds: int) -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600} hour{'s' if seconds != 3600 else ''}"
@@ -118,9 +153,13 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
+_policies: ProcessCache[OtpPolicy] = ProcessCache()
+
+
 def _policy(team: Team) -> OtpPolicy:
-    """The team's policy row, created on first use; read without a lock (see the module docstring)."""
-    return OtpPolicy.objects.get_or_create(team=team)[0]
+    """The team's policy row, created on first use; read without a lock (see the module docstring),
+    from a process cache emptied whenever a policy changes (core/generations.py)."""
+    return _policies.get(team.pk, lambda: OtpPolicy.objects.get_or_create(team=team)[0])
 
 
 def _policy_locked(team: Team) -> OtpPolicy:
@@ -257,19 +296,12 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
 
 def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_length: int, now: datetime) -> IssuedPin:
     """Send the SMS and store the PIN's row; the receiver's older live PIN expires now."""
-    pin = _random(conf.DIGITS if policy.digits_only else conf.ALPHANUMERIC, pin_length)
     pin_id = _random(conf.ALPHANUMERIC, conf.PIN_ID_LENGTH)
+    pin = pin_of(pin_id=pin_id, length=pin_length, digits_only=policy.digits_only)
     template = policy.text_template if PLACEHOLDER in policy.text_template else conf.default_text_template()
     result = message_send(
         actor=actor,
-        recipients=[
-            Recipient(
-                number,
-                e164=True,
-                text=template.replace(PLACEHOLDER, MASK * pin_length),
-                secret_text=template.replace(PLACEHOLDER, pin),
-            )
-        ],
+        recipients=[Recipient(number, e164=True, text=template.replace(PLACEHOLDER, MASK * pin_length), masked=True)],
         sender=policy.sender,
         request_dlr=False,
         all_or_nothing=True,
@@ -289,6 +321,8 @@ def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_le
         receiver=number,
         pin_hash=pin_hash(pin_id=pin_id, pin=pin),
         pin_length=pin_length,
+        digits_only=policy.digits_only,
+        text_offset=template.index(PLACEHOLDER),
         max_attempts=policy.max_attempts,
         message=message,
         created_at=now,

@@ -28,7 +28,7 @@ from core import metrics
 from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import Message, MessagePart, Status, rank
-from messaging.services.engine import get_gateway
+from messaging.secrets import secret_texts
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
 
@@ -114,26 +114,22 @@ def dispatch_due(*, gateway: Gateway, limit: int) -> int:
     return len(claimed)
 
 
-def submit_on_commit(*, messages: Sequence[Message], texts: Mapping[int, str]) -> None:
-    """Submit, once the transaction commits and from this process, messages claimed at their
-    creation (status DEQUEUED, `has_secret`) with their real `texts` by message id: a text that is
-    stored masked (a PIN) never reaches the database, and the dispatcher never sees these messages."""
-    claimed = [{name: getattr(message, name) for name in CLAIM_FIELDS} for message in messages]
-    if claimed:
-        transaction.on_commit(lambda: _submit_with_default_gateway(claimed=claimed, texts=texts))
-
-
-def _submit_with_default_gateway(*, claimed: Sequence[dict], texts: Mapping[int, str]) -> None:
-    submit(gateway=get_gateway(), claimed=claimed, texts=texts)
-
-
-def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: Mapping[int, str] | None = None) -> None:
+def submit(*, gateway: Gateway, claimed: Sequence[dict]) -> None:
     """Hand claimed messages (rows as `claim_due` returns them) to the gateway and record its answers.
-    `texts`: the real text of a message whose stored text is masked, by message id."""
+    A message stored with a masked text (a PIN's) goes with its real text (messaging/secrets.py)."""
     outbound = []
     parts_of: dict[str, tuple[str, ...]] = {}  # a bulk text is split once
+    texts = secret_texts(claimed)
+    # A masked text nobody can rebuild any more (its PIN deleted) fails for good: sent masked it is useless.
+    unknown = [
+        SubmitResult(row["pk"], False, error="Masked text unknown", permanent=True)
+        for row in claimed
+        if row["has_secret"] and row["pk"] not in texts
+    ]
     for row in claimed:
-        text = (texts or {}).get(row["pk"], row["text"])
+        if row["has_secret"] and row["pk"] not in texts:
+            continue
+        text = texts.get(row["pk"], row["text"])
         parts = parts_of.get(text)
         if parts is None:
             parts = parts_of[text] = tuple(segments.split(text))
@@ -150,10 +146,10 @@ def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: Mapping[int, str
         )
     submitted_at = timezone.now()
     try:
-        results = gateway.submit(outbound)
+        results = [*gateway.submit(outbound), *unknown]
     except Exception as exc:  # the network failed us: everything claimed goes back to the queue
         log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
-        results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound]
+        results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound] + unknown
     # Receipts the gateway already holds for what it just accepted (optional: the simulator's).
     take_reports = getattr(gateway, "take_reports", None)
     reports = take_reports() if take_reports is not None else []
@@ -230,9 +226,8 @@ def _judge_refusals(
     refused: dict[tuple[str, str], list[int]] = defaultdict(list)
     retry: list[int] = []
     for r in refusals:
-        # A secret text lives only in the memory of this submit: it cannot be retried later.
         row = rows[r.message_id]
-        if not r.permanent and row["attempts"] < MAX_ATTEMPTS and not row["has_secret"]:
+        if not r.permanent and row["attempts"] < MAX_ATTEMPTS:
             retry.append(r.message_id)
         else:
             # Refused for good by the network, or out of retries: refunded either way.
@@ -309,9 +304,7 @@ def _parts_add(parts: list[tuple[int, int, str, str]]) -> None:
         )
 
 
-def message_charges_refund(
-    *, rows: Iterable[Mapping[str, Any]], reason: str, actor: User | None = None
-) -> Decimal:
+def message_charges_refund(*, rows: Iterable[Mapping[str, Any]], reason: str, actor: User | None = None) -> Decimal:
     """Give back what these messages cost, once each (their `is_refunded` flag, set under a row
     lock), one ledger row per user and batch (`credit_refund`). Returns the credits given back.
 
@@ -345,19 +338,11 @@ def message_charges_refund(
 def requeue_stale_claims(*, now: datetime | None = None) -> int:
     """Claims a crashed worker left behind go back to the queue. The hand-off to the gateway is
     at-least-once; a gateway that knows our message id (the simulator, HTTP upstreams with an
-    idempotency key) makes the effect exactly-once. See the README's reliability section.
-    A message whose real text was only in memory (a PIN) cannot be sent again: it fails, refunded."""
+    idempotency key) makes the effect exactly-once. See the README's reliability section."""
     now = now or timezone.now()
     timeout = timedelta(seconds=settings.SMS_CLAIM_TIMEOUT_SECONDS)
     stale = Message.objects.filter(status=Status.DEQUEUED, claimed_at__lt=now - timeout)
-    lost = list(stale.filter(has_secret=True).values("pk", "user_id", "batch_id", "price"))
-    if lost:
-        with transaction.atomic():
-            ids = message_transition(
-                message_ids=[r["pk"] for r in lost], to=Status.ERROR, at=now, error="lost before sending", done_at=now
-            )
-            message_charges_refund(rows=[r for r in lost if r["pk"] in ids], reason="lost before sending")
-    return stale.filter(has_secret=False).update(status=Status.QUEUE, status_at=now)
+    return stale.update(status=Status.QUEUE, status_at=now)
 
 
 def _group(items, *, key) -> dict:

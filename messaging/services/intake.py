@@ -138,7 +138,7 @@ def _counts_insert(counts: Sequence[DailyCount]) -> None:
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_COUNT_COLUMNS)) + ")"] * len(summed))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO messaging_dailycount ({', '.join(_COUNT_COLUMNS)}) VALUES {placeholders}",  # noqa: S608
+            f'INSERT INTO "messaging_dailycount" ({", ".join(_COUNT_COLUMNS)}) VALUES {placeholders}',  # noqa: S608
             [value for row in summed.values() for value in row],
         )
 

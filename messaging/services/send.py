@@ -59,7 +59,6 @@ from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.senders import clean_sender
-from messaging.services.dispatch import submit_on_commit
 from messaging.services.intake import MESSAGE_COLUMNS, PendingSend, message_row, messages_insert, send_store
 from messaging.services.status import count_deltas
 
@@ -84,7 +83,7 @@ class Recipient:
     campaign: str | None = None
     data_field: str = ""
     scheduled_at: datetime | None = None
-    secret_text: str | None = None  # the text the gateway gets when `text` is stored masked (a PIN)
+    masked: bool = False  # `text` is stored masked (a PIN's): the gateway gets the real one (messaging/secrets.py)
     params: Sequence[object] | None = None  # values of the text's `{0}` placeholders (seed 003 batch)
     e164: bool = False  # `number` is already E.164 (the caller read it with normalize_number): not read again
 
@@ -215,7 +214,7 @@ def message_send(
     )  # fmt: skip
     schedule = _Schedule.of(now=now, scheduled_at=scheduled_at, messages_per_minute=messages_per_minute)
     write = _Write(actor=actor, team=team, accepted=accepted, shared=shared, schedule=schedule, cost=cost)
-    if len(accepted) == 1 and cost > 0 and not messages_per_minute and accepted[0].recipient.secret_text is None:
+    if len(accepted) == 1 and cost > 0 and not messages_per_minute:
         message = _store_single(write, campaign=campaign, source=source)
         return SendResult(messages=[message], rejected=rejected, cost=cost, low_balance=_low(actor, team))
     built, batch = _store_many(
@@ -265,7 +264,7 @@ def _store_many(
     scheduled_at: datetime | None,
     notify: bool,
 ) -> tuple["_Built", Batch | None]:
-    """The messages of a batch (or of a single send kept blacklisted or holding a secret), their
+    """The messages of a batch (or of a single send that is blacklisted or free), their
     counters and their charge, in one transaction."""
     actor, team, cost, now = write.actor, write.team, write.cost, write.schedule.now
     with transaction.atomic():
@@ -291,7 +290,6 @@ def _store_many(
         metrics.messages_accepted(source=source, count=len(built.messages) - blacklisted)
         metrics.messages_finished(status=Status.BLACKLISTED, count=blacklisted)
         transaction.on_commit(_kick_dispatcher)
-        _submit_secrets_on_commit(built.messages, write.accepted)
         if entry is None:  # read before the commit: the answer needs no query once the send is committed
             actor.refresh_from_db(fields=["balance"])
     if entry is not None:
@@ -439,6 +437,8 @@ def _shared_values(
         "is_deleted": False,
         "sent_at": None,
         "done_at": None,
+        "claimed_at": None,
+        "attempts": 0,
         "status_at": now,
         "created_at": now,
     }
@@ -482,12 +482,10 @@ class _Built:
         database stores rows while the next ones are built."""
         uuids = _uuid4s(len(accepted))
         zero = Decimal(0)
-        now = schedule.now
         for position, a in enumerate(accepted):
             r = a.recipient
             is_blocked = a.number in blocked
-            secret = r.secret_text is not None and not is_blocked
-            status = Status.BLACKLISTED if is_blocked else (Status.DEQUEUED if secret else Status.QUEUE)
+            status = Status.BLACKLISTED if is_blocked else Status.QUEUE
             values = dict(shared)
             values.update(
                 uuid=next(uuids),
@@ -497,9 +495,7 @@ class _Built:
                 segments=a.text.analysis.segments,
                 price=zero if is_blocked else a.price,
                 status=status.value,
-                has_secret=secret,
-                claimed_at=now if secret else None,
-                attempts=1 if secret else 0,
+                has_secret=r.masked,
                 client_ref=_clean_ref(r.client_ref, "client_ref"),
                 campaign=campaign if r.campaign is None else _clean_ref(r.campaign, "campaign"),
                 data_field=refuse_nul(str(r.data_field)[:255], "data_field") if r.data_field else "",
@@ -535,13 +531,6 @@ def _charge(*, actor: User, cost: Decimal, messages: list[Message], batch: Batch
         )
     except InsufficientCredits:
         raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits") from None
-
-
-def _submit_secrets_on_commit(messages: list[Message], accepted: list[_Accepted]) -> None:
-    """Messages with a secret text are claimed at creation and submitted with it from memory."""
-    secret = [(m, a.recipient.secret_text) for m, a in zip(messages, accepted, strict=True) if m.has_secret]
-    if secret:
-        submit_on_commit(messages=[m for m, _ in secret], texts={m.pk: text for m, text in secret if text is not None})
 
 
 def _sender(team: Team, sender: str, *, required: bool) -> str:

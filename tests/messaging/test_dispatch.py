@@ -105,18 +105,27 @@ def test_a_temporary_refusal_is_retried_later_and_fails_after_the_last_attempt(u
     assert balance(user) == 10
 
 
-def test_a_secret_text_reaches_the_gateway_from_memory_and_is_not_retried(
-    user, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_a_masked_text_reaches_the_gateway_rebuilt_and_is_retried_like_any_message(user, monkeypatch):
+    # The source of masked texts (otp's, in production) rebuilds the text at each hand-off.
+    monkeypatch.setattr(
+        "messaging.secrets._sources", [lambda rows: {r["pk"]: r["text"].replace("****", "1234") for r in rows}]
+    )
     gateway = Refusing(permanent=False)
-    monkeypatch.setattr("messaging.services.dispatch.get_gateway", lambda: gateway)
-    with django_capture_on_commit_callbacks(execute=True):
-        result = message_send(
-            actor=user,
-            recipients=[Recipient("+37255555555", text="Код ****", secret_text="Код 1234")],
-            source="test",
-        )
+    result = message_send(
+        actor=user, recipients=[Recipient("+37255555555", text="Код ****", masked=True)], source="test"
+    )
+    submit(gateway=gateway, claimed=claim_due(limit=10))
     assert [(o.parts, o.encoding) for o in gateway.handed] == [(("Код 1234",), "UCS2")]
     message = Message.objects.get(pk=result.messages[0].pk)
-    assert message.text == "Код ****"
-    assert message.status == Status.ERROR and message.is_refunded and balance(user) == 10
+    assert message.text == "Код ****" and message.status == Status.QUEUE  # waiting for its retry
+    assert balance(user) == 9
+
+
+def test_a_masked_text_nobody_can_rebuild_fails_and_is_refunded_instead_of_sending_the_mask(user, monkeypatch):
+    monkeypatch.setattr("messaging.secrets._sources", [])
+    gateway = Refusing(permanent=False)
+    message_send(actor=user, recipients=[Recipient("+37255555555", text="Code ****", masked=True)], source="test")
+    submit(gateway=gateway, claimed=claim_due(limit=10))
+    assert gateway.handed == []
+    message = Message.objects.get()
+    assert message.status == Status.REJECTD and message.is_refunded and balance(user) == 10

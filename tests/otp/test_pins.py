@@ -506,3 +506,15 @@ def test_purge_forgets_dead_hashes_at_once_and_the_log_after_retention(user, iss
 def test_retention_is_never_shorter_than_a_day_so_caps_stay_counted(settings):
     settings.OTP_LOG_RETENTION_DAYS = 0
     assert conf.log_retention() == timedelta(days=1)
+
+
+def test_a_pin_is_derived_from_its_id_with_the_server_key_and_stored_nowhere(user, issue, gateway, settings):
+    from otp.services import pin_of
+
+    issued = issue(user)
+    assert pin_of(pin_id=issued.pin_id, length=6, digits_only=False) == issued.pin
+    assert issued.pin not in str(list(Pin.objects.values())) + str(list(Message.objects.values()))
+    digits = pin_of(pin_id=issued.pin_id, length=8, digits_only=True)
+    assert len(digits) == 8 and digits.isdigit()
+    settings.OTP_HMAC_KEY = "another key"  # without the key nobody can compute it
+    assert pin_of(pin_id=issued.pin_id, length=6, digits_only=False) != issued.pin

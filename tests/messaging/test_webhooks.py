@@ -20,12 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from messaging.callbacks import webhooks
+from core import safe_urls
+from core.safe_urls import UnsafeUrl, check_url
 from messaging.callbacks.webhooks import (
     MAX_ATTEMPTS,
-    UnsafeUrl,
     backoff_seconds,
-    check_url,
     deliver,
     expand_dlr_template,
     sign,
@@ -402,7 +401,7 @@ def test_encoded_ipv4_is_refused_even_without_the_spelling_rule(host: str, monke
         pytest.skip("this resolver does not read legacy IPv4 spellings")
     assert resolved == {"127.0.0.1"}
 
-    monkeypatch.setattr(webhooks, "_is_encoded_ipv4", lambda host: False)
+    monkeypatch.setattr(safe_urls, "_is_encoded_ipv4", lambda host: False)
     with pytest.raises(UnsafeUrl):
         check_url(f"http://{host}/", allow_private=False)
 

@@ -28,13 +28,16 @@ from contacts.forms import (
     SendForm,
     TemplateForm,
 )
-from contacts.models import BlacklistSource, ContactImport, ImportStatus
+from contacts.models import ContactImport, ImportStatus
 from contacts.send_pages import confirm_then_send, sent
 from contacts.sending import group_send_quote
 from core.errors import DomainError
 from core.numbers import InvalidNumber, split_numbers
 from core.pages import call_service
+from messaging.models import BlacklistSource
 from messaging.pricing import PriceBook, quote
+from messaging.selectors import blacklist_get, blacklist_list
+from messaging.services.blacklist import blacklist_add, blacklist_remove
 
 T = TypeVar("T")
 PAGE_SIZE = 50
@@ -439,7 +442,7 @@ class TemplateEditView(TeamPageMixin, View):
 class BlacklistView(TeamPageMixin, View):
     def get(self, request, form=None):
         q = request.GET.get("q", "").strip()
-        entries = selectors.blacklist_list(team=self.team, search=q)
+        entries = blacklist_list(team=self.team, search=q)
         return render(
             request,
             "contacts/blacklist.html",
@@ -448,15 +451,15 @@ class BlacklistView(TeamPageMixin, View):
 
     def post(self, request):
         if request.POST.get("action") == "remove":
-            entry = selectors.blacklist_get(team=self.team, entry_id=request.POST.get("entry_id"))
-            services.blacklist_remove(entry=entry, team=self.team)
+            entry = blacklist_get(team=self.team, entry_id=request.POST.get("entry_id"))
+            blacklist_remove(entry=entry, team=self.team)
             messages.success(request, f"{entry.number} removed from the blacklist.")
             return redirect("dashboard:blacklist")
         form = BlacklistForm(request.POST)
         if form.is_valid():
             entry = call(
                 form,
-                lambda: services.blacklist_add(
+                lambda: blacklist_add(
                     team=self.team, number=form.cleaned_data["number"], source=BlacklistSource.WEB
                 ),
             )

@@ -342,6 +342,33 @@ class InboundPart(models.Model):
         return f"{self.sender} ref {self.reference}: {self.sequence}/{self.total}"
 
 
+class BlacklistSource(models.TextChoices):
+    API = "api", "API"
+    WEB = "web", "Dashboard"
+    ADMIN = "admin", "Admin"
+    REPLY = "reply", "Opt-out reply"
+    IMPORT = "import", "CSV import"
+
+
+class BlacklistEntry(models.Model):
+    """A number the team does not send to (when its `skip_blacklisted` setting is on). Sending and
+    inbound opt-out words apply it, so it lives here; the table keeps the name it was created with in contacts."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="blacklist")
+    number = models.CharField(max_length=20, help_text="E.164")
+    source = models.CharField(max_length=10, choices=BlacklistSource.choices, default=BlacklistSource.API)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "contacts_blacklistentry"
+        ordering = ["-id"]
+        verbose_name_plural = "blacklist entries"
+        constraints = [models.UniqueConstraint(fields=["team", "number"], name="blacklist_unique_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class Keyword(models.Model):
     """A team's keyword auto-reply: an inbound message whose first word is `word` (any case) gets
     `reply_text` back, sent and charged like any message, and its sender can join `group`."""

@@ -47,7 +47,6 @@ from accounts.models import Team, User
 from accounts.permissions import team_of
 from accounts.services import credit_charge
 from accounts.services.credits import low_balance_crossed
-from contacts.selectors import blacklist_list, blacklisted_numbers
 from core import metrics
 from core.collector import collection_paused
 from core.copy import binary_copy
@@ -61,6 +60,7 @@ from messaging.enqueue import enqueue_now, enqueue_on_commit
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
+from messaging.selectors import blacklist_list, blacklisted_numbers
 from messaging.services.dispatch import submit_on_commit
 from messaging.services.status import count_deltas
 

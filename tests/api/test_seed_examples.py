@@ -6,8 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from contacts.models import BlacklistEntry
-from messaging.models import Message, Status
+from messaging.models import BlacklistEntry, Message, Status
 from tests.factories import PASSWORD, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from contacts import services
-from contacts.models import BlacklistEntry, Contact, ContactImport, Group
-from messaging.models import Message
+from contacts.models import Contact, ContactImport, Group
+from messaging.models import BlacklistEntry, Message
 from messaging.services import Recipient, message_send
+from messaging.services.blacklist import blacklist_add
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_groups(client, owner):
 
 
 def test_blacklist(client, owner):
-    services.blacklist_add(team=owner.team, number="+37255555555")
+    blacklist_add(team=owner.team, number="+37255555555")
     BlacklistEntry.objects.update(number="+1+1", source="=x")
     assert_escaped(download(client, "/blacklist/export.csv"), ["number", "source"])
 

@@ -11,10 +11,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from contacts.models import BlacklistEntry
 from messaging.gateways.base import Concatenation, InboundSms
 from messaging.gateways.smpp import parse_concatenation, parse_mo
-from messaging.models import Callback, Direction, InboundPart, Message, Status
+from messaging.models import BlacklistEntry, Callback, Direction, InboundPart, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import dispatch_due
 from messaging.services.engine import get_gateway

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from accounts.models import CreditEntry, EntryKind
 from accounts.selectors import credit_drift_list
-from contacts.models import BlacklistEntry
 from core.errors import InsufficientCredits, ValidationFailed
 from messaging.gateways.base import DeliveryReport, InboundSms
 from messaging.models import (
     Batch,
+    BlacklistEntry,
     Callback,
     DailyCount,
     Direction,

@@ -11,10 +11,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
-from contacts.services import blacklist_add
 from core.errors import Forbidden, InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber
 from messaging.models import Callback, Message, Status
+from messaging.services.blacklist import blacklist_add
 from otp import conf
 from otp.errors import PinAlreadyVerified, PinExpired, PinLocked, PinMismatch, PinNotFound, PinRateLimited
 from otp.models import OtpPolicy, Pin, PinStatus

@@ -140,7 +140,7 @@ def test_country_outside_the_allow_list_and_blacklisted_receiver_are_422(call, k
     otp_policy_update(team=user.team, actor=user, allowed_countries=["FI"])
     response = call("/api/2fa/send", {"api_token": key, "receiver": RECEIVER})
     assert (response.status_code, response.json()) == (422, errors("receiver", "PINs cannot be sent to this country."))
-    from contacts.services import blacklist_add
+    from messaging.services.blacklist import blacklist_add
 
     blacklist_add(team=user.team, number="+358401234567")
     response = call("/api/2fa/send", {"api_token": key, "receiver": "358401234567"})

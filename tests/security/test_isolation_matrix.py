@@ -9,8 +9,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from contacts.models import BlacklistEntry, ContactImport
+from contacts.models import ContactImport
 from contacts.services import contact_create, group_create, template_create
+from messaging.models import BlacklistEntry
 from messaging.services import Recipient, message_send
 from tests.factories import UserFactory, issue_key
 

@@ -33,6 +33,12 @@ def contact_list(*, team: Team, search: str = "", group: Group | None = None) ->
     return contacts.order_by("-id")
 
 
+def contact_names(*, team: Team, numbers: list[str]) -> dict[str, str]:
+    """number -> full name, for the team's contacts among `numbers` that have a name."""
+    contacts = Contact.objects.filter(team=team, number__in=numbers)
+    return {c.number: c.full_name for c in contacts if c.full_name}
+
+
 def contact_get(*, team: Team, contact_id: object) -> Contact:
     try:
         return Contact.objects.get(team=team, pk=pk_of(contact_id))

@@ -3,9 +3,8 @@
 from django.urls import include, path
 
 from accounts import views as account_views
-from contacts import conversation_views
+from contacts import conversation_views, keyword_views
 from contacts import views as contact_views
-from messaging import keyword_views
 from messaging import views as messaging_views
 
 app_name = "dashboard"

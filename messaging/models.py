@@ -367,28 +367,3 @@ class BlacklistEntry(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-
-class Keyword(models.Model):
-    """A team's keyword auto-reply: an inbound message whose first word is `word` (any case) gets
-    `reply_text` back, sent and charged like any message, and its sender can join `group`."""
-
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="keywords")
-    word = models.CharField(max_length=30, help_text="One word, stored in capitals; matched in any case.")
-    reply_text = models.TextField("reply", help_text="Sent back to whoever texts the keyword.")
-    group = models.ForeignKey(
-        "contacts.Group",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Contact group the sender joins (a contact is created for a new number).",
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["word"]
-        constraints = [models.UniqueConstraint(fields=["team", "word"], name="keyword_unique_word")]
-
-    def __str__(self) -> str:
-        return self.word

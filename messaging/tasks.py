@@ -14,11 +14,10 @@ from core.locks import task_lock, transaction_lock
 from messaging.callbacks.delivery import callback_run
 from messaging.callbacks.workers import callback_pool
 from messaging.gateways.simulator import SimulatorGateway
-from messaging.models import Callback, Message, SimulatedSubmission
+from messaging.models import Callback, SimulatedSubmission
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.engine import get_gateway
 from messaging.services.inbound import inbound_parts_expire
-from messaging.services.keywords import keyword_answer as keyword_answer_send
 from messaging.services.reports import EngineSink
 from messaging.services.stats import daily_counts_squash
 
@@ -127,10 +126,3 @@ def low_balance_email(user_id: int) -> None:
 
     low_balance_notify(user_id=user_id)
 
-
-@db_task()
-def keyword_answer(message_id: int) -> None:
-    """Answer a stored inbound message that begins with one of its team's keywords."""
-    inbound = Message.objects.select_related("team").filter(pk=message_id).first()
-    if inbound is not None:
-        keyword_answer_send(inbound=inbound)

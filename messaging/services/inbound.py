@@ -61,13 +61,15 @@ def inbound_receive(*, sms: InboundSms) -> Message | None:
         )
         row = {f: getattr(reply, f) for f in ROW_FIELDS}
         DailyCount.objects.bulk_create(count_deltas([row], status=Status.DELIVRD, sign=+1))
-        if _is_opt_out(sms.text):  # an opt-out word is never a keyword (messaging.services.keywords refuses them)
+        if _is_opt_out(sms.text):  # an opt-out word is never a keyword (contacts.keywords refuses them)
             blacklist_add(team=original.team, number=sms.sender, source=BlacklistSource.REPLY)
         reply_notification(reply=reply, original=original, reply_url=original.team.reply_url)
         opted_out = _is_opt_out(sms.text)
     if not opted_out:
-        # A keyword's reply is a send: queued once the reply is stored, never sent inside this write.
-        enqueue_on_commit("messaging.tasks.keyword_answer", reply.pk)
+        # What answers a reply (contacts' keywords) sits above messaging: config names its tasks. An
+        # answer is a send, so it is queued once the reply is stored, never sent inside this write.
+        for task in settings.SMS_REPLY_TASKS:
+            enqueue_on_commit(task, reply.pk)
     return reply
 
 

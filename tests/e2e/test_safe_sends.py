@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from contacts import services as contacts
 from messaging.models import Batch, Message, Status
 from messaging.services import Recipient, message_send
+from messaging.services.blacklist import blacklist_add
 from tests.e2e.test_dashboard import log_in
 from tests.factories import UserFactory
 
@@ -21,7 +21,7 @@ def owner():
 
 
 def test_confirm_step_shows_the_figures_and_sends_each_number_once(page, shoot, owner):
-    contacts.blacklist_add(team=owner.team, number="+37255555503")
+    blacklist_add(team=owner.team, number="+37255555503")
     log_in(page, owner)
     page.goto("/send/")
     page.fill("textarea[name=numbers]", "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n+37255555504")

@@ -7,14 +7,9 @@ from urllib.parse import urlencode
 import pytest
 
 from messaging.models import Message
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 @pytest.fixture

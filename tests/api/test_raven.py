@@ -27,11 +27,6 @@ def user():
 
 
 @pytest.fixture
-def key(user):
-    return issue_key(user)
-
-
-@pytest.fixture
 def call(api, key, django_capture_on_commit_callbacks):
     def go(method, path, body=None, *, execute=True, **kwargs):
         kwargs.setdefault("HTTP_AUTHORIZATION", f"Bearer {key}")

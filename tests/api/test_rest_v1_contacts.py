@@ -18,11 +18,6 @@ def owner():
 
 
 @pytest.fixture
-def team(owner):
-    return owner.team
-
-
-@pytest.fixture
 def auth(owner):
     return {"HTTP_EMAIL": owner.email, "HTTP_TOKEN": issue_key(owner)}
 

@@ -12,7 +12,7 @@ from django.urls.resolvers import RoutePattern
 
 from api.routing import EitherSlashPattern, is_api_path
 from messaging.models import Message
-from tests.factories import UserFactory, issue_key
+from tests.factories import issue_key
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -107,11 +107,6 @@ def test_unknown_paths_under_the_api_prefixes_are_json_404s_in_the_dialect_shape
         assert body == shape
     else:
         assert shape in body
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 def test_a_post_with_the_trailing_slash_keeps_its_body(user, django_capture_on_commit_callbacks):

@@ -19,11 +19,6 @@ def user():
 
 
 @pytest.fixture
-def key(user):
-    return issue_key(user)
-
-
-@pytest.fixture
 def call(api, django_capture_on_commit_callbacks):
     def go(method, path, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):

@@ -14,19 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner():
-    return UserFactory(credits=100, email="owner@a.test")
-
-
-@pytest.fixture
 def page(client, owner):
     client.force_login(owner)
     return client
-
-
-@pytest.fixture
-def team(owner):
-    return owner.team
 
 
 def test_pages_need_a_login(client):

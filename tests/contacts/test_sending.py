@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def user():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
 def send(django_capture_on_commit_callbacks):
     def call(**kwargs):
         with django_capture_on_commit_callbacks(execute=True):

@@ -10,15 +10,8 @@ from contacts import services as contacts
 from core.numbers import read_entry, split_numbers
 from messaging.models import Batch, Message, PriceRule, Status
 from messaging.services.blacklist import blacklist_add
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return UserFactory(credits=100, email="owner@a.test")
-
 
 
 MIXED = "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n12"  # EE team: 55555501 is +37255555501

@@ -26,14 +26,8 @@ from messaging.models import (
 from messaging.services import Recipient, batch_cancel, message_delete, message_send
 from messaging.services.reports import EngineSink, report_apply
 from messaging.tasks import dispatch_periodic
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 @pytest.fixture(autouse=True)
@@ -306,17 +300,13 @@ def test_daily_counts_follow_status_changes(user):
     assert DailyCount.objects.count() <= 4
 
 
-def test_secret_text_goes_to_the_gateway_but_never_to_the_database(user, settings):
-    from tests.messaging import recording_gateway
-
-    settings.SMS_GATEWAY = "tests.messaging.recording_gateway.RecordingGateway"
-    recording_gateway.SUBMITTED.clear()
+def test_secret_text_goes_to_the_gateway_but_never_to_the_database(user, recording_gateway):
     recipient = Recipient("+37255555555", text="Your code is ******", secret_text="Your code is K7Q2ZP")
     with committing(execute=True):
         message_send(actor=user, recipients=[recipient], source="test")
-    assert [("".join(m.parts), m.to) for m in recording_gateway.SUBMITTED] == [("Your code is K7Q2ZP", "+37255555555")]
+    assert [("".join(m.parts), m.to) for m in recording_gateway] == [("Your code is K7Q2ZP", "+37255555555")]
     message = Message.objects.get()
-    assert message.status == Status.SENT and message.text == "Your code is ******" and message.has_secret
+    assert message.status == Status.DELIVRD and message.text == "Your code is ******" and message.has_secret
     from django.db import connection
 
     with connection.cursor() as cursor:

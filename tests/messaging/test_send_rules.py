@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 INVALID = "The given data was invalid."
 
 
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
-
-
 def send(user, numbers, text="Hello", **kwargs):
     return message_send(actor=user, recipients=[Recipient(n) for n in numbers], text=text, source="test", **kwargs)
 

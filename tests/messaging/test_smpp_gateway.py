@@ -21,7 +21,7 @@ from smpplib.command import Command
 
 from messaging.gateways.base import DeliveryReport, Outbound
 from messaging.gateways.smpp import SmppGateway, parse_mo, parse_receipt
-from tests.messaging.recording_gateway import RecordingSink
+from tests.gateways import RecordingSink
 
 pytestmark = pytest.mark.slow
 

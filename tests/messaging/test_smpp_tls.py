@@ -19,7 +19,7 @@ from messaging.services import Recipient, message_send
 from messaging.services.dispatch import dispatch_due
 from messaging.services.engine import get_gateway
 from tests.factories import UserFactory
-from tests.messaging.recording_gateway import RecordingSink
+from tests.gateways import RecordingSink
 from tests.messaging.test_smpp_gateway import WAIT, Smsc, sms, wait_for
 
 pytestmark = pytest.mark.slow

@@ -1,10 +1,15 @@
 """The network edge of the tests, in one place (it, and nothing else, is fake): a gateway that keeps
-what it was handed and answers as the simulator does, one that never answers, and a report sink that
-keeps what it is given. The `recording_gateway` fixture (tests/conftest.py) switches to the first."""
+what it was handed and answers as the simulator does, one that never answers, a report sink that
+keeps what it is given, and builders of what crosses the edge (an Outbound, an SMPP deliver_sm).
+The `recording_gateway` fixture (tests/conftest.py) switches to the first. The SMSC that the SMPP
+gateway is tested against, and its harness, are tests/smsc.py."""
 
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from smpplib import smpp
+from smpplib.command import Command
 
 from messaging.gateways.base import DeliveryReport, InboundSms, Outbound, SubmitResult
 from messaging.gateways.simulator import SimulatorGateway
@@ -52,3 +57,11 @@ class RecordingSink:
 
     def thread_done(self) -> None:
         pass
+
+
+def sms(message_id: int, to: str, *parts: str, sender: str = "+3725000001", encoding: str = "GSM7", **kw) -> Outbound:
+    return Outbound(message_id=message_id, sender=sender, to=to, parts=parts, encoding=encoding, **kw)
+
+
+def deliver_sm(**fields: object) -> Command:
+    return smpp.make_pdu("deliver_sm", client=None, sequence=1, **fields)

@@ -15,7 +15,6 @@ from messaging.gateways.base import InboundSms
 from messaging.models import Batch, Message
 from messaging.services import Recipient, message_send
 from messaging.services.inbound import inbound_receive
-from tests.e2e.test_dashboard import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -85,9 +84,9 @@ def _url(route: str, name: str, ids: dict) -> str:
     return reverse(f"dashboard:{name}", kwargs=kwargs)
 
 
-def test_no_page_scrolls_sideways_and_all_text_is_readable(page, shoot, team_with_everything):
+def test_no_page_scrolls_sideways_and_all_text_is_readable(page, shoot, team_with_everything, log_in):
     owner, ids = team_with_everything
-    log_in(page, owner)
+    log_in(owner)
     problems = []
     for name, route in dashboard_routes():
         url = _url(route, name, ids)
@@ -105,9 +104,9 @@ def test_no_page_scrolls_sideways_and_all_text_is_readable(page, shoot, team_wit
     assert problems == [], "\n".join(problems)
 
 
-def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everything):
+def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everything, log_in):
     owner, _ = team_with_everything
-    log_in(page, owner)
+    log_in(owner)
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto("/")
     assert not page.is_visible("#nav-menu")  # folded behind "Menu" on a phone
@@ -140,7 +139,7 @@ def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everythi
 
     member = UserFactory(team=owner.team, role=Role.MEMBER, email="member@layout.test")
     page.context.clear_cookies()
-    log_in(page, member)
+    log_in(member)
     response = page.goto("/settings/")
     assert response.status == 403
     assert page.is_visible("text=Not allowed") and page.is_visible("nav >> text=SMS platform")

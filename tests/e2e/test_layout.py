@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 
 from accounts.models import Role
 from contacts.models import ContactImport
@@ -16,6 +16,7 @@ from messaging.models import Batch, Message
 from messaging.services import Recipient, message_send
 from messaging.services.inbound import inbound_receive
 from tests.factories import UserFactory
+from tests.routes import url_patterns
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -35,17 +36,8 @@ UNLABELLED = _script("unlabelled")  # form controls without a label
 
 def dashboard_routes():
     """(name, route) of every page in the dashboard namespace, found by walking the URL tree."""
-    found = []
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern) and p.name:
-                found.append((p.name, prefix + str(p.pattern)))
-
     _, resolver = get_resolver().namespace_dict["dashboard"]
-    walk(resolver.url_patterns)
+    found = [(p.name, route) for route, p in url_patterns(resolver) if p.name]
     return [(n, r) for n, r in found if n not in NOT_PAGES and not r.endswith((".csv", ".json"))]
 
 

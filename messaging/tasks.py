@@ -10,6 +10,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from accounts.services.credits import low_balance_notify
 from core.locks import task_lock, transaction_lock
 from messaging.callbacks.delivery import callback_run
 from messaging.callbacks.workers import callback_pool
@@ -122,7 +123,5 @@ def inbound_parts_expire_periodic() -> None:
 @db_task(retries=3, retry_delay=60)
 def low_balance_email(user_id: int) -> None:
     """A balance went below its team's threshold: mail the team's owners and admins."""
-    from accounts.services.credits import low_balance_notify
-
     low_balance_notify(user_id=user_id)
 

@@ -3,15 +3,16 @@
 from django.urls import include, path
 
 from accounts import views as account_views
-from messaging import conversation_views, keyword_views
+from contacts import conversation_views, keyword_views
+from contacts import views as contact_views
 from messaging import views as messaging_views
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", messaging_views.OverviewView.as_view(), name="overview"),
-    path("send/", messaging_views.SendView.as_view(), name="send"),
-    path("send/quote/", messaging_views.QuoteView.as_view(), name="quote"),
+    path("send/", contact_views.SendView.as_view(), name="send"),
+    path("send/quote/", contact_views.QuoteView.as_view(), name="quote"),
     path("messages/", messaging_views.MessageListView.as_view(), name="messages"),
     path("messages/export.csv", messaging_views.MessageExportView.as_view(), name="messages-export"),
     path("messages/<uuid:message_id>/", messaging_views.MessageDetailView.as_view(), name="message"),

@@ -1,15 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from contacts.models import BlacklistEntry, Contact, ContactImport, Group, Membership, Template
-
-
-@admin.register(BlacklistEntry)
-class BlacklistEntryAdmin(admin.ModelAdmin):
-    list_display = ("number", "team", "source", "created_at")
-    list_filter = ("source",)
-    list_select_related = ("team",)
-    search_fields = ("number", "team__name")
+from contacts.models import Contact, ContactImport, Group, Membership, Template
 
 
 class MembershipInline(admin.TabularInline):

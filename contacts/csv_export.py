@@ -12,6 +12,7 @@ from accounts.models import Team
 from contacts import selectors
 from contacts.models import ContactImport, Group
 from core.csv_safe import csv_lines
+from messaging.selectors import blacklist_list
 
 CHUNK = 2000
 
@@ -56,7 +57,7 @@ def groups_csv(*, team: Team) -> Iterator[str]:
 
 
 def blacklist_csv(*, team: Team) -> Iterator[str]:
-    entries = selectors.blacklist_list(team=team).order_by("id")
+    entries = blacklist_list(team=team).order_by("id")
     rows = ([e.number, e.source, _when(e.created_at)] for e in entries.iterator(chunk_size=CHUNK))
     return csv_lines(["number", "source", "created_at"], rows)
 

@@ -31,8 +31,6 @@ from psycopg.types.json import Jsonb
 from accounts.models import User
 from contacts import selectors, services
 from contacts.models import (
-    BlacklistEntry,
-    BlacklistSource,
     Contact,
     ContactImport,
     Group,
@@ -45,6 +43,8 @@ from core.csv_safe import unescape_cell
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.numbers import normalize_number
 from messaging.enqueue import enqueue_on_commit
+from messaging.models import BlacklistEntry, BlacklistSource
+from messaging.selectors import blacklisted_numbers
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ class _RowChecker:
 
     def existing(self, numbers: list[str]) -> set[str]:
         if self.imp.kind == ImportKind.BLACKLIST:
-            return selectors.blacklisted_numbers(team=self.team, numbers=numbers)
+            return blacklisted_numbers(team=self.team, numbers=numbers)
         return selectors.contact_numbers(team=self.team, numbers=numbers)
 
     @property

@@ -1,4 +1,4 @@
-"""Dashboard forms of contacts, groups, templates, the blacklist, imports and group sending.
+"""Dashboard forms of contacts, groups, templates, the blacklist, imports, and the two send pages (numbers, groups).
 They check the shape of the input; the rules live in the services (`accounts.forms.call_service`
 puts a service's error beside its field)."""
 
@@ -13,6 +13,39 @@ from contacts import selectors
 from contacts.csv_import import BLACKLIST_FIELDS, CONTACT_FIELDS, FIELD_LABELS, MAX_BYTES
 from contacts.models import Group, ImportKind, Template
 from core.numbers import split_numbers
+from messaging.conversion import CONVERSION_LEVELS
+
+CONVERSION_CHOICES = [
+    (0, "0 — send as written"),
+    (1, "1 — typographic characters to GSM"),
+    (2, "2 — everything to GSM 7-bit"),
+]
+assert [c for c, _ in CONVERSION_CHOICES] == list(CONVERSION_LEVELS)
+
+
+class SendForm(forms.Form):
+    numbers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "+372 5555 5555\n+46 70 123 45 67"}),
+        required=False,
+        help_text="One number per line, or separated by commas or semicolons. Spaces inside a number are fine;"
+        " a number given twice is sent once.",
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "data-counter": "1"}), strip=False)
+    sender = forms.CharField(
+        max_length=20, required=False, help_text="Numeric (+ and up to 15 digits) or up to 11 characters."
+    )
+    scheduled_at = forms.DateTimeField(
+        required=False,
+        label="Send at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Empty: now. In your team's time zone.",
+    )
+    conversion = forms.TypedChoiceField(choices=CONVERSION_CHOICES, coerce=int, initial=0)
+    messages_per_minute = forms.IntegerField(min_value=1, required=False, label="Messages per minute (throttle)")
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def numbers_list(self) -> list[str]:
+        return split_numbers(self.cleaned_data.get("numbers") or "")
 
 
 class TeamGroupsMixin:

@@ -1,4 +1,5 @@
-"""Contacts, groups, templates and the blacklist of a team, and the CSV imports that fill them.
+"""Contacts, groups, templates and keyword auto-replies of a team, and the CSV imports that fill them.
+The blacklist, which sending applies, is messaging's (messaging.models.BlacklistEntry).
 
 Numbers are stored in E.164 (`core.numbers.normalize_number` with the team's default
 country), unique per team. A contact's `fields` is a flat JSON object of custom values that a
@@ -15,31 +16,6 @@ from accounts.models import Team
 from messaging import pricing
 from messaging.personalise import variable_names
 from messaging.pricing import PriceBook, Quote
-
-
-class BlacklistSource(models.TextChoices):
-    API = "api", "API"
-    WEB = "web", "Dashboard"
-    ADMIN = "admin", "Admin"
-    REPLY = "reply", "Opt-out reply"
-    IMPORT = "import", "CSV import"
-
-
-class BlacklistEntry(models.Model):
-    """A number the team does not send to (when its `skip_blacklisted` setting is on)."""
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="blacklist")
-    number = models.CharField(max_length=20, help_text="E.164")
-    source = models.CharField(max_length=10, choices=BlacklistSource.choices, default=BlacklistSource.API)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-id"]
-        verbose_name_plural = "blacklist entries"
-        constraints = [models.UniqueConstraint(fields=["team", "number"], name="blacklist_unique_number")]
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class Contact(models.Model):
@@ -108,6 +84,33 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} in {self.group_id}"
+
+
+class Keyword(models.Model):
+    """A team's keyword auto-reply: an inbound message whose first word is `word` (any case) gets
+    `reply_text` back, sent and charged like any message, and its sender can join `group`. The table
+    keeps the name it was created with in messaging."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="keywords")
+    word = models.CharField(max_length=30, help_text="One word, stored in capitals; matched in any case.")
+    reply_text = models.TextField("reply", help_text="Sent back to whoever texts the keyword.")
+    group = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Contact group the sender joins (a contact is created for a new number).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "messaging_keyword"
+        ordering = ["word"]
+        constraints = [models.UniqueConstraint(fields=["team", "word"], name="keyword_unique_word")]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class Template(models.Model):

@@ -1,4 +1,4 @@
-"""Reads of contacts, groups, templates, imports and the blacklist, scoped to a team: another
+"""Reads of contacts, groups, templates and imports, scoped to a team: another
 team's id, or an id that is not a number, is simply not found."""
 
 from collections.abc import Iterable
@@ -6,61 +6,14 @@ from collections.abc import Iterable
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Team
-from contacts.models import BlacklistEntry, Contact, ContactImport, Group, Template
+from contacts.models import Contact, ContactImport, Group, Template
 from core.errors import NotFound
-from core.generations import ProcessCache
-
-CHUNK = 5000
-
-
-def _pk(value: object) -> int:
-    """A primary key from a URL or a form; anything else raises ValueError."""
-    pk = int(str(value).strip())
-    if pk < 1:
-        raise ValueError(value)
-    return pk
-
-
-def _in_chunks(model, *, team: Team, numbers: Iterable[str]) -> set[str]:
-    wanted = list(dict.fromkeys(numbers))
-    found: set[str] = set()
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        found.update(model.objects.filter(team=team, number__in=chunk).values_list("number", flat=True))
-    return found
-
-
-def blacklisted_numbers(*, team: Team, numbers: Iterable[str]) -> set[str]:
-    """Which of these E.164 numbers are on the team's blacklist (in chunks: the list may be 100,000 long)."""
-    if not blacklist_exists(team=team):
-        return set()
-    return _in_chunks(BlacklistEntry, team=team, numbers=numbers)
-
-
-_blacklist_exists: ProcessCache[bool] = ProcessCache()
-
-
-def blacklist_exists(*, team: Team) -> bool:
-    """Whether the team has any blacklist entry (cached: most teams have none, and every send asks)."""
-    return _blacklist_exists.get(team.pk, lambda: BlacklistEntry.objects.filter(team=team).exists())
+from core.lookups import CHUNK, numbers_in, pk_of
 
 
 def contact_numbers(*, team: Team, numbers: Iterable[str]) -> set[str]:
     """Which of these E.164 numbers are already contacts of the team."""
-    return _in_chunks(Contact, team=team, numbers=numbers)
-
-
-def blacklist_list(*, team: Team, search: str = "") -> QuerySet[BlacklistEntry]:
-    entries = BlacklistEntry.objects.filter(team=team)
-    search = search.strip().lstrip("+")
-    return entries.filter(number__contains=search) if search else entries
-
-
-def blacklist_get(*, team: Team, entry_id: object) -> BlacklistEntry:
-    try:
-        return blacklist_list(team=team).get(pk=_pk(entry_id))
-    except (BlacklistEntry.DoesNotExist, ValueError):
-        raise NotFound("Blacklist entry not found.", field="id") from None
+    return numbers_in(Contact, team=team, numbers=numbers)
 
 
 def contact_list(*, team: Team, search: str = "", group: Group | None = None) -> QuerySet[Contact]:
@@ -80,9 +33,15 @@ def contact_list(*, team: Team, search: str = "", group: Group | None = None) ->
     return contacts.order_by("-id")
 
 
+def contact_names(*, team: Team, numbers: list[str]) -> dict[str, str]:
+    """number -> full name, for the team's contacts among `numbers` that have a name."""
+    contacts = Contact.objects.filter(team=team, number__in=numbers)
+    return {c.number: c.full_name for c in contacts if c.full_name}
+
+
 def contact_get(*, team: Team, contact_id: object) -> Contact:
     try:
-        return Contact.objects.get(team=team, pk=_pk(contact_id))
+        return Contact.objects.get(team=team, pk=pk_of(contact_id))
     except (Contact.DoesNotExist, ValueError):
         raise NotFound("Contact not found.", field="contact_id") from None
 
@@ -90,7 +49,7 @@ def contact_get(*, team: Team, contact_id: object) -> Contact:
 def contact_list_by_ids(*, team: Team, contact_ids: Iterable[object]) -> list[Contact]:
     """Every id must be one of the team's contacts; one that is not makes the whole call not found."""
     try:
-        wanted = list(dict.fromkeys(_pk(i) for i in contact_ids))
+        wanted = list(dict.fromkeys(pk_of(i) for i in contact_ids))
     except ValueError:
         raise NotFound("Contact not found.", field="contact_id") from None
     found: dict[int, Contact] = {}
@@ -109,7 +68,7 @@ def group_list(*, team: Team, with_counts: bool = False) -> QuerySet[Group]:
 
 def group_get(*, team: Team, group_id: object) -> Group:
     try:
-        return Group.objects.get(team=team, pk=_pk(group_id))
+        return Group.objects.get(team=team, pk=pk_of(group_id))
     except (Group.DoesNotExist, ValueError):
         raise NotFound("Group not found.", field="group_id") from None
 
@@ -120,7 +79,7 @@ def template_list(*, team: Team) -> QuerySet[Template]:
 
 def template_get(*, team: Team, template_id: object) -> Template:
     try:
-        return Template.objects.select_related("team").get(team=team, pk=_pk(template_id))
+        return Template.objects.select_related("team").get(team=team, pk=pk_of(template_id))
     except (Template.DoesNotExist, ValueError):
         raise NotFound("Template not found.", field="template_id") from None
 
@@ -132,6 +91,6 @@ def contact_import_list(*, team: Team) -> QuerySet[ContactImport]:
 def contact_import_get(*, team: Team, import_id: object, with_content: bool = True) -> ContactImport:
     imports = ContactImport.objects.select_related("group")
     try:
-        return (imports if with_content else imports.defer("content")).get(team=team, pk=_pk(import_id))
+        return (imports if with_content else imports.defer("content")).get(team=team, pk=pk_of(import_id))
     except (ContactImport.DoesNotExist, ValueError):
         raise NotFound("Import not found.", field="import_id") from None

@@ -1,4 +1,4 @@
-"""Writes to contacts, groups, templates and the blacklist.
+"""Writes to contacts, groups and templates (the blacklist's are messaging.services.blacklist).
 
 Every service takes the team explicitly and refuses an object of another team as not found, so a
 contact of team B can never land in a group of team A, whatever a caller passes. Field names in
@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from accounts.models import Team
 from contacts import selectors
-from contacts.models import BlacklistEntry, BlacklistSource, Contact, Group, Membership, Template
+from contacts.models import Contact, Group, Membership, Template
 from core.errors import NotFound, ValidationFailed
+from core.lookups import CHUNK
 from core.numbers import normalize_number
 from messaging import segments
 
@@ -28,7 +29,7 @@ MAX_NOTES = 5000
 BUILT_IN_VARIABLES = ("first_name", "last_name", "title", "number", "email")
 
 
-def _owned(obj: Contact | Group | Template | BlacklistEntry, team: Team, what: str, field: str) -> None:
+def _owned(obj: Contact | Group | Template, team: Team, what: str, field: str) -> None:
     if obj.team_id != team.pk:
         raise NotFound(f"{what} not found.", field=field)
 
@@ -281,8 +282,8 @@ def memberships_add(*, team: Team, group: Group, contact_ids: list[int]) -> int:
     _owned(group, team, "Group", "group_id")
     wanted = list(dict.fromkeys(contact_ids))
     now, added = timezone.now(), 0
-    for start in range(0, len(wanted), selectors.CHUNK):
-        chunk = wanted[start : start + selectors.CHUNK]
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
         present = set(Membership.objects.filter(group=group, contact_id__in=chunk).values_list("contact_id", flat=True))
         new = [Membership(group=group, contact_id=pk, created_at=now) for pk in chunk if pk not in present]
         Membership.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
@@ -297,7 +298,7 @@ def group_numbers_add(*, team: Team, group: Group, numbers: list[str]) -> int:
     how many memberships were new."""
     _owned(group, team, "Group", "group_id")
     membership, contact = Membership._meta.db_table, Contact._meta.db_table
-    size = min(selectors.CHUNK, (connection.features.max_query_params or selectors.CHUNK) - 3)
+    size = min(CHUNK, (connection.features.max_query_params or CHUNK) - 3)
     added, now = 0, connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         for start in range(0, len(numbers), size):
@@ -347,24 +348,3 @@ def template_update(*, team: Team, template: Template, name: str | None = None, 
 def template_delete(*, team: Team, template: Template) -> None:
     _owned(template, team, "Template", "template_id")
     template.delete()
-
-
-# Blacklist
-
-
-def blacklist_add(*, team: Team, number: str, source: str = BlacklistSource.API) -> BlacklistEntry:
-    """Add a number; adding it twice is not an error and keeps one row (the first source stays)."""
-    e164 = normalize_number(number, default_country=team.default_country, field="number")
-    try:
-        with transaction.atomic():
-            entry, _ = BlacklistEntry.objects.get_or_create(team=team, number=e164, defaults={"source": source})
-    except IntegrityError:  # added concurrently
-        entry = BlacklistEntry.objects.get(team=team, number=e164)
-    return entry
-
-
-def blacklist_remove(*, entry: BlacklistEntry, team: Team | None = None) -> None:
-    """Remove an entry (found through `blacklist_get`); with `team=`, another team's entry is not found."""
-    if team is not None:
-        _owned(entry, team, "Blacklist entry", "id")
-    entry.delete()

@@ -7,8 +7,10 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from contacts.csv_import import contact_import_run
+from contacts.keywords import keyword_answer as keyword_answer_send
 from contacts.models import ContactImport, ImportStatus
 from core.locks import task_lock
+from messaging.models import Message
 
 RETRIES = 2
 STUCK_AFTER = timedelta(minutes=30)  # 100,000 rows take seconds: a run this old lost its worker
@@ -38,3 +40,11 @@ def contact_imports_tidy() -> None:
         if ContactImport.objects.filter(pk=pk, status=ImportStatus.RUNNING).update(status=ImportStatus.QUEUED):
             contact_import_task(pk)
     ContactImport.objects.filter(status=ImportStatus.UPLOADED, created_at__lt=now - PREVIEW_KEPT).delete()
+
+
+@db_task()
+def keyword_answer(message_id: int) -> None:
+    """Answer a stored inbound message that begins with one of its team's keywords."""
+    inbound = Message.objects.select_related("team").filter(pk=message_id).first()
+    if inbound is not None:
+        keyword_answer_send(inbound=inbound)

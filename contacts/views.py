@@ -1,7 +1,8 @@
-"""Dashboard pages of contacts, groups, templates, the blacklist, CSV import/export and group sending.
+"""Dashboard pages of contacts, groups, templates, the blacklist, CSV import/export and the two send pages.
 Every page reads through the team-scoped selectors (another team's id is a 404) and writes through
 the same services as the APIs."""
 
+import zoneinfo
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,13 +25,19 @@ from contacts.forms import (
     GroupSendForm,
     ImportMappingForm,
     ImportUploadForm,
+    SendForm,
     TemplateForm,
 )
-from contacts.models import BlacklistSource, ContactImport, ImportStatus
+from contacts.models import ContactImport, ImportStatus
 from contacts.send_pages import confirm_then_send, sent
+from contacts.sending import group_send_quote
 from core.errors import DomainError
+from core.numbers import InvalidNumber, split_numbers
 from core.pages import call_service
-from messaging.pricing import PriceBook
+from messaging.models import BlacklistSource
+from messaging.pricing import PriceBook, quote
+from messaging.selectors import blacklist_get, blacklist_list
+from messaging.services.blacklist import blacklist_add, blacklist_remove
 
 T = TypeVar("T")
 PAGE_SIZE = 50
@@ -264,6 +271,84 @@ class GroupExportView(TeamPageMixin, View):
         return csv_response(csv_export.groups_csv(team=self.team), "groups")
 
 
+class SendView(TeamPageMixin, View):
+    """Send to numbers: the numbers box of the group send (the same confirmation and resolution), a send
+    to more than one recipient confirmed first (contacts.send_pages)."""
+
+    def get(self, request, form=None, confirm=None):
+        form = form or SendForm(initial={"sender": self.team.default_sender})
+        return render(request, "messaging/send.html", {"form": form, "confirm": confirm})
+
+    def post(self, request):
+        form = SendForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        data = form.cleaned_data
+        when = data["scheduled_at"]
+        if when and timezone.is_naive(when):
+            when = when.replace(tzinfo=zoneinfo.ZoneInfo(self.team.time_zone))
+        outcome = confirm_then_send(
+            form=form,
+            actor=request.user,
+            post=request.POST,
+            recipients={
+                "numbers": form.numbers_list(),
+                "text": data["text"],
+                "conversion": data["conversion"],
+                "scheduled_at": when,
+            },
+            send={"sender": data["sender"], "messages_per_minute": data["messages_per_minute"], "source": "dashboard"},
+        )
+        if outcome.confirm:
+            return self.get(request, form=form, confirm=outcome.confirm)
+        if outcome.result is None:
+            return self.get(request, form=form)
+        return sent(request, outcome.result)
+
+
+class QuoteView(TeamPageMixin, View):
+    """The live counter's numbers, from the same `quote` the send path charges with."""
+
+    def get(self, request):
+        text, to = request.GET.get("text", ""), request.GET.get("to", "")
+        number_error = ""
+        try:
+            conversion = int(request.GET.get("conversion", 0))
+            try:
+                q = quote(team=self.team, text=text, recipient=to, conversion=conversion)
+            except InvalidNumber as exc:  # the counter keeps counting: priced at the default price
+                number_error = f"{to}: {exc.message}"
+                q = quote(team=self.team, text=text, conversion=conversion)
+        except (DomainError, ValueError) as exc:
+            return JsonResponse({"error": getattr(exc, "message", str(exc))}, status=400)
+        total = {}
+        if "numbers" in request.GET and text.strip():
+            try:  # the confirmation's own figures, for everyone in the numbers box
+                whole = group_send_quote(
+                    actor=request.user, numbers=split_numbers(request.GET["numbers"]), text=text, conversion=conversion
+                )
+                total = {"recipients": whole.recipients, "total": str(whole.cost), "invalid": len(whole.invalid)}
+            except DomainError:
+                pass
+        a = q.analysis
+        return JsonResponse(
+            {
+                **total,
+                "number_error": number_error,
+                "characters": a.characters,
+                "encoding": a.encoding,
+                "units": a.units,
+                "segments": a.segments,
+                "per_segment": a.per_segment,
+                "remaining": a.remaining,
+                "too_long": a.too_long,
+                "unicode_chars": list(a.unicode_chars),
+                "credits": str(q.credits),
+                "text": q.text,
+            }
+        )
+
+
 class GroupSendView(TeamPageMixin, View):
     """Send one text (or a template) to groups and loose numbers, personalised per contact; a send to
     more than one recipient is confirmed first (contacts.send_pages)."""
@@ -357,7 +442,7 @@ class TemplateEditView(TeamPageMixin, View):
 class BlacklistView(TeamPageMixin, View):
     def get(self, request, form=None):
         q = request.GET.get("q", "").strip()
-        entries = selectors.blacklist_list(team=self.team, search=q)
+        entries = blacklist_list(team=self.team, search=q)
         return render(
             request,
             "contacts/blacklist.html",
@@ -366,15 +451,15 @@ class BlacklistView(TeamPageMixin, View):
 
     def post(self, request):
         if request.POST.get("action") == "remove":
-            entry = selectors.blacklist_get(team=self.team, entry_id=request.POST.get("entry_id"))
-            services.blacklist_remove(entry=entry, team=self.team)
+            entry = blacklist_get(team=self.team, entry_id=request.POST.get("entry_id"))
+            blacklist_remove(entry=entry, team=self.team)
             messages.success(request, f"{entry.number} removed from the blacklist.")
             return redirect("dashboard:blacklist")
         form = BlacklistForm(request.POST)
         if form.is_valid():
             entry = call(
                 form,
-                lambda: services.blacklist_add(
+                lambda: blacklist_add(
                     team=self.team, number=form.cleaned_data["number"], source=BlacklistSource.WEB
                 ),
             )

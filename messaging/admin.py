@@ -1,5 +1,5 @@
 """Support staff: find any message, batch or callback; refund a message; resend a callback; see the
-parts of long replies still waiting for the rest."""
+parts of long replies still waiting for the rest; a team's blacklist."""
 
 from django.contrib import admin, messages
 
@@ -7,6 +7,7 @@ from core.errors import DomainError
 from messaging.callbacks.delivery import callback_resend
 from messaging.models import (
     Batch,
+    BlacklistEntry,
     Callback,
     CallbackAttempt,
     InboundPart,
@@ -160,3 +161,11 @@ class InboundPartAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BlacklistEntry)
+class BlacklistEntryAdmin(admin.ModelAdmin):
+    list_display = ("number", "team", "source", "created_at")
+    list_filter = ("source",)
+    list_select_related = ("team",)
+    search_fields = ("number", "team__name")

@@ -6,6 +6,6 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from core.generations import bump_on_change
-        from messaging.models import PriceRule
+        from messaging.models import BlacklistEntry, PriceRule
 
-        bump_on_change(PriceRule)  # sends price from a cache of the table
+        bump_on_change(PriceRule, BlacklistEntry)  # sends read prices and "no blacklist" from caches

@@ -2,7 +2,8 @@
 
 A thread is keyed by the other party's number (the recipient of what we sent, the sender of what we
 received). The inbox lists the threads that hold at least one received message, newest first; a
-reply from a thread is an ordinary send through `message_send` (priced, charged, blacklist-checked)."""
+reply from a thread is an ordinary send through `message_send` (priced, charged, blacklist-checked).
+The names of the numbers are the address book's (contacts): its pages fill `Thread.name` in."""
 
 from dataclasses import dataclass
 
@@ -10,7 +11,6 @@ from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, When
 
 from accounts.models import Team, User
 from accounts.permissions import team_of
-from contacts.models import Contact
 from core.errors import NotFound, ValidationFailed
 from messaging.models import Direction, Message
 from messaging.selectors import message_list
@@ -22,25 +22,19 @@ OTHER_PARTY = Case(When(direction=Direction.IN, then=F("sender")), default=F("re
 @dataclass(frozen=True)
 class Thread:
     number: str
-    name: str  # the contact's name when the team has one for this number, else ""
     last: Message
     messages: int
     unread: int
+    name: str = ""  # the contact's name, when the page has looked it up
 
 
 def _thread_messages(*, team: Team, actor: User) -> QuerySet[Message]:
     return message_list(team=team, actor=actor).annotate(other=OTHER_PARTY)
 
 
-def contact_names(*, team: Team, numbers: list[str]) -> dict[str, str]:
-    """number -> full name, for the team's contacts among `numbers` that have a name."""
-    contacts = Contact.objects.filter(team=team, number__in=numbers)
-    return {c.number: c.full_name for c in contacts if c.full_name}
-
-
 def conversation_list(*, team: Team, actor: User, limit: int, offset: int = 0) -> tuple[list[Thread], int]:
     """The threads with at least one received message, most recent first, and how many there are:
-    three queries whatever the page size (threads, their last messages, their contacts)."""
+    two queries whatever the page size (threads, their last messages)."""
     grouped = (
         _thread_messages(team=team, actor=actor)
         .values("other")
@@ -56,11 +50,9 @@ def conversation_list(*, team: Team, actor: User, limit: int, offset: int = 0) -
     count = grouped.count()
     rows = list(grouped[offset : offset + limit])
     last = Message.objects.in_bulk([r["last_id"] for r in rows])
-    names = contact_names(team=team, numbers=[r["other"] for r in rows])
     threads = [
         Thread(
             number=r["other"],
-            name=names.get(r["other"], ""),
             last=last[r["last_id"]],
             messages=r["total"],
             unread=r["unread"],

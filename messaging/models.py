@@ -342,26 +342,28 @@ class InboundPart(models.Model):
         return f"{self.sender} ref {self.reference}: {self.sequence}/{self.total}"
 
 
-class Keyword(models.Model):
-    """A team's keyword auto-reply: an inbound message whose first word is `word` (any case) gets
-    `reply_text` back, sent and charged like any message, and its sender can join `group`."""
+class BlacklistSource(models.TextChoices):
+    API = "api", "API"
+    WEB = "web", "Dashboard"
+    ADMIN = "admin", "Admin"
+    REPLY = "reply", "Opt-out reply"
+    IMPORT = "import", "CSV import"
 
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="keywords")
-    word = models.CharField(max_length=30, help_text="One word, stored in capitals; matched in any case.")
-    reply_text = models.TextField("reply", help_text="Sent back to whoever texts the keyword.")
-    group = models.ForeignKey(
-        "contacts.Group",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Contact group the sender joins (a contact is created for a new number).",
-    )
+
+class BlacklistEntry(models.Model):
+    """A number the team does not send to (when its `skip_blacklisted` setting is on). Sending and
+    inbound opt-out words apply it, so it lives here; the table keeps the name it was created with in contacts."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="blacklist")
+    number = models.CharField(max_length=20, help_text="E.164")
+    source = models.CharField(max_length=10, choices=BlacklistSource.choices, default=BlacklistSource.API)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["word"]
-        constraints = [models.UniqueConstraint(fields=["team", "word"], name="keyword_unique_word")]
+        db_table = "contacts_blacklistentry"
+        ordering = ["-id"]
+        verbose_name_plural = "blacklist entries"
+        constraints = [models.UniqueConstraint(fields=["team", "number"], name="blacklist_unique_number")]
 
     def __str__(self) -> str:
-        return self.word
+        return self.number

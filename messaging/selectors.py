@@ -1,7 +1,7 @@
-"""Reads of messages and batches, always scoped to a team: another team's id is simply not found."""
+"""Reads of messages, batches and the blacklist, always scoped to a team: another team's id is simply not found."""
 
 import uuid as uuid_lib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +11,10 @@ from django.db.models.functions import Substr
 from accounts.models import Team, User
 from accounts.permissions import Action, scope
 from core.errors import NotFound
+from core.generations import ProcessCache
+from core.lookups import numbers_in, pk_of
 from core.numbers import calling_code_region
-from messaging.models import FAILED, Batch, Direction, Message, Status
+from messaging.models import FAILED, Batch, BlacklistEntry, Direction, Message, Status
 
 
 def message_list(*, team: Team, actor: User | None, include_deleted: bool = False) -> QuerySet[Message]:
@@ -202,3 +204,31 @@ def delivery_insights(*, team: Team, actor: User | None, start, end) -> Delivery
         delivered=sum(c.delivered for c in countries),
         failed=sum(c.failed for c in countries),
     )
+
+
+def blacklisted_numbers(*, team: Team, numbers: Iterable[str]) -> set[str]:
+    """Which of these E.164 numbers are on the team's blacklist (in chunks: the list may be 100,000 long)."""
+    if not blacklist_exists(team=team):
+        return set()
+    return numbers_in(BlacklistEntry, team=team, numbers=numbers)
+
+
+_blacklist_exists: ProcessCache[bool] = ProcessCache()
+
+
+def blacklist_exists(*, team: Team) -> bool:
+    """Whether the team has any blacklist entry (cached: most teams have none, and every send asks)."""
+    return _blacklist_exists.get(team.pk, lambda: BlacklistEntry.objects.filter(team=team).exists())
+
+
+def blacklist_list(*, team: Team, search: str = "") -> QuerySet[BlacklistEntry]:
+    entries = BlacklistEntry.objects.filter(team=team)
+    search = search.strip().lstrip("+")
+    return entries.filter(number__contains=search) if search else entries
+
+
+def blacklist_get(*, team: Team, entry_id: object) -> BlacklistEntry:
+    try:
+        return blacklist_list(team=team).get(pk=pk_of(entry_id))
+    except (BlacklistEntry.DoesNotExist, ValueError):
+        raise NotFound("Blacklist entry not found.", field="id") from None

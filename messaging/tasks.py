@@ -10,15 +10,15 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from accounts.services.credits import low_balance_notify
 from core.locks import task_lock, transaction_lock
 from messaging.callbacks.delivery import callback_run
 from messaging.callbacks.workers import callback_pool
 from messaging.gateways.simulator import SimulatorGateway
-from messaging.models import Callback, Message, SimulatedSubmission
+from messaging.models import Callback, SimulatedSubmission
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.engine import get_gateway
 from messaging.services.inbound import inbound_parts_expire
-from messaging.services.keywords import keyword_answer as keyword_answer_send
 from messaging.services.reports import EngineSink
 from messaging.services.stats import daily_counts_squash
 
@@ -123,14 +123,5 @@ def inbound_parts_expire_periodic() -> None:
 @db_task(retries=3, retry_delay=60)
 def low_balance_email(user_id: int) -> None:
     """A balance went below its team's threshold: mail the team's owners and admins."""
-    from accounts.services.credits import low_balance_notify
-
     low_balance_notify(user_id=user_id)
 
-
-@db_task()
-def keyword_answer(message_id: int) -> None:
-    """Answer a stored inbound message that begins with one of its team's keywords."""
-    inbound = Message.objects.select_related("team").filter(pk=message_id).first()
-    if inbound is not None:
-        keyword_answer_send(inbound=inbound)

@@ -1,6 +1,6 @@
-"""Dashboard pages of messaging: send (with the live quote), history, detail, inbox, batches, statistics."""
+"""Dashboard pages of messaging: overview, history, detail, scheduled, batches, insights, statistics. The Send
+page (numbers box and live quote) is a page of contacts: it confirms and sends through contacts' group send."""
 
-import zoneinfo
 from datetime import date, timedelta
 
 from django.contrib import messages as flash
@@ -15,16 +15,11 @@ from accounts.confirm import ask_first
 from accounts.pages import TeamPageMixin
 from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
-from contacts.send_pages import confirm_then_send, sent
-from contacts.sending import group_send_quote
 from core.csv_safe import csv_lines
 from core.errors import DomainError
-from core.numbers import InvalidNumber, split_numbers
 from messaging import selectors
 from messaging.filters import MessageFilter
-from messaging.forms import SendForm
 from messaging.models import Status
-from messaging.pricing import quote
 from messaging.services import batch_cancel, message_delete, message_mark_read
 from messaging.services.stats import statistics
 from messaging.vocabulary import STATUS_WORDS, failure_reason, is_final, status_words
@@ -55,83 +50,6 @@ class OverviewView(TeamPageMixin, View):
             **_day_table(rows, today - timedelta(days=29), today, by_credits=False),
         }
         return render(request, "dashboard/overview.html", context)
-
-
-class SendView(TeamPageMixin, View):
-    """Send to numbers: a send to more than one recipient is confirmed first (contacts.send_pages)."""
-
-    def get(self, request, form=None, confirm=None):
-        form = form or SendForm(initial={"sender": self.team.default_sender})
-        return render(request, "messaging/send.html", {"form": form, "confirm": confirm})
-
-    def post(self, request):
-        form = SendForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, form=form)
-        data = form.cleaned_data
-        when = data["scheduled_at"]
-        if when and timezone.is_naive(when):
-            when = when.replace(tzinfo=zoneinfo.ZoneInfo(self.team.time_zone))
-        outcome = confirm_then_send(
-            form=form,
-            actor=request.user,
-            post=request.POST,
-            recipients={
-                "numbers": form.numbers_list(),
-                "text": data["text"],
-                "conversion": data["conversion"],
-                "scheduled_at": when,
-            },
-            send={"sender": data["sender"], "messages_per_minute": data["messages_per_minute"], "source": "dashboard"},
-        )
-        if outcome.confirm:
-            return self.get(request, form=form, confirm=outcome.confirm)
-        if outcome.result is None:
-            return self.get(request, form=form)
-        return sent(request, outcome.result)
-
-
-class QuoteView(TeamPageMixin, View):
-    """The live counter's numbers, from the same `quote` the send path charges with."""
-
-    def get(self, request):
-        text, to = request.GET.get("text", ""), request.GET.get("to", "")
-        number_error = ""
-        try:
-            conversion = int(request.GET.get("conversion", 0))
-            try:
-                q = quote(team=self.team, text=text, recipient=to, conversion=conversion)
-            except InvalidNumber as exc:  # the counter keeps counting: priced at the default price
-                number_error = f"{to}: {exc.message}"
-                q = quote(team=self.team, text=text, conversion=conversion)
-        except (DomainError, ValueError) as exc:
-            return JsonResponse({"error": getattr(exc, "message", str(exc))}, status=400)
-        total = {}
-        if "numbers" in request.GET and text.strip():
-            try:  # the confirmation's own figures, for everyone in the numbers box
-                whole = group_send_quote(
-                    actor=request.user, numbers=split_numbers(request.GET["numbers"]), text=text, conversion=conversion
-                )
-                total = {"recipients": whole.recipients, "total": str(whole.cost), "invalid": len(whole.invalid)}
-            except DomainError:
-                pass
-        a = q.analysis
-        return JsonResponse(
-            {
-                **total,
-                "number_error": number_error,
-                "characters": a.characters,
-                "encoding": a.encoding,
-                "units": a.units,
-                "segments": a.segments,
-                "per_segment": a.per_segment,
-                "remaining": a.remaining,
-                "too_long": a.too_long,
-                "unicode_chars": list(a.unicode_chars),
-                "credits": str(q.credits),
-                "text": q.text,
-            }
-        )
 
 
 def _filtered(request, team):

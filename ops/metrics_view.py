@@ -10,9 +10,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from huey.contrib.djhuey import HUEY
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
+from messaging.models import Message, Status
 from ops.heartbeat import heartbeat_age
 
 
@@ -23,10 +25,6 @@ class _ScrapeTime:
         return []
 
     def collect(self):
-        from huey.contrib.djhuey import HUEY
-
-        from messaging.models import Message, Status
-
         yield GaugeMetricFamily("sms_queue_tasks", "Tasks waiting in the huey queue.", value=HUEY.pending_count())
         waiting = Message.objects.filter(status=Status.QUEUE).count()  # the partial index msg_queue
         yield GaugeMetricFamily(

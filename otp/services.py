@@ -53,8 +53,8 @@ from core.errors import Forbidden, ValidationFailed
 from core.generations import ProcessCache
 from core.locks import transaction_lock
 from core.numbers import normalize_number, number_country
+from core.senders import clean_sender
 from messaging.models import Message, Status
-from messaging.senders import clean_sender
 from messaging.services import Recipient, message_send
 
 from . import conf

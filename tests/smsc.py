@@ -22,6 +22,8 @@ It writes one JSON object per line to --journal (default: stdout): "listening" o
 connections, then "bind", "submit" (with the parsed UDH and the decoded text), "receipt", "mo"
 and "unbind"; and "counters" on SIGUSR1 and on exit (SIGTERM, SIGINT). Tests read the journal
 to see what reached the network, e.g. that each part was submitted exactly once.
+
+The tests run it through `SmscProcess` (below), on a `free_port()`, and poll with `wait_for`.
 """
 
 import argparse
@@ -30,11 +32,15 @@ import contextlib
 import json
 import os
 import signal
+import socket
+import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO
 
 import gsm0338
@@ -295,6 +301,72 @@ async def main(options: argparse.Namespace, journal: IO[str]) -> None:
         pass
     finally:
         smsc.log_counters()
+
+
+# ---- Running it from the tests ---------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+WAIT = 5.0  # seconds: upper bound for anything asynchronous (receipts, MO, restarts)
+MO_REPLY = "Tere, õun!"  # not GSM-7: the MO comes back as UCS-2
+SMSC_OPTIONS = ("--mo-keyword", "PING", "--mo-reply", MO_REPLY, "--reject-prefix", "+999")
+SMSC_OPTIONS += ("--throttle-prefix", "+777", "--fail-prefix", "+888", "--reject-text", "REFUSE ME")
+
+
+def wait_for(condition: Callable[[], object], timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout}s: {condition}")
+        time.sleep(0.02)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmscProcess:
+    """This SMSC as a subprocess (`python -m tests.smsc`), for the tests; its journal is one JSON object
+    per line. Started with SMSC_OPTIONS, and whatever a test adds."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        self.directory, self.port = directory, port
+        self.starts = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.journal = directory / "smsc-0.jsonl"
+
+    def start(self, *extra: str) -> None:
+        self.starts += 1
+        self.journal = self.directory / f"smsc-{self.starts}.jsonl"
+        args = ["--port", str(self.port), "--journal", str(self.journal), *SMSC_OPTIONS, *extra]
+        with open(self.directory / "smsc.stderr", "ab") as stderr:
+            self.process = subprocess.Popen([sys.executable, "-m", "tests.smsc", *args], cwd=ROOT, stderr=stderr)
+        wait_for(lambda: self.events("listening") or self.process.poll() is not None)
+        assert self.events("listening"), (self.directory / "smsc.stderr").read_text()
+
+    def kill(self) -> None:
+        """Like a crash: no unbind, the TCP connection just dies."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(WAIT)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(WAIT)
+
+    def events(self, kind: str, journal: Path | None = None) -> list[dict]:
+        journal = journal or self.journal
+        if not journal.exists():
+            return []
+        lines = journal.read_text(encoding="utf-8").splitlines(keepends=True)
+        events = [json.loads(line) for line in lines if line.endswith("\n")]  # skip a half-written last line
+        return [event for event in events if event["event"] == kind]
 
 
 if __name__ == "__main__":

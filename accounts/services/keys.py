@@ -148,8 +148,8 @@ def _copy_of(key: ApiKey) -> ApiKey:
     """The cached key, user and team as fresh instances: what a request changes on them (the
     balance it reads, a setting a service saves) stays its own."""
     user = _fresh(key.user)
-    team = _fresh(key.user.team) if user.team_id else None
-    user._state.fields_cache["team"] = team
+    team = key.user.team
+    user._state.fields_cache["team"] = _fresh(team) if team is not None else None
     copy = _fresh(key)
     copy._state.fields_cache["user"] = user
     return copy

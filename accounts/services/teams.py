@@ -10,6 +10,8 @@ from accounts.models import Role, Team, User, new_signing_secret
 from accounts.permissions import Action, require
 from core import generations
 from core.errors import ManyProblems, ValidationFailed
+from core.safe_urls import UnsafeUrl, check_saved_url
+from core.senders import clean_sender
 
 from .credits import credit_top_up, is_zero_amount
 
@@ -27,10 +29,7 @@ SETTINGS_FIELDS = (
 
 def team_settings_problems(fields: dict) -> list[tuple[str, str]]:
     """Every rule the given settings break, as (field, message): the sender by the sending rules
-    (messaging.senders), callback URLs by the callback rules (messaging.callbacks.webhooks), amounts >= 0."""
-    from messaging.callbacks.webhooks import UnsafeUrl, check_saved_url
-    from messaging.senders import clean_sender  # messaging builds on accounts, not the reverse
-
+    (core.senders), callback URLs by the callback rules (core.safe_urls), amounts >= 0."""
     problems: list[tuple[str, str]] = []
     country = fields.get("default_country")
     if country is not None and str(country).upper() not in phonenumbers.SUPPORTED_REGIONS:

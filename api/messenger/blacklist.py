@@ -6,8 +6,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from contacts import selectors, services
-from contacts.models import BlacklistSource
+from messaging.models import BlacklistSource
+from messaging.selectors import blacklist_get, blacklist_list
+from messaging.services.blacklist import blacklist_add, blacklist_remove
 
 from .base import TAGS, UNREADABLE, MessengerView, error_responses, invalid, required
 
@@ -78,7 +79,7 @@ class BlacklistApi(MessengerView):
         },
     )
     def get(self, request):
-        entries = selectors.blacklist_list(team=request.user.team).order_by("id")
+        entries = blacklist_list(team=request.user.team).order_by("id")
         data = [
             {
                 "id": e.pk,
@@ -116,7 +117,7 @@ class BlacklistCreateApi(MessengerView):
     def post(self, request):
         data = CreateInput(data=self.params)
         data.is_valid(raise_exception=True)
-        entry = services.blacklist_add(
+        entry = blacklist_add(
             team=request.user.team, number=data.validated_data["receiver"], source=BlacklistSource.API
         )
         number = entry.number.lstrip("+")
@@ -144,6 +145,6 @@ class BlacklistDeleteApi(MessengerView):
         },
     )
     def post(self, request, entry_id):
-        entry = selectors.blacklist_get(team=request.user.team, entry_id=entry_id)
-        services.blacklist_remove(entry=entry)
+        entry = blacklist_get(team=request.user.team, entry_id=entry_id)
+        blacklist_remove(entry=entry)
         return Response({"response": "Success", "message": f"Number with id {entry_id} removed from blacklist"})

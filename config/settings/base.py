@@ -276,6 +276,9 @@ SMS_TASK_LOCK_SECONDS = env.int("SMS_TASK_LOCK_SECONDS", default=300)
 SMS_OPT_OUT_KEYWORDS = env.list(
     "SMS_OPT_OUT_KEYWORDS", default=["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 )
+# Tasks queued with each stored reply's id (not for an opt-out word): the apps above messaging that
+# answer replies. Keyword auto-replies live in contacts.
+SMS_REPLY_TASKS = ["contacts.tasks.keyword_answer"]
 # A long reply whose parts have not all arrived this long after its first is stored as it is.
 SMS_INBOUND_PART_TIMEOUT_HOURS = env.int("SMS_INBOUND_PART_TIMEOUT_HOURS", default=24)
 # Shared secret of the /hooks/ endpoints where HTTP upstreams post receipts and replies (empty: off).

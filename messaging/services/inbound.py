@@ -9,14 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.models import BlacklistSource
-from contacts.services import blacklist_add
 from core.locks import transaction_lock
 from messaging import segments
 from messaging.callbacks.notify import reply_notification
 from messaging.enqueue import enqueue_on_commit
 from messaging.gateways.base import InboundSms
-from messaging.models import DailyCount, Direction, InboundPart, Message, Status
+from messaging.models import BlacklistSource, DailyCount, Direction, InboundPart, Message, Status
+from messaging.services.blacklist import blacklist_add
 from messaging.services.status import ROW_FIELDS, count_deltas
 
 log = logging.getLogger(__name__)
@@ -62,13 +61,15 @@ def inbound_receive(*, sms: InboundSms) -> Message | None:
         )
         row = {f: getattr(reply, f) for f in ROW_FIELDS}
         DailyCount.objects.bulk_create(count_deltas([row], status=Status.DELIVRD, sign=+1))
-        if _is_opt_out(sms.text):  # an opt-out word is never a keyword (messaging.services.keywords refuses them)
+        if _is_opt_out(sms.text):  # an opt-out word is never a keyword (contacts.keywords refuses them)
             blacklist_add(team=original.team, number=sms.sender, source=BlacklistSource.REPLY)
         reply_notification(reply=reply, original=original, reply_url=original.team.reply_url)
         opted_out = _is_opt_out(sms.text)
     if not opted_out:
-        # A keyword's reply is a send: queued once the reply is stored, never sent inside this write.
-        enqueue_on_commit("messaging.tasks.keyword_answer", reply.pk)
+        # What answers a reply (contacts' keywords) sits above messaging: config names its tasks. An
+        # answer is a send, so it is queued once the reply is stored, never sent inside this write.
+        for task in settings.SMS_REPLY_TASKS:
+            enqueue_on_commit(task, reply.pk)
     return reply
 
 

@@ -45,12 +45,12 @@ from accounts.models import Team, User
 from accounts.permissions import team_of
 from accounts.services import credit_charge
 from accounts.services.credits import low_balance_crossed
-from contacts.selectors import blacklist_list, blacklisted_numbers
 from core import metrics
 from core.collector import collection_paused
 from core.copy import binary_copy
 from core.errors import InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber, normalize_number
+from core.senders import clean_sender
 from messaging import segments
 from messaging.callbacks.notify import notifications_for
 from messaging.conversion import CONVERSION_LEVELS, convert
@@ -58,7 +58,7 @@ from messaging.enqueue import enqueue_now, enqueue_on_commit
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
-from messaging.senders import clean_sender
+from messaging.selectors import blacklist_list, blacklisted_numbers
 from messaging.services.intake import MESSAGE_COLUMNS, PendingSend, message_row, messages_insert, send_store
 from messaging.services.status import count_deltas
 

@@ -19,11 +19,6 @@ SEND = {"recipientNumber": "+37255555555", "message": "Hello"}
 
 
 @pytest.fixture
-def owner():
-    return UserFactory(credits=100, email="owner@a.test")
-
-
-@pytest.fixture
 def staff():
     return User.objects.create_superuser("support@platform.test", "Staff-pass-123", team=None)
 

@@ -4,17 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import CreditEntry, EntryKind, User
+from accounts.models import CreditEntry, EntryKind
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    staff = User.objects.create_superuser("support@platform.test", "Staff-pass-123", team=None)
-    client.force_login(staff)
-    return client
 
 
 def test_top_up_with_memo_writes_a_ledger_row(staff_client):

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from messaging.models import Message, Status
-from tests.factories import UserFactory, issue_key
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 QUEUED = "Your message was succesfully added to the queue"
@@ -15,11 +15,6 @@ SEED_004_HEADERS = {"access-control-allow-origin": "*", "cache-control": "no-cac
 @pytest.fixture
 def user():
     return UserFactory(credits=100, email="integrator@example.com")
-
-
-@pytest.fixture
-def key(user):
-    return issue_key(user)
 
 
 @pytest.fixture

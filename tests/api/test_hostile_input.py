@@ -10,20 +10,10 @@ from drf_spectacular.generators import SchemaGenerator
 
 from api.fields import DB_INT_MAX
 from messaging.models import Batch, Message
-from tests.factories import PASSWORD, UserFactory, issue_key
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 HUGE = 10**30
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
-def key(user):
-    return issue_key(user)
 
 
 def deep(depth: int, kind: str) -> str:

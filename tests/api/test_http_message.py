@@ -1,5 +1,6 @@
-"""HTTP API message (seed 002): every item has an id, also a refused one; a NUL byte in any
-parameter is a 400 in the documented `errors` shape (on PostgreSQL it used to be a 500)."""
+"""HTTP API message (seed 002, package api/http_message): the seed's examples with their documented
+answers; every item has an id, also a refused one; a NUL byte in any parameter is a 400 in the
+documented `errors` shape (on PostgreSQL it used to be a 500)."""
 
 import uuid
 from urllib.parse import urlencode
@@ -7,14 +8,9 @@ from urllib.parse import urlencode
 import pytest
 
 from messaging.models import Message
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 @pytest.fixture
@@ -110,3 +106,67 @@ def test_a_json_null_body_is_no_text_not_the_word_none(call, user):
     response = call("/api/message", body, format="json")
     assert not Message.objects.filter(text="None").exists()
     assert response.status_code == 422
+
+
+# ---- The seed's examples ------------------------------------------------------------------------
+
+
+def test_seed_one_recipient_example(call, user):
+    query = urlencode(
+        {
+            "_login": user.email,
+            "_password": PASSWORD,
+            "destination_number": "12123388100",
+            "body": "test",
+            "require_dlr": 1,
+            "request_id": "1",
+        }
+    )
+    response = call(f"/api/message?{query}")
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert data["attributes"] == {"destination_number": "12123388100", "segments": 1, "status": "ok"}
+    assert data["type"] == "message" and data["meta"] == {"request_id": "1"} and data["id"]
+    assert "errors" not in response.json()
+
+
+def test_seed_two_recipients_example(call, user):
+    query = (
+        f"_login={user.email}&_password={PASSWORD}&destination_number=12123388100&body=test&require_dlr=1&request_id=1"
+        "&destination_number=12123388101&body=test1&require_dlr=1&request_id=2"
+    )
+    data = call(f"/api/message?{query}").json()["data"]
+    assert [d["attributes"]["destination_number"] for d in data] == ["12123388100", "12123388101"]
+    assert [d["meta"]["request_id"] for d in data] == ["1", "2"]
+    assert sorted(Message.objects.values_list("text", flat=True)) == ["test", "test1"]
+
+
+def test_seed_authentication_error_example(call, user):
+    query = urlencode({"_login": user.email, "_password": "wrong", "destination_number": "12123388100", "body": "test"})
+    response = call(f"/api/message?{query}")
+    assert response.status_code == 401
+    assert response.json() == {
+        "errors": [
+            {
+                "code": "authentication",
+                "detail": "Please check your login and password",
+                "title": "Authentication error",
+            }
+        ]
+    }
+
+
+def test_seed_bad_number_is_an_error_entry_and_silent_sms(call, user):
+    query = urlencode(
+        [
+            ("_login", user.email),
+            ("_password", PASSWORD),
+            ("destination_number", "12123388100"),
+            ("destination_number", "1"),
+            ("body", "ping"),
+            ("stealth_ping", "1"),
+        ]
+    )
+    data = call(f"/api/message?{query}").json()["data"]
+    assert [d["attributes"]["status"] for d in data] == ["ok", "error"]
+    assert Message.objects.get().silent is True

@@ -5,19 +5,8 @@ each dialect's shape, nothing stored (PostgreSQL refuses NUL in text: it was a 5
 import pytest
 
 from messaging.models import Message
-from tests.factories import UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
-def key(user):
-    return issue_key(user)
 
 
 def test_outbound_sms_send_batch_and_list(api, key):

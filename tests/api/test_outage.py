@@ -19,20 +19,10 @@ from django.test import Client
 from api.base import DialectView
 from api.models import IdempotencyRecord
 from messaging.models import Message, Status
-from tests.factories import PASSWORD, UserFactory, issue_key
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
-def key(user):
-    return issue_key(user)
 
 
 @pytest.fixture

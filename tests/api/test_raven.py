@@ -1,5 +1,6 @@
-"""Outbound SMS (seed 003): the optional fields stored and answered back, the batch's refusals in
-the documented shape, and the list of sent messages."""
+"""Outbound SMS (seed 003, package api/raven): the seed's examples with their documented answers, the
+optional fields stored and answered back, the batch's refusals in the documented shape, and the list
+of sent messages."""
 
 import json
 from datetime import timedelta
@@ -24,11 +25,6 @@ EXTRAS = {
 @pytest.fixture
 def user():
     return UserFactory(credits=1000, email="integrator@example.com")
-
-
-@pytest.fixture
-def key(user):
-    return issue_key(user)
 
 
 @pytest.fixture
@@ -228,3 +224,66 @@ def test_list_queries_do_not_grow_with_the_page(call):
     for i in range(5):
         send(call, text=f"more {i}")
     assert queries() == one
+
+
+# ---- The seed's examples ------------------------------------------------------------------------
+
+
+def test_seed_send_example_and_status(call, key):
+    body = {
+        "from": "2222",
+        "text": "We detect an incident outside of us due to a Power Cut that affects your área.",
+        "to": "+525500000000",
+        "requestDR": True,
+        "type": "MT",
+    }
+    response = call("post", "/raven/v2/messages", body, format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert set(answer["meta"]) >= {"timestamp", "transactionId"}
+    data = answer["data"]
+    for field, value in {
+        "from": "2222",
+        "to": "+525500000000",
+        "requestDR": True,
+        "type": "MT",
+        "status": "QUEUE",
+    }.items():
+        assert data[field] == value, field
+    assert data["owner"] and data["operator"] == "integrator@example.com" and data["date"].endswith("Z")
+    status = call("get", f"/raven/v2/messages/{data['id']}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert status["data"]["status"] == "DELIVRD" and status["data"]["id"] == data["id"]
+
+
+def test_seed_batch_example_with_placeholders(call, key):
+    body = {
+        "from": "12345",
+        "text": "Hi {0}, your balance is ${1}",
+        "type": "MT",
+        "to": [
+            {"to:": "+525500000000", "params": ["Elizabeth", 10.65]},
+            {"to:": "+525511111111", "params": ["Joshua", 20.5]},
+            {"to": "123", "params": []},
+        ],
+    }
+    response = call("post", "/raven/v3/messages/batch", body, format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert [i["mobile"] for i in data["ids"]] == ["+525500000000", "+525511111111"]
+    assert data["invalidNumber"] == ["123"] and data["status"] == "QUEUE" and data["text"] == body["text"]
+    texts = sorted(Message.objects.values_list("text", flat=True))
+    assert texts == ["Hi Elizabeth, your balance is $10.65", "Hi Joshua, your balance is $20.5"]
+
+
+def test_seed_errors_keep_the_envelope(call, key):
+    response = call(
+        "post",
+        "/raven/v2/messages",
+        {"from": "1", "to": "+525500000000"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 400
+    assert "text" in response.json()["errors"] and response.json()["meta"]["explain"]
+    assert call("get", "/raven/v2/messages/not-an-id", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 404
+    assert call("post", "/raven/v2/messages", {}, HTTP_AUTHORIZATION="").status_code == 401

@@ -15,11 +15,6 @@ BASE = "/api/rest/v1"
 
 
 @pytest.fixture
-def owner():
-    return UserFactory(credits=100, email="owner@a.test")
-
-
-@pytest.fixture
 def headers(owner):
     return {"HTTP_EMAIL": owner.email, "HTTP_TOKEN": issue_key(owner)}
 

@@ -5,7 +5,7 @@ import pytest
 
 from contacts import services
 from contacts.models import Contact, Group, Membership, Template
-from tests.factories import UserFactory, issue_key
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/rest/v1"
@@ -15,16 +15,6 @@ PAGE_KEYS = {"links", "page", "pageSize", "elements", "totalElements", "totalPag
 @pytest.fixture
 def owner():
     return UserFactory(email="owner@a.test")
-
-
-@pytest.fixture
-def team(owner):
-    return owner.team
-
-
-@pytest.fixture
-def auth(owner):
-    return {"HTTP_EMAIL": owner.email, "HTTP_TOKEN": issue_key(owner)}
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ def owner():
 
 
 @pytest.fixture
-def auth(owner):
-    return {"HTTP_EMAIL": owner.email, "HTTP_TOKEN": issue_key(owner)}
-
-
-@pytest.fixture
 def post(api, auth, django_capture_on_commit_callbacks):
     def call(path, body=None, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, resolve
 from django.urls.resolvers import RoutePattern
 
 from api.routing import EitherSlashPattern, is_api_path
 from messaging.models import Message
-from tests.factories import UserFactory, issue_key
+from tests.factories import issue_key
+from tests.routes import url_patterns
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -20,16 +21,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 def api_routes() -> Iterator[tuple[str, URLPattern]]:
     """(route, pattern) of every endpoint under an API prefix written with `path()` (not the catch-alls)."""
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p.pattern, RoutePattern):
-                yield prefix + str(p.pattern), p
-
-    for route, pattern in walk(get_resolver().url_patterns):
-        if is_api_path("/" + route):
+    for route, pattern in url_patterns():
+        if isinstance(pattern.pattern, RoutePattern) and is_api_path("/" + route):
             yield route, pattern
 
 
@@ -107,11 +100,6 @@ def test_unknown_paths_under_the_api_prefixes_are_json_404s_in_the_dialect_shape
         assert body == shape
     else:
         assert shape in body
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 def test_a_post_with_the_trailing_slash_keeps_its_body(user, django_capture_on_commit_callbacks):

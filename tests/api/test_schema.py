@@ -14,11 +14,11 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.utils import get_random_secret_key
-from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
 from accounts import authentication
+from tests.routes import url_patterns
 
 # The dialect packages under api/ and their tag, one per seed document.
 DIALECT_TAGS = {
@@ -46,17 +46,13 @@ def _operations(schema: dict):
             yield path, method, operation
 
 
-def _routes(patterns=None, prefix: str = ""):
+def _routes():
     """(path as OpenAPI writes it, view class) of every URL pattern served by a DRF view of api/ (not the
     pages and catch-alls that opt out with `schema = None`)."""
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from _routes(entry.url_patterns, route)
-        elif isinstance(entry, URLPattern):
-            view = getattr(entry.callback, "cls", None)
-            if view is not None and view.__module__.startswith("api.") and view.schema is not None:
-                yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route), view
+    for route, entry in url_patterns():
+        view = getattr(entry.callback, "cls", None)
+        if view is not None and view.__module__.startswith("api.") and view.schema is not None:
+            yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route), view
 
 
 def test_schema_generates_without_warnings_and_validates(schema):

@@ -5,8 +5,10 @@ from django.db import connection
 from django.utils import timezone
 
 from contacts import csv_import, services
-from contacts.models import BlacklistEntry, Contact, ContactImport, ImportKind, ImportStatus, Membership
+from contacts.models import Contact, ContactImport, ImportKind, ImportStatus, Membership
 from core.errors import NotFound, ValidationFailed
+from messaging.models import BlacklistEntry
+from messaging.services.blacklist import blacklist_add
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +144,7 @@ def test_oversized_file_is_refused(user, monkeypatch):
 
 
 def test_blacklist_import(user, run):
-    services.blacklist_add(team=user.team, number="+37255555502")
+    blacklist_add(team=user.team, number="+37255555502")
     imp = run(b"msisdn\n55555501\n+37255555502\n55555501\nabc\n", kind=ImportKind.BLACKLIST)
     assert (imp.created_count, imp.skipped_count) == (1, 3)
     assert [e["reason"] for e in imp.errors] == ["Already on the blacklist", "Duplicate of row 2", "Invalid number"]

@@ -6,18 +6,13 @@ from decimal import Decimal
 import pytest
 
 from contacts import services
-from contacts.models import BlacklistSource
 from contacts.sending import group_send
 from core.errors import NotFound, ValidationFailed
-from messaging.models import Batch, Message, Status
+from messaging.models import Batch, BlacklistSource, Message, Status
+from messaging.services.blacklist import blacklist_add
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 @pytest.fixture
@@ -67,7 +62,7 @@ def test_a_loose_number_of_a_contact_is_personalised_as_that_contact(user, send,
 
 def test_blacklisted_numbers_are_handled_by_the_engine(user, send, people):
     staff, _, mari, jaan = people
-    services.blacklist_add(team=user.team, number=jaan.number, source=BlacklistSource.WEB)
+    blacklist_add(team=user.team, number=jaan.number, source=BlacklistSource.WEB)
     result = send(actor=user, group_ids=[staff.pk], text="Sale!")
     statuses = dict(Message.objects.values_list("recipient", "status"))
     assert statuses[jaan.number] == Status.BLACKLISTED and statuses[mari.number] != Status.BLACKLISTED

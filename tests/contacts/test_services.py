@@ -1,11 +1,11 @@
-"""Contacts, groups, templates and blacklist services: the rules, and team scoping."""
+"""Contacts, groups and templates services: the rules, and team scoping."""
 
 from decimal import Decimal
 
 import pytest
 
 from contacts import selectors, services
-from contacts.models import BlacklistEntry, BlacklistSource, Contact, Membership
+from contacts.models import Contact, Membership
 from core.errors import NotFound, ValidationFailed
 from tests.factories import TeamFactory
 
@@ -130,26 +130,14 @@ def test_template_variables_and_quote_are_derived(team):
         services.template_create(team=team, name="Long", text="x" * 1601)
 
 
-def test_blacklist_add_twice_keeps_one_row_and_remove_is_scoped(team, other):
-    first = services.blacklist_add(team=team, number="5555 5555", source=BlacklistSource.WEB)
-    again = services.blacklist_add(team=team, number="+37255555555", source=BlacklistSource.API)
-    assert first.pk == again.pk and BlacklistEntry.objects.count() == 1 and again.source == BlacklistSource.WEB
-    with pytest.raises(NotFound):
-        services.blacklist_remove(entry=first, team=other)
-    services.blacklist_remove(entry=first, team=team)
-    assert not BlacklistEntry.objects.exists()
-
-
 def test_selectors_refuse_other_teams_and_malformed_ids(team, other):
     contact = services.contact_create(team=team, number="+37255555555")
     group = services.group_create(team=team, name="G")
     template = services.template_create(team=team, name="T", text="x")
-    entry = services.blacklist_add(team=team, number="+37255555555")
     for getter, kwargs in [
         (selectors.contact_get, {"contact_id": contact.pk}),
         (selectors.group_get, {"group_id": group.pk}),
         (selectors.template_get, {"template_id": template.pk}),
-        (selectors.blacklist_get, {"entry_id": entry.pk}),
     ]:
         assert getter(team=team, **kwargs).pk == next(iter(kwargs.values()))
         with pytest.raises(NotFound):

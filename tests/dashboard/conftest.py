@@ -2,13 +2,6 @@
 
 import pytest
 
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def owner():
-    return UserFactory(credits=100)
-
 
 @pytest.fixture
 def page(client, owner, django_capture_on_commit_callbacks):

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner():
-    return UserFactory(credits=100, email="owner@a.test")
-
-
-@pytest.fixture
 def logged_in(client, owner):
     client.force_login(owner)
     return client

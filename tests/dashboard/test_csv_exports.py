@@ -5,13 +5,14 @@ import csv
 import io
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from contacts import services
-from contacts.models import BlacklistEntry, Contact, ContactImport, Group
-from messaging.models import Message
+from contacts.models import Contact, ContactImport, Group
+from messaging.models import BlacklistEntry, Message
 from messaging.services import Recipient, message_send
+from messaging.services.blacklist import blacklist_add
 from tests.factories import UserFactory
+from tests.routes import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_groups(client, owner):
 
 
 def test_blacklist(client, owner):
-    services.blacklist_add(team=owner.team, number="+37255555555")
+    blacklist_add(team=owner.team, number="+37255555555")
     BlacklistEntry.objects.update(number="+1+1", source="=x")
     assert_escaped(download(client, "/blacklist/export.csv"), ["number", "source"])
 
@@ -90,13 +91,5 @@ COVERED = {"messages/export.csv", "contacts/export.csv", "contacts/import/<int:i
            "groups/export.csv", "blacklist/export.csv"}  # fmt: skip
 
 
-def _routes(resolver, prefix=""):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _routes(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern)
-
-
 def test_every_csv_url_is_tested_here():
-    assert {r for r in _routes(get_resolver()) if r.endswith(".csv")} == COVERED
+    assert {r for r, _ in url_patterns() if r.endswith(".csv")} == COVERED

@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner():
-    return UserFactory(credits=100)
-
-
-@pytest.fixture
 def sent(owner):
     numbers = ["+37255555501", "+37255555502", "+37255555503", "+46701234567", "+46701234568"]
     result = message_send(actor=owner, recipients=[Recipient(n) for n in numbers], text="Hi", source="test")

@@ -19,7 +19,6 @@ def owner():
     return UserFactory(credits=1000, email="owner@a.test")
 
 
-
 def test_send_one_message_and_see_it_delivered(page, owner):
     response = page.post_committed(
         "/send/", {"numbers": "+37255555555", "text": "Hello from the dashboard", "conversion": "0"}

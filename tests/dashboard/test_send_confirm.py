@@ -9,15 +9,9 @@ from django.utils import timezone
 from contacts import services as contacts
 from core.numbers import read_entry, split_numbers
 from messaging.models import Batch, Message, PriceRule, Status
-from tests.factories import UserFactory
+from messaging.services.blacklist import blacklist_add
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return UserFactory(credits=100, email="owner@a.test")
-
 
 
 MIXED = "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n12"  # EE team: 55555501 is +37255555501
@@ -25,7 +19,7 @@ MIXED = "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n12"  # EE tea
 
 def test_the_confirmation_shows_recipients_dropped_parts_cost_and_balance_after(page, owner):
     PriceRule.objects.create(country="EE", credits_per_segment=Decimal("1.5"))
-    contacts.blacklist_add(team=owner.team, number="+37255555503")
+    blacklist_add(team=owner.team, number="+37255555503")
     response = page.post_committed("/send/", {"numbers": MIXED, "text": "x" * 200, "conversion": "0"})
     confirm = response.context["confirm"]
     assert confirm.recipients == 2  # 501 and 502

@@ -75,3 +75,18 @@ def shoot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def log_in(page):
+    """Log a user in through the login form, in the test's browser page."""
+    from tests.factories import PASSWORD
+
+    def go(user):
+        page.goto("/login/")
+        page.fill("input[name=username]", user.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+
+    return go

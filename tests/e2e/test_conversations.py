@@ -9,18 +9,17 @@ from messaging.gateways.base import InboundSms
 from messaging.models import Direction, Message
 from messaging.services import Recipient, message_send
 from messaging.services.inbound import inbound_receive
-from tests.e2e.test_dashboard import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_reply_from_a_thread(page, shoot):
+def test_reply_from_a_thread(page, shoot, log_in):
     owner = UserFactory(credits=100, email="owner@thread.test")
     contact_create(team=owner.team, number="+37255550001", first_name="Mari", last_name="Maasikas")
     message_send(actor=owner, recipients=[Recipient(number="+37255550001")], text="Table for two?", source="dashboard")
     inbound_receive(sms=InboundSms(sender="+37255550001", to="", text="Yes, at 7", at=datetime.now(UTC)))
-    log_in(page, owner)
+    log_in(owner)
     assert page.text_content("[data-testid=nav-inbox]") == "Inbox 1 unread"
     page.goto("/inbox/")
     shoot("inbox-threads")
@@ -41,13 +40,13 @@ def test_reply_from_a_thread(page, shoot):
     assert reply.direction == Direction.OUT and reply.price > 0
 
 
-def test_keyword_reply_set_up_in_the_browser(page, shoot):
+def test_keyword_reply_set_up_in_the_browser(page, shoot, log_in):
     owner = UserFactory(credits=100, email="owner@keyword.test")
     from contacts.services import group_create
 
     group_create(team=owner.team, name="Club")
     message_send(actor=owner, recipients=[Recipient(number="+37255550009")], text="Our news", source="dashboard")
-    log_in(page, owner)
+    log_in(owner)
     page.goto("/keywords/")
     page.fill("input[name=word]", "join")
     page.fill("textarea[name=reply_text]", "Welcome to the club")

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import ApiKey, Role
 from messaging.models import Message, Status
 from messaging.pricing import quote
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -17,16 +17,8 @@ def owner():
     return UserFactory(credits=100, email="owner@e2e.test", first_name="Olive")
 
 
-def log_in(page, user):
-    page.goto("/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-
-
-def test_log_in_send_and_watch_it_delivered(page, shoot, owner):
-    log_in(page, owner)
+def test_log_in_send_and_watch_it_delivered(page, shoot, owner, log_in):
+    log_in(owner)
     assert page.inner_text("[data-testid=balance]") == "100.00"
     shoot("overview")
     page.goto("/send/")
@@ -49,8 +41,8 @@ def test_log_in_send_and_watch_it_delivered(page, shoot, owner):
     shoot("statistics")
 
 
-def test_the_group_send_page_counts_as_you_type(page, shoot, owner):
-    log_in(page, owner)
+def test_the_group_send_page_counts_as_you_type(page, shoot, owner, log_in):
+    log_in(owner)
     page.goto("/groups/send/")
     page.fill("textarea[name=text]", "x" * 161)
     page.wait_for_function("document.querySelector('[data-k=segments]').textContent === '2'")
@@ -59,9 +51,9 @@ def test_the_group_send_page_counts_as_you_type(page, shoot, owner):
     shoot("group-send-counting")
 
 
-def test_transfer_credits_and_manage_api_keys(page, shoot, owner):
+def test_transfer_credits_and_manage_api_keys(page, shoot, owner, log_in):
     member = UserFactory(team=owner.team, role=Role.MEMBER, email="member@e2e.test")
-    log_in(page, owner)
+    log_in(owner)
     page.goto("/team/")
     page.fill("input[name=to_email]", member.email)
     page.fill("input[name=amount]", "12.5")
@@ -90,14 +82,14 @@ def test_transfer_credits_and_manage_api_keys(page, shoot, owner):
     shoot("settings")
 
 
-def test_import_a_csv_with_a_broken_row_and_see_the_report(page, shoot, owner, tmp_path):
+def test_import_a_csv_with_a_broken_row_and_see_the_report(page, shoot, owner, tmp_path, log_in):
     from contacts.models import Contact
 
     csv_file = tmp_path / "people.csv"
     csv_file.write_text(
         "number,first_name,last_name\n+37255550001,Mari,Maasikas\nnot a number,Bad,Row\n+37255550002,Jaan,Tamm\n"
     )
-    log_in(page, owner)
+    log_in(owner)
     page.goto("/contacts/import/")
     page.set_input_files("input[type=file]", str(csv_file))
     page.click("button:has-text('Upload and preview')")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 
 from accounts.models import Role
 from contacts.models import ContactImport
@@ -15,8 +15,8 @@ from messaging.gateways.base import InboundSms
 from messaging.models import Batch, Message
 from messaging.services import Recipient, message_send
 from messaging.services.inbound import inbound_receive
-from tests.e2e.test_dashboard import log_in
 from tests.factories import UserFactory
+from tests.routes import url_patterns
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -36,17 +36,8 @@ UNLABELLED = _script("unlabelled")  # form controls without a label
 
 def dashboard_routes():
     """(name, route) of every page in the dashboard namespace, found by walking the URL tree."""
-    found = []
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern) and p.name:
-                found.append((p.name, prefix + str(p.pattern)))
-
     _, resolver = get_resolver().namespace_dict["dashboard"]
-    walk(resolver.url_patterns)
+    found = [(p.name, route) for route, p in url_patterns(resolver) if p.name]
     return [(n, r) for n, r in found if n not in NOT_PAGES and not r.endswith((".csv", ".json"))]
 
 
@@ -85,9 +76,9 @@ def _url(route: str, name: str, ids: dict) -> str:
     return reverse(f"dashboard:{name}", kwargs=kwargs)
 
 
-def test_no_page_scrolls_sideways_and_all_text_is_readable(page, shoot, team_with_everything):
+def test_no_page_scrolls_sideways_and_all_text_is_readable(page, shoot, team_with_everything, log_in):
     owner, ids = team_with_everything
-    log_in(page, owner)
+    log_in(owner)
     problems = []
     for name, route in dashboard_routes():
         url = _url(route, name, ids)
@@ -105,9 +96,9 @@ def test_no_page_scrolls_sideways_and_all_text_is_readable(page, shoot, team_wit
     assert problems == [], "\n".join(problems)
 
 
-def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everything):
+def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everything, log_in):
     owner, _ = team_with_everything
-    log_in(page, owner)
+    log_in(owner)
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto("/")
     assert not page.is_visible("#nav-menu")  # folded behind "Menu" on a phone
@@ -140,7 +131,7 @@ def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everythi
 
     member = UserFactory(team=owner.team, role=Role.MEMBER, email="member@layout.test")
     page.context.clear_cookies()
-    log_in(page, member)
+    log_in(member)
     response = page.goto("/settings/")
     assert response.status == 403
     assert page.is_visible("text=Not allowed") and page.is_visible("nav >> text=SMS platform")

@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from contacts import services as contacts
 from messaging.models import Batch, Message, Status
 from messaging.services import Recipient, message_send
-from tests.e2e.test_dashboard import log_in
+from messaging.services.blacklist import blacklist_add
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -20,9 +19,9 @@ def owner():
     return UserFactory(credits=100, email="owner@e2e.test")
 
 
-def test_confirm_step_shows_the_figures_and_sends_each_number_once(page, shoot, owner):
-    contacts.blacklist_add(team=owner.team, number="+37255555503")
-    log_in(page, owner)
+def test_confirm_step_shows_the_figures_and_sends_each_number_once(page, shoot, owner, log_in):
+    blacklist_add(team=owner.team, number="+37255555503")
+    log_in(owner)
     page.goto("/send/")
     page.fill("textarea[name=numbers]", "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n+37255555504")
     page.fill("textarea[name=text]", "x" * 200)
@@ -59,8 +58,8 @@ def test_confirm_step_shows_the_figures_and_sends_each_number_once(page, shoot, 
     assert owner.balance == Decimal(94)
 
 
-def test_a_send_time_in_the_past_is_refused(page, shoot, owner):
-    log_in(page, owner)
+def test_a_send_time_in_the_past_is_refused(page, shoot, owner, log_in):
+    log_in(owner)
     page.goto("/send/")
     page.fill("textarea[name=numbers]", "+37255555501")
     page.fill("textarea[name=text]", "Hello")
@@ -72,7 +71,7 @@ def test_a_send_time_in_the_past_is_refused(page, shoot, owner):
     assert not Message.objects.exists()
 
 
-def test_scheduled_messages_are_listed_and_cancelled_with_their_refund(page, shoot, owner):
+def test_scheduled_messages_are_listed_and_cancelled_with_their_refund(page, shoot, owner, log_in):
     message_send(
         actor=owner,
         recipients=[Recipient("+37255555501")],
@@ -80,7 +79,7 @@ def test_scheduled_messages_are_listed_and_cancelled_with_their_refund(page, sho
         scheduled_at=timezone.now() + timedelta(hours=3),
         source="test",
     )
-    log_in(page, owner)
+    log_in(owner)
     page.goto("/scheduled/")
     assert "+37255555501" in page.inner_text("[data-testid=scheduled]")
     shoot("scheduled-list")
@@ -96,12 +95,12 @@ def test_scheduled_messages_are_listed_and_cancelled_with_their_refund(page, sho
     assert owner.balance == Decimal(100)
 
 
-def test_statuses_in_words_and_the_message_page_updates_itself(page, shoot, owner):
+def test_statuses_in_words_and_the_message_page_updates_itself(page, shoot, owner, log_in):
     failed = message_send(actor=owner, recipients=[Recipient("+37255555501")], text="a", source="test").messages[0]
     Message.objects.filter(pk=failed.pk).update(status=Status.UNDELIV, error="err:001")
     live = message_send(actor=owner, recipients=[Recipient("+37255555502")], text="b", source="test").messages[0]
     Message.objects.filter(pk=live.pk).update(status=Status.SENT)
-    log_in(page, owner)
+    log_in(owner)
     page.goto(f"/messages/{failed.uuid}/")
     status = page.locator("[data-testid=status] .badge")
     assert status.inner_text() == "Failed" and "UNDELIV" in status.get_attribute("title")
@@ -119,14 +118,14 @@ def test_statuses_in_words_and_the_message_page_updates_itself(page, shoot, owne
     shoot("message-live-delivered")
 
 
-def test_delivery_insights_and_the_low_balance_banner(page, shoot, owner):
+def test_delivery_insights_and_the_low_balance_banner(page, shoot, owner, log_in):
     owner.team.low_balance_threshold = Decimal(99)
     owner.team.save()
     result = message_send(
         actor=owner, recipients=[Recipient("+37255555501"), Recipient("+46701234567")], text="a", source="test"
     )
     Message.objects.filter(pk=result.messages[1].pk).update(status=Status.UNDELIV, error="err:006")
-    log_in(page, owner)
+    log_in(owner)
     assert "below your team's threshold of 99.00 credits" in page.inner_text("[data-testid=low-balance]")
     page.goto("/insights/")
     assert "Absent subscriber" in page.inner_text("[data-testid=by-error]")

@@ -176,7 +176,7 @@ def test_a_consumer_killed_while_the_catch_up_holds_its_lock_does_not_stop_recov
     claimed = message_send(actor=user, recipients=[Recipient("+37255555555")], text="Stuck", source="test")
     HUEY.storage.flush_queue()  # its dispatch is lost: only the catch-up will find it
     lock = {"SMS_TASK_LOCK_SECONDS": "20", "SMS_CLAIM_TIMEOUT_SECONDS": "5"}
-    first = start_consumer(SMS_GATEWAY="tests.messaging.recording_gateway.HangingGateway", **lock)
+    first = start_consumer(SMS_GATEWAY="tests.gateways.HangingGateway", **lock)
     try:  # the catch-up runs at the next whole minute, claims the message and hangs in submit
         assert wait_for(lambda: status_of(claimed.messages[0]) == Status.DEQUEUED, seconds=90)
     finally:

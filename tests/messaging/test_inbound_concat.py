@@ -11,17 +11,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from contacts.models import BlacklistEntry
 from messaging.gateways.base import Concatenation, InboundSms
 from messaging.gateways.smpp import parse_concatenation, parse_mo
-from messaging.models import Callback, Direction, InboundPart, Message, Status
+from messaging.models import BlacklistEntry, Callback, Direction, InboundPart, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import dispatch_due
 from messaging.services.engine import get_gateway
 from messaging.services.reports import EngineSink
 from messaging.tasks import inbound_parts_expire_periodic
 from tests.factories import UserFactory
-from tests.messaging.test_smpp_gateway import Smsc, deliver_sm, free_port, wait_for
+from tests.gateways import deliver_sm
+from tests.smsc import SmscProcess, wait_for
 
 HANDSET = "+37255512345"
 OUR_NUMBER = "+37250000000"
@@ -239,18 +239,13 @@ LONG_REPLY = "Thanks for the reminder! I will be there at ten, with the document
 
 
 @pytest.fixture
-def smsc(tmp_path, settings):
-    server = Smsc(tmp_path, free_port())
-    server.start("--mo-reply", LONG_REPLY, "--mo-parts", "3")
-    settings.SMS_GATEWAY = "smpp"
-    settings.SMS_SMPP = {"host": "127.0.0.1", "port": server.port, "system_id": "test", "password": "x", "window": 5}
-    yield server
-    server.stop()
+def smsc(engine_smsc):
+    return engine_smsc("--mo-reply", LONG_REPLY, "--mo-parts", "3")
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_three_part_reply_from_the_smsc_is_one_message(smsc: Smsc) -> None:
+def test_a_three_part_reply_from_the_smsc_is_one_message(smsc: SmscProcess) -> None:
     user = UserFactory(credits=10)
     message_send(actor=user, recipients=[Recipient(HANDSET)], text="PING", sender=OUR_NUMBER, source="test")
 

@@ -7,17 +7,11 @@ import pytest
 from messaging.models import PriceRule
 from messaging.pricing import PriceBook, quote
 from messaging.services import Recipient, message_send
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 ONE_SEGMENT = "Hello"
 TWO_SEGMENTS = "x" * 161  # GSM 7-bit: 160 fit in one SMS, 153 per part beyond
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 def test_without_rules_every_destination_costs_the_default_per_segment(user, settings):

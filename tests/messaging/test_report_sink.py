@@ -12,7 +12,8 @@ from messaging.gateways.base import DeliveryReport
 from messaging.gateways.smpp import SmppGateway
 from messaging.models import EarlyReport
 from messaging.services.reports import EngineSink
-from tests.messaging.test_smpp_gateway import sms, wait_for
+from tests.gateways import sms
+from tests.smsc import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from messaging.callbacks import delivery
 from messaging.gateways.base import Outbound
 from messaging.gateways.simulator import SimulatorGateway
 from messaging.services.engine import get_gateway, reset_gateway, simulator_deliver_later
-from tests.messaging.recording_gateway import RecordingSink
+from tests.gateways import RecordingSink
 
 
 def _outbound(message_id: int) -> Outbound:

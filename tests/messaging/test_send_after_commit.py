@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import CreditEntry, EntryKind
-from contacts import services as contacts
 from messaging.models import Message
+from messaging.services.blacklist import blacklist_add
 from tests.factories import PASSWORD, UserFactory, issue_key
 from tests.outages import queue_not_run
 
@@ -82,7 +82,7 @@ def test_no_query_runs_between_the_commit_and_the_answer(client, name, to, monke
     from messaging.services.intake import INTAKE
 
     user = UserFactory(credits=100)
-    contacts.blacklist_add(team=user.team, number=BLACKLISTED)
+    blacklist_add(team=user.team, number=BLACKLISTED)
     send = _sends(user, issue_key(user), client)[name]
     stored_by_group = []  # on PostgreSQL a single send is committed by the intake's writer thread
     grouped = INTAKE.submit

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from accounts.models import CreditEntry, EntryKind
 from accounts.selectors import credit_drift_list
-from contacts.models import BlacklistEntry
 from core.errors import InsufficientCredits, ValidationFailed
 from messaging.gateways.base import DeliveryReport, InboundSms
 from messaging.models import (
     Batch,
+    BlacklistEntry,
     Callback,
     DailyCount,
     Direction,
@@ -26,14 +26,8 @@ from messaging.models import (
 from messaging.services import Recipient, batch_cancel, message_delete, message_send
 from messaging.services.reports import EngineSink, report_apply
 from messaging.tasks import dispatch_periodic
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 @pytest.fixture(autouse=True)
@@ -310,18 +304,14 @@ def _rebuilt(rows):
     return {row["pk"]: row["text"].replace("******", "K7Q2ZP") for row in rows}
 
 
-def test_a_masked_text_goes_to_the_gateway_but_never_to_the_database(user, settings, monkeypatch):
-    from tests.messaging import recording_gateway
-
-    settings.SMS_GATEWAY = "tests.messaging.recording_gateway.RecordingGateway"
+def test_a_masked_text_goes_to_the_gateway_but_never_to_the_database(user, recording_gateway, monkeypatch):
     monkeypatch.setattr("messaging.secrets._sources", [_rebuilt])
-    recording_gateway.SUBMITTED.clear()
     recipient = Recipient("+37255555555", text="Your code is ******", masked=True)
     message_send(actor=user, recipients=[recipient], source="test")
     dispatch_periodic.call_local()
-    assert [("".join(m.parts), m.to) for m in recording_gateway.SUBMITTED] == [("Your code is K7Q2ZP", "+37255555555")]
+    assert [("".join(m.parts), m.to) for m in recording_gateway] == [("Your code is K7Q2ZP", "+37255555555")]
     message = Message.objects.get()
-    assert message.status == Status.SENT and message.text == "Your code is ******" and message.has_secret
+    assert message.status == Status.DELIVRD and message.text == "Your code is ******" and message.has_secret
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -330,22 +320,19 @@ def test_a_masked_text_goes_to_the_gateway_but_never_to_the_database(user, setti
 
 
 def test_a_masked_message_claimed_by_a_crashed_worker_is_sent_again_with_its_real_text(
-    user, settings, monkeypatch, time_machine
+    user, recording_gateway, monkeypatch, time_machine
 ):
     from messaging.services.dispatch import claim_due, requeue_stale_claims
-    from tests.messaging import recording_gateway
 
-    settings.SMS_GATEWAY = "tests.messaging.recording_gateway.RecordingGateway"
     monkeypatch.setattr("messaging.secrets._sources", [_rebuilt])
-    recording_gateway.SUBMITTED.clear()
     recipient = Recipient("+37255555555", text="Your code is ******", masked=True)
     message_send(actor=user, recipients=[recipient], source="test")
     assert len(claim_due(limit=10)) == 1  # claimed, then the worker dies before submitting
     time_machine.move_to(timezone.now() + timedelta(minutes=11))
     assert requeue_stale_claims() == 1
     dispatch_periodic.call_local()
-    assert ["".join(m.parts) for m in recording_gateway.SUBMITTED] == ["Your code is K7Q2ZP"]
-    assert Message.objects.get().status == Status.SENT
+    assert ["".join(m.parts) for m in recording_gateway] == ["Your code is K7Q2ZP"]
+    assert Message.objects.get().status == Status.DELIVRD
 
 
 def test_the_garbage_collector_runs_again_after_a_send_even_a_refused_one(user):

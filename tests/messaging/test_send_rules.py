@@ -11,20 +11,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contacts.models import BlacklistEntry
 from core import numbers
 from core.errors import InsufficientCredits, ValidationFailed
-from messaging.models import Batch, Callback, CallbackKind, Message, PriceRule, Status
+from messaging.models import Batch, BlacklistEntry, Callback, CallbackKind, Message, PriceRule, Status
 from messaging.services import EmptyText, Recipient, message_send
 from tests.factories import PASSWORD, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
 INVALID = "The given data was invalid."
-
-
-@pytest.fixture
-def user():
-    return UserFactory(credits=100)
 
 
 def send(user, numbers, text="Hello", **kwargs):

@@ -15,19 +15,14 @@ from messaging.services.dispatch import claim_due, dispatch_due, record_results
 from messaging.services.engine import get_gateway
 from messaging.services.reports import EngineSink
 from tests.factories import UserFactory
-from tests.messaging.test_smpp_gateway import Smsc, free_port, wait_for
+from tests.smsc import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def smsc(tmp_path, settings):
-    server = Smsc(tmp_path, free_port())
-    server.start("--reject-prefix", "+3725999", "--fail-prefix", "+3725888")  # real-looking numbers
-    settings.SMS_GATEWAY = "smpp"
-    settings.SMS_SMPP = {"host": "127.0.0.1", "port": server.port, "system_id": "test", "password": "x", "window": 5}
-    yield server
-    server.stop()
+def smsc(engine_smsc):
+    return engine_smsc("--reject-prefix", "+3725999", "--fail-prefix", "+3725888")  # real-looking numbers
 
 
 def status_of(message) -> str:

@@ -3,89 +3,20 @@
 Each test starts the SMSC as a subprocess on a free port and reads its JSON-lines journal
 to see what reached the network. No database: only Django-free modules are imported."""
 
-import json
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from smpplib import smpp
-from smpplib.command import Command
 
-from messaging.gateways.base import DeliveryReport, Outbound
+from messaging.gateways.base import DeliveryReport
 from messaging.gateways.smpp import SmppGateway, parse_mo, parse_receipt
-from tests.messaging.recording_gateway import RecordingSink
+from tests.gateways import RecordingSink, deliver_sm, sms
+from tests.smsc import MO_REPLY, WAIT, SmscProcess, wait_for
 
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[2]
-WAIT = 5.0  # seconds: upper bound for anything asynchronous (receipts, MO, restarts)
-MO_REPLY = "Tere, õun!"  # not GSM-7: the MO comes back as UCS-2
-SMSC_OPTIONS = ("--mo-keyword", "PING", "--mo-reply", MO_REPLY, "--reject-prefix", "+999")
-SMSC_OPTIONS += ("--throttle-prefix", "+777", "--fail-prefix", "+888", "--reject-text", "REFUSE ME")
-
-
-def wait_for(condition: Callable[[], object], timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout}s: {condition}")
-        time.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Smsc:
-    """tests/smsc.py as a subprocess; its journal is one JSON object per line."""
-
-    def __init__(self, directory: Path, port: int) -> None:
-        self.directory, self.port = directory, port
-        self.starts = 0
-        self.process: subprocess.Popen[bytes] | None = None
-        self.journal = directory / "smsc-0.jsonl"
-
-    def start(self, *extra: str) -> None:
-        self.starts += 1
-        self.journal = self.directory / f"smsc-{self.starts}.jsonl"
-        args = ["--port", str(self.port), "--journal", str(self.journal), *SMSC_OPTIONS, *extra]
-        with open(self.directory / "smsc.stderr", "ab") as stderr:
-            self.process = subprocess.Popen([sys.executable, "-m", "tests.smsc", *args], cwd=ROOT, stderr=stderr)
-        wait_for(lambda: self.events("listening") or self.process.poll() is not None)
-        assert self.events("listening"), (self.directory / "smsc.stderr").read_text()
-
-    def kill(self) -> None:
-        """Like a crash: no unbind, the TCP connection just dies."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(WAIT)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(WAIT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(WAIT)
-
-    def events(self, kind: str, journal: Path | None = None) -> list[dict]:
-        journal = journal or self.journal
-        if not journal.exists():
-            return []
-        lines = journal.read_text(encoding="utf-8").splitlines(keepends=True)
-        events = [json.loads(line) for line in lines if line.endswith("\n")]  # skip a half-written last line
-        return [event for event in events if event["event"] == kind]
 
 
 @pytest.fixture
@@ -94,7 +25,7 @@ def sink() -> RecordingSink:
 
 
 @pytest.fixture
-def make_gateway(smsc: Smsc, sink: RecordingSink) -> Iterator[Callable[..., SmppGateway]]:
+def make_gateway(smsc: SmscProcess, sink: RecordingSink) -> Iterator[Callable[..., SmppGateway]]:
     made: list[SmppGateway] = []
 
     def make(**options: object) -> SmppGateway:
@@ -114,11 +45,9 @@ def gateway(make_gateway: Callable[..., SmppGateway]) -> SmppGateway:
     return make_gateway()
 
 
-def sms(message_id: int, to: str, *parts: str, sender: str = "+3725000001", encoding: str = "GSM7", **kw) -> Outbound:
-    return Outbound(message_id=message_id, sender=sender, to=to, parts=parts, encoding=encoding, **kw)
-
-
-def test_single_gsm7_submit_and_its_delivery_receipt(gateway: SmppGateway, smsc: Smsc, sink: RecordingSink) -> None:
+def test_single_gsm7_submit_and_its_delivery_receipt(
+    gateway: SmppGateway, smsc: SmscProcess, sink: RecordingSink
+) -> None:
     text = "Hello €uro [ok] {x} ~ | ^ \\ Ä§"  # extension characters travel as escape pairs
 
     [result] = gateway.submit([sms(1, "+3725550001", text)])
@@ -138,7 +67,7 @@ def test_single_gsm7_submit_and_its_delivery_receipt(gateway: SmppGateway, smsc:
     assert report.at.tzinfo is not None
 
 
-def test_ucs2_text_from_an_alphanumeric_sender(gateway: SmppGateway, smsc: Smsc) -> None:
+def test_ucs2_text_from_an_alphanumeric_sender(gateway: SmppGateway, smsc: SmscProcess) -> None:
     text = "Привет, õun 😀"
 
     [result] = gateway.submit([sms(2, "+3725550002", text, sender="Brand", encoding="UCS2")])
@@ -150,7 +79,7 @@ def test_ucs2_text_from_an_alphanumeric_sender(gateway: SmppGateway, smsc: Smsc)
 
 
 def test_concatenated_message_carries_one_reference_and_ordered_parts(
-    gateway: SmppGateway, smsc: Smsc, sink: RecordingSink
+    gateway: SmppGateway, smsc: SmscProcess, sink: RecordingSink
 ) -> None:
     parts = ("a" * 153, "b" * 153, "the end")
     other = ("x" * 153, "y")
@@ -185,14 +114,14 @@ def test_refused_destination_is_permanent_and_spares_the_rest(gateway: SmppGatew
     assert fine.accepted
 
 
-def test_a_message_with_one_refused_part_is_refused(gateway: SmppGateway, smsc: Smsc) -> None:
+def test_a_message_with_one_refused_part_is_refused(gateway: SmppGateway, smsc: SmscProcess) -> None:
     [result] = gateway.submit([sms(18, "+3725550018", "a" * 153, "REFUSE ME", "c")])
 
     assert (result.accepted, result.error, result.permanent, result.part_ids) == (False, "ESME_RSYSERR", True, ())
     assert any(event["status"] == 0 for event in smsc.events("submit"))  # its first part did go out
 
 
-def test_text_outside_the_encoding_is_refused_before_the_network(gateway: SmppGateway, smsc: Smsc) -> None:
+def test_text_outside_the_encoding_is_refused_before_the_network(gateway: SmppGateway, smsc: SmscProcess) -> None:
     [result] = gateway.submit([sms(19, "+3725550019", "õun")])  # õ is not GSM-7
 
     assert (result.accepted, result.permanent) == (False, True)
@@ -224,7 +153,7 @@ def test_mobile_originated_message_reaches_the_sink(gateway: SmppGateway, sink: 
     assert sink.received_reports == []
 
 
-def test_silent_sms_uses_protocol_id_0x40(gateway: SmppGateway, smsc: Smsc) -> None:
+def test_silent_sms_uses_protocol_id_0x40(gateway: SmppGateway, smsc: SmscProcess) -> None:
     [result] = gateway.submit([sms(10, "+3725550010", "", silent=True, request_dlr=False)])
 
     assert result.accepted
@@ -233,7 +162,7 @@ def test_silent_sms_uses_protocol_id_0x40(gateway: SmppGateway, smsc: Smsc) -> N
 
 
 def test_window_bounds_outstanding_submits_and_loses_nothing(
-    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+    make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
     gateway = make_gateway(window=5)
     gateway._pending = outstanding = _HighWater()  # observe the window from the inside
@@ -249,7 +178,7 @@ def test_window_bounds_outstanding_submits_and_loses_nothing(
     assert 1 < outstanding.high <= 5
 
 
-def test_reconnects_after_the_smsc_restarts(gateway: SmppGateway, smsc: Smsc, sink: RecordingSink) -> None:
+def test_reconnects_after_the_smsc_restarts(gateway: SmppGateway, smsc: SmscProcess, sink: RecordingSink) -> None:
     [before] = gateway.submit([sms(11, "+3725550011", "before", request_dlr=False)])
     old_journal = smsc.journal
     smsc.kill()
@@ -264,7 +193,7 @@ def test_reconnects_after_the_smsc_restarts(gateway: SmppGateway, smsc: Smsc, si
     assert sink.received_reports[0].part_id == after.part_ids[0]
 
 
-def test_worker_threads_share_one_bind(gateway: SmppGateway, smsc: Smsc) -> None:
+def test_worker_threads_share_one_bind(gateway: SmppGateway, smsc: SmscProcess) -> None:
     batches = [[sms(300 + 20 * t + i, f"+37258{t}{i:05d}", "hi") for i in range(20)] for t in range(3)]
 
     with ThreadPoolExecutor(3) as pool:
@@ -276,7 +205,7 @@ def test_worker_threads_share_one_bind(gateway: SmppGateway, smsc: Smsc) -> None
 
 
 def test_after_a_crash_only_unanswered_parts_are_sent_again(
-    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+    make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
     smsc.stop()
     smsc.start("--crash-after", "3")  # dies on the 3rd submit_sm, with up to 5 in flight
@@ -303,7 +232,7 @@ def test_after_a_crash_only_unanswered_parts_are_sent_again(
 
 
 def test_an_outage_longer_than_the_bound_refuses_temporarily(
-    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+    make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
     gateway = make_gateway(outage_timeout=1.0)
     assert gateway.submit([sms(13, "+3725550013", "up")])[0].accepted
@@ -317,7 +246,7 @@ def test_an_outage_longer_than_the_bound_refuses_temporarily(
     assert result.error.startswith("SMSC unavailable")
 
 
-def test_a_failing_sink_does_not_stop_the_reader(make_gateway: Callable[..., SmppGateway], smsc: Smsc) -> None:
+def test_a_failing_sink_does_not_stop_the_reader(make_gateway: Callable[..., SmppGateway], smsc: SmscProcess) -> None:
     sink = _FlakySink()
     gateway = make_gateway(sink=sink)
 
@@ -332,7 +261,7 @@ def test_a_failing_sink_does_not_stop_the_reader(make_gateway: Callable[..., Smp
 
 
 def test_receipts_are_read_while_the_sink_is_busy_and_answered_once_stored(
-    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+    make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
     sink = _GatedSink()
     gateway = make_gateway(sink=sink)
@@ -355,7 +284,7 @@ def test_receipts_are_read_while_the_sink_is_busy_and_answered_once_stored(
 
 
 def test_a_receipt_the_sink_refuses_does_not_refuse_its_batch(
-    make_gateway: Callable[..., SmppGateway], smsc: Smsc
+    make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
     sink = _GatedSink(refused=("UNDELIV",))
     gateway = make_gateway(sink=sink)
@@ -373,7 +302,7 @@ def test_a_receipt_the_sink_refuses_does_not_refuse_its_batch(
     assert sink.batches == [1, 1]  # the batch of two failed, then each was tried alone
 
 
-def test_close_unbinds(gateway: SmppGateway, smsc: Smsc) -> None:
+def test_close_unbinds(gateway: SmppGateway, smsc: SmscProcess) -> None:
     gateway.submit([sms(17, "+3725550017", "bye", request_dlr=False)])
 
     gateway.close()
@@ -419,10 +348,6 @@ class _GatedSink(RecordingSink):
             raise RuntimeError("cannot store that one")
         self.batches.append(len(reports))
         super().reports(reports)
-
-
-def deliver_sm(**fields: object) -> Command:
-    return smpp.make_pdu("deliver_sm", client=None, sequence=1, **fields)
 
 
 def test_receipt_text_alone_is_enough() -> None:

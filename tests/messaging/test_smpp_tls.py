@@ -19,8 +19,8 @@ from messaging.services import Recipient, message_send
 from messaging.services.dispatch import dispatch_due
 from messaging.services.engine import get_gateway
 from tests.factories import UserFactory
-from tests.messaging.recording_gateway import RecordingSink
-from tests.messaging.test_smpp_gateway import WAIT, Smsc, sms, wait_for
+from tests.gateways import RecordingSink, sms
+from tests.smsc import WAIT, SmscProcess, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +84,7 @@ def ca_file(ca: trustme.CA, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def make_front(smsc: Smsc) -> Iterator[Callable[[trustme.LeafCert], TlsFront]]:
+def make_front(smsc: SmscProcess) -> Iterator[Callable[[trustme.LeafCert], TlsFront]]:
     fronts: list[TlsFront] = []
 
     def make(certificate: trustme.LeafCert) -> TlsFront:
@@ -124,7 +124,7 @@ def make_gateway(ca_file: str) -> Iterator[Callable[..., SmppGateway]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_message_sent_over_tls_ends_delivered(front: TlsFront, ca_file: str, smsc: Smsc, settings) -> None:
+def test_a_message_sent_over_tls_ends_delivered(front: TlsFront, ca_file: str, smsc: SmscProcess, settings) -> None:
     settings.SMS_GATEWAY = "smpp"
     settings.SMS_SMPP = {
         "host": "127.0.0.1",
@@ -144,7 +144,7 @@ def test_a_message_sent_over_tls_ends_delivered(front: TlsFront, ca_file: str, s
 
 
 def test_a_certificate_from_an_unknown_ca_is_refused(
-    make_front: Callable[[trustme.LeafCert], TlsFront], make_gateway: Callable[..., SmppGateway], smsc: Smsc
+    make_front: Callable[[trustme.LeafCert], TlsFront], make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
     stranger = make_front(trustme.CA().issue_cert("localhost", "127.0.0.1"))
     gateway = make_gateway(stranger.port)
@@ -160,7 +160,7 @@ def test_a_certificate_for_another_host_is_refused(
     make_front: Callable[[trustme.LeafCert], TlsFront],
     ca: trustme.CA,
     make_gateway: Callable[..., SmppGateway],
-    smsc: Smsc,
+    smsc: SmscProcess,
 ) -> None:
     elsewhere = make_front(ca.issue_cert("smsc.example.net"))  # our CA, but not for 127.0.0.1
     gateway = make_gateway(elsewhere.port)
@@ -173,7 +173,7 @@ def test_a_certificate_for_another_host_is_refused(
 
 
 def test_many_receipts_over_tls_are_all_stored_and_answered(
-    front: TlsFront, make_gateway: Callable[..., SmppGateway], smsc: Smsc
+    front: TlsFront, make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
     sink = RecordingSink()
     gateway = make_gateway(front.port, sink=sink, window=10)

@@ -1,24 +1,18 @@
-"""Fixtures of the 2FA tests: a recording gateway (the network edge, the only thing faked), a user
-with credits, sends that run what they queue on commit, and the team cap's counters in Redis."""
+"""Fixtures of the 2FA tests: every test records what reaches the network (tests.gateways, the only
+thing faked), a user with credits, sends that run what they queue on commit, and the team cap's
+counters in Redis."""
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from messaging.services.engine import reset_gateway
 from otp.services import pin_issue
 from tests.factories import UserFactory
-from tests.otp import gateway as recording_gateway
 
 
 @pytest.fixture(autouse=True)
-def gateway(settings):
-    """What reached the network: a list of Outbound."""
-    settings.SMS_GATEWAY = "tests.otp.gateway.RecordingGateway"
-    reset_gateway()
-    recording_gateway.SUBMITTED.clear()
-    yield recording_gateway.SUBMITTED
-    recording_gateway.SUBMITTED.clear()
+def _recorded(recording_gateway):
+    """Every 2FA test sends through the recording gateway; a test reads it as `recording_gateway`."""
 
 
 @pytest.fixture
@@ -37,8 +31,8 @@ def issue(django_capture_on_commit_callbacks):
     return go
 
 
-def sent_texts(gateway) -> list[str]:
-    return ["".join(m.parts) for m in gateway]
+def sent_texts(submitted) -> list[str]:
+    return ["".join(m.parts) for m in submitted]
 
 
 @pytest.fixture(params=["cache", "redis"])

@@ -2,17 +2,9 @@
 
 import pytest
 
-from accounts.models import User
 from otp.models import OtpPolicy
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    staff = User.objects.create_superuser("support@platform.test", "Staff-pass-123", team=None)
-    client.force_login(staff)
-    return client
 
 
 def policy_form(team, **changes) -> dict:

@@ -11,10 +11,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
-from contacts.services import blacklist_add
 from core.errors import Forbidden, InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber
 from messaging.models import Callback, Message, Status
+from messaging.services.blacklist import blacklist_add
 from otp import conf
 from otp.errors import PinAlreadyVerified, PinExpired, PinLocked, PinMismatch, PinNotFound, PinRateLimited
 from otp.models import OtpPolicy, Pin, PinStatus
@@ -59,12 +59,12 @@ def wrong(pin: str) -> str:
 # ---- Issuing ---------------------------------------------------------------------------------
 
 
-def test_issue_sends_the_pin_by_sms_charges_once_and_stores_only_its_hmac(user, issue, gateway):
+def test_issue_sends_the_pin_by_sms_charges_once_and_stores_only_its_hmac(user, issue, recording_gateway):
     issued = issue(user, receiver="37255555555")
     assert len(issued.pin) == 6 and set(issued.pin) <= set(conf.ALPHANUMERIC)
     assert len(issued.pin_id) == 20 and set(issued.pin_id) <= set(conf.ALPHANUMERIC)
-    assert sent_texts(gateway) == [f"Your code is {issued.pin}"]
-    assert gateway[0].to == NUMBER and gateway[0].request_dlr is False
+    assert sent_texts(recording_gateway) == [f"Your code is {issued.pin}"]
+    assert recording_gateway[0].to == NUMBER and recording_gateway[0].request_dlr is False
 
     record = Pin.objects.get()
     expected = hmac.new(conf.hmac_key(), f"{issued.pin_id}:{issued.pin}".encode(), hashlib.sha256).hexdigest()
@@ -116,11 +116,11 @@ def test_digits_only_pins_are_digits_and_at_least_six_long(user, issue):
     assert Pin.objects.count() == 1
 
 
-def test_the_team_template_and_sender_shape_the_sms(user, issue, gateway):
+def test_the_team_template_and_sender_shape_the_sms(user, issue, recording_gateway):
     policy(user, text_template="{pin} is your Acme code", sender="Acme")
     issued = issue(user)
-    assert sent_texts(gateway) == [f"{issued.pin} is your Acme code"]
-    assert gateway[0].sender == "Acme"
+    assert sent_texts(recording_gateway) == [f"{issued.pin} is your Acme code"]
+    assert recording_gateway[0].sender == "Acme"
     assert Message.objects.get().text == "****** is your Acme code"
 
 
@@ -243,7 +243,7 @@ def test_a_new_pin_for_the_receiver_replaces_the_live_one(user, issue, clock):
 # ---- Caps ------------------------------------------------------------------------------------
 
 
-def test_resend_cooldown_per_receiver(user, issue, clock, gateway):
+def test_resend_cooldown_per_receiver(user, issue, clock, recording_gateway):
     issue(user)
     clock.at(12)
     with pytest.raises(PinRateLimited) as error:
@@ -253,7 +253,7 @@ def test_resend_cooldown_per_receiver(user, issue, clock, gateway):
     issue(user, receiver="+37255555556")  # another receiver is not held up
     clock.at(30)
     issue(user)
-    assert len(gateway) == 3
+    assert len(recording_gateway) == 3
 
 
 def test_at_most_five_pins_per_receiver_in_ten_minutes(user, issue, clock):
@@ -387,13 +387,13 @@ def _refusals(user, issue, clock):
     yield "credits", lambda: issue(broke, receiver="+37255555596")
 
 
-def test_refused_sends_send_nothing_charge_nothing_and_store_nothing(user, issue, clock, gateway):
+def test_refused_sends_send_nothing_charge_nothing_and_store_nothing(user, issue, clock, recording_gateway):
     seen = []
     for name, attempt in _refusals(user, issue, clock):
-        before = (len(gateway), Message.objects.count(), Pin.objects.count())
+        before = (len(recording_gateway), Message.objects.count(), Pin.objects.count())
         with pytest.raises((ValidationFailed, PinRateLimited, InsufficientCredits)):
             attempt()
-        assert (len(gateway), Message.objects.count(), Pin.objects.count()) == before, name
+        assert (len(recording_gateway), Message.objects.count(), Pin.objects.count()) == before, name
         seen.append(name)
     assert seen == ["cooldown", "country", "blacklist", "pin_length", "credits"]
     user.refresh_from_db()

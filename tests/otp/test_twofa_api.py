@@ -27,11 +27,6 @@ RECEIVER = "37255555555"
 
 
 @pytest.fixture
-def key(user):
-    return issue_key(user)
-
-
-@pytest.fixture
 def call(api, django_capture_on_commit_callbacks):
     def go(path, data=None, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
@@ -57,7 +52,7 @@ def errors(field: str, text: str) -> dict:
 # ---- Send ------------------------------------------------------------------------------------
 
 
-def test_send_seed_query_string_request(call, key, gateway, user):
+def test_send_seed_query_string_request(call, key, recording_gateway, user):
     response = call(f"/api/2fa/send?api_token={key}&receiver={RECEIVER}")
     assert response.status_code == 200
     body = response.json()
@@ -66,7 +61,8 @@ def test_send_seed_query_string_request(call, key, gateway, user):
     assert set(sent) == {"pin", "pin_id", "sms"} and sent["sms"] == "sent"
     assert len(sent["pin"]) == 6 and sent["pin"].isalnum() and sent["pin"] == sent["pin"].upper()
     assert len(sent["pin_id"]) == 20 and sent["pin_id"].isalnum() and sent["pin_id"] == sent["pin_id"].upper()
-    assert sent_texts(gateway) == [f"Your code is {sent['pin']}"] and gateway[0].to == "+37255555555"
+    assert sent_texts(recording_gateway) == [f"Your code is {sent['pin']}"]
+    assert recording_gateway[0].to == "+37255555555"
     user.refresh_from_db()
     assert user.balance == Decimal(99)
 
@@ -102,13 +98,13 @@ def test_send_accepts_every_body_style(call, key, style):
         ({"pin_length": "six"}, errors("pin_length", "The pin length must be an integer.")),
     ],
 )
-def test_send_documented_failures_change_nothing(call, key, user, gateway, params, expected):
+def test_send_documented_failures_change_nothing(call, key, user, recording_gateway, params, expected):
     body = {"api_token": key, "receiver": RECEIVER, **params}
     body = {k: v for k, v in body.items() if v is not None}
     response = call("/api/2fa/send", body)
     assert response.status_code == 422
     assert response.json() == expected
-    assert not gateway and not Message.objects.exists() and not Pin.objects.exists()
+    assert not recording_gateway and not Message.objects.exists() and not Pin.objects.exists()
     user.refresh_from_db()
     assert user.balance == Decimal(100)
 
@@ -140,7 +136,7 @@ def test_country_outside_the_allow_list_and_blacklisted_receiver_are_422(call, k
     otp_policy_update(team=user.team, actor=user, allowed_countries=["FI"])
     response = call("/api/2fa/send", {"api_token": key, "receiver": RECEIVER})
     assert (response.status_code, response.json()) == (422, errors("receiver", "PINs cannot be sent to this country."))
-    from contacts.services import blacklist_add
+    from messaging.services.blacklist import blacklist_add
 
     blacklist_add(team=user.team, number="+358401234567")
     response = call("/api/2fa/send", {"api_token": key, "receiver": "358401234567"})
@@ -310,7 +306,7 @@ def rows_containing(text: str) -> list[str]:
     return found
 
 
-def test_the_pin_is_in_no_table_no_log_and_no_callback(call, key, user, gateway, caplog):
+def test_the_pin_is_in_no_table_no_log_and_no_callback(call, key, user, recording_gateway, caplog):
     user.team.dlr_url = "https://example.com/dlr"
     user.team.reply_url = "https://example.com/replies"
     user.team.save()
@@ -322,7 +318,7 @@ def test_the_pin_is_in_no_table_no_log_and_no_callback(call, key, user, gateway,
     pending = rows_containing(pin)
     assert call("/api/2fa/verify", {"api_token": key, "pin": pin, "pin_id": sent["pin_id"]}).status_code == 200
 
-    assert sent_texts(gateway) == [f"Your code is {pin}"]  # the network got it ...
+    assert sent_texts(recording_gateway) == [f"Your code is {pin}"]  # the network got it ...
     assert pending == [] and rows_containing(pin) == []  # ... the database never did
     assert Message.objects.get().text == "Your code is ******"
     assert rows_containing("Your code is ******") == ["messaging_message.text"]

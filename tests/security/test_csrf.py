@@ -4,23 +4,16 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import UserFactory
+from tests.routes import url_patterns
 
 pytestmark = pytest.mark.django_db
 API_PREFIXES = ("api", "raven/", "v1/", "hooks/", "admin/")
 
 
 def page_routes():
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                yield prefix + str(p.pattern), p
-
-    for route, pattern in walk(get_resolver().url_patterns):
+    for route, pattern in url_patterns():
         view = getattr(pattern.callback, "view_class", None)
         if view is not None and not route.startswith(API_PREFIXES) and hasattr(view, "post"):
             yield route

@@ -5,14 +5,15 @@ matrix by itself; a URL parameter this file does not know how to fill fails the 
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from contacts.models import BlacklistEntry, ContactImport
+from contacts.models import ContactImport
 from contacts.services import contact_create, group_create, template_create
+from messaging.models import BlacklistEntry
 from messaging.services import Recipient, message_send
 from tests.factories import UserFactory, issue_key
+from tests.routes import url_patterns
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -21,14 +22,7 @@ CREDENTIALS = {"token"}
 
 
 def routes() -> Iterator[tuple[str, type]]:
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                yield prefix + str(p.pattern), p
-
-    for route, pattern in walk(get_resolver().url_patterns):
+    for route, pattern in url_patterns():
         view = getattr(pattern.callback, "view_class", None)
         if "<" in route and not route.startswith("admin/") and view is not None:
             yield route, view

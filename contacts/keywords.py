@@ -1,7 +1,8 @@
 """Keyword auto-replies: a team's words (besides the opt-out words) that answer an inbound message
 on their own. The reply goes through `message_send` (priced and charged to the user whose message
-was answered); the sender can also join a contact group. Called by `inbound_receive` after it has
-stored the message, never from a signal."""
+was answered); the sender can also join a contact group. Run for each stored reply by the task
+`contacts.tasks.keyword_answer`, which `inbound_receive` queues once the reply is stored (through
+settings.SMS_REPLY_TASKS: messaging does not know what the address book does with a reply)."""
 
 import logging
 
@@ -10,10 +11,10 @@ from django.db import transaction
 
 from accounts.models import Team, User
 from accounts.permissions import Action, require, team_of
-from contacts.models import Contact, Group
+from contacts.models import Contact, Group, Keyword
 from contacts.services import contact_create, group_contact_add
 from core.errors import DomainError, ManyProblems, NotFound
-from messaging.models import Keyword, Message
+from messaging.models import Message
 from messaging.services.send import Recipient, SendResult, message_send
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from django.views import View
 
 from accounts.pages import TeamPageMixin
 from accounts.permissions import Action
+from contacts.keywords import keyword_create, keyword_delete, keyword_list
 from contacts.models import Group
 from core.pages import call_service
-from messaging.services.keywords import keyword_create, keyword_delete, keyword_list
 
 
 class KeywordForm(forms.Form):

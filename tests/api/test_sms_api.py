@@ -1,4 +1,5 @@
-"""SMS API (seed 004): balance, generate/revoke/regenerate key, 401 shapes, rate-limit headers."""
+"""SMS API (seed 004, package api/sms_api): sends (v1 with a login, v2 with a key) as the seed's
+examples show them, balance, generate/revoke/regenerate key, 401 shapes, rate-limit headers."""
 
 import pytest
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.test import override_settings
 
 from accounts.models import ApiKey
 from api.ratelimit import _client_for
+from messaging.models import Message
 from tests.factories import PASSWORD, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +118,46 @@ def test_swagger_pages_are_served_locally(api):
     page = api.get("/api/v2")
     assert page.status_code == 200 and b"swagger" in page.content.lower() and b"cdn.jsdelivr" not in page.content
     assert api.get("/api/oauth2-callback").status_code in (200, 302)
+
+
+# ---- Sending, as the seed's examples show it --------------------------------------------------------
+
+
+def test_seed_v1_send_with_national_numbers(call, user):
+    user.team.default_country = "KE"
+    user.team.save()
+    body = {
+        "numbers": "0701234567, 0712345678",
+        "message_body": "Hello, this is a test message.",
+        "username": user.email,
+        "password": PASSWORD,
+    }
+    response = call("post", "/v1/sms/send", body)
+    assert response.status_code == 200, response.content
+    assert [m["number"] for m in response.json()["messages"]] == ["+254701234567", "+254712345678"]
+
+
+def test_seed_documented_errors(call, user):
+    bad = {"numbers": "0701234567, 12", "message_body": "Hi", "username": user.email, "password": PASSWORD}
+    assert call("post", "/v1/sms/send", bad).json() == {"error": "Invalid phone number format."}
+    assert call("post", "/v1/sms/send", bad).status_code == 400
+    wrong = {"numbers": "+254701234567", "message_body": "Hi", "username": user.email, "password": "x"}
+    response = call("post", "/v1/sms/send", wrong)
+    assert (response.status_code, response.json()) == (401, {"error": "Unauthorized."})
+    response = call("get", "/api/v2/sms/send")
+    assert response.status_code == 401
+    assert response.json() == {"error": "API key is required", "help": "Provide X-API-Key header or api_key parameter"}
+    assert not Message.objects.exists()
+
+
+def test_seed_v2_without_key_example_headers(call):
+    response = call("get", "/api/v2/sms/send", HTTP_ACCEPT="application/json")
+    assert response["X-RateLimit-Limit"] == "60" and response["X-RateLimit-Remaining"] == "59"
+
+
+def test_seed_v2_send_get_and_post(call, key):
+    response = call("get", "/api/v2/sms/send", {"api_key": key, "numbers": "+254701234567", "message_body": "Hi"})
+    assert response.status_code == 200 and response.json()["messages"][0]["status"] in ("QUEUE", "DELIVRD")
+    response = call("post", "/api/v2/sms/send", {"numbers": "+254701234567", "message_body": "Hi"}, HTTP_X_API_KEY=key)
+    assert response.status_code == 200
+    assert Message.objects.count() == 2

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from accounts.models import Role
+from contacts.keywords import keyword_create
 from contacts.models import Contact
 from contacts.services import group_create
 from core.errors import ManyProblems
@@ -12,7 +13,6 @@ from messaging.gateways.base import InboundSms
 from messaging.models import Direction, Message
 from messaging.services import Recipient, message_send
 from messaging.services.inbound import inbound_receive
-from messaging.services.keywords import keyword_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,7 @@
-"""Dashboard pages of conversations: the inbox as threads, one thread with its reply box."""
+"""Dashboard pages of conversations: the inbox as threads, one thread with its reply box. The threads
+are messaging's (messaging.conversations); the names beside their numbers are the address book's."""
+
+from dataclasses import replace
 
 from django import forms
 from django.contrib import messages as flash
@@ -7,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from accounts.pages import TeamPageMixin
+from contacts.selectors import contact_names
 from core.errors import NotFound
 from core.pages import call_service
 from messaging.conversations import (
-    contact_names,
     conversation_get,
     conversation_list,
     conversation_mark_read,
@@ -37,6 +40,8 @@ class InboxView(TeamPageMixin, View):
         threads, count = conversation_list(
             team=self.team, actor=request.user, limit=THREADS_PER_PAGE, offset=(number - 1) * THREADS_PER_PAGE
         )
+        names = contact_names(team=self.team, numbers=[t.number for t in threads])
+        threads = [replace(t, name=names.get(t.number, "")) for t in threads]
         pages = max(1, -(-count // THREADS_PER_PAGE))
         return render(
             request,

@@ -13,6 +13,7 @@ from contacts import selectors
 from contacts.csv_import import BLACKLIST_FIELDS, CONTACT_FIELDS, FIELD_LABELS, MAX_BYTES
 from contacts.models import Group, ImportKind, Template
 from core.numbers import split_numbers
+from core.pages import FillSelect, TemplateTextForm
 
 
 class TeamGroupsMixin:
@@ -155,7 +156,7 @@ class ImportMappingForm(TeamGroupsMixin, forms.Form):
         return {name: int(self.cleaned_data[name]) for name in self.field_names if self.cleaned_data.get(name)}
 
 
-class GroupSendForm(TeamGroupsMixin, forms.Form):
+class GroupSendForm(TeamGroupsMixin, TemplateTextForm):
     groups = forms.ModelMultipleChoiceField(
         queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -165,12 +166,18 @@ class GroupSendForm(TeamGroupsMixin, forms.Form):
         help_text="More numbers: one per line, or separated by commas or semicolons. A number given twice is sent"
         " once.",
     )
-    template = forms.ModelChoiceField(queryset=Template.objects.none(), required=False)
+    template = forms.ModelChoiceField(
+        queryset=Template.objects.none(),
+        required=False,
+        empty_label="No template",
+        widget=FillSelect(target="text"),
+        help_text="Fills the text below, which you can still edit.",
+    )
     text = forms.CharField(
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4, "data-counter": "1"}),
-        help_text="Or a template. Variables such as %first_name% are filled from each contact.",
+        help_text="Variables such as %first_name% are filled from each contact.",
     )
     sender = forms.CharField(max_length=15, required=False)
     scheduled_at = forms.DateTimeField(
@@ -185,7 +192,7 @@ class GroupSendForm(TeamGroupsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.team = team
         self.limit_groups(team, "groups")
-        self.fields["template"].queryset = selectors.template_list(team=team)
+        self.offer_templates(selectors.template_list(team=team))
 
     def clean_numbers(self) -> list[str]:
         return split_numbers(self.cleaned_data["numbers"])

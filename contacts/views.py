@@ -278,7 +278,6 @@ class GroupSendView(TeamPageMixin, View):
         if not form.is_valid():
             return self.get(request, form=form)
         data = form.cleaned_data
-        template = data["template"]
         outcome = confirm_then_send(
             form=form,
             actor=request.user,
@@ -286,8 +285,7 @@ class GroupSendView(TeamPageMixin, View):
             recipients={
                 "group_ids": [g.pk for g in data["groups"]],
                 "numbers": data["numbers"],
-                "text": "" if template else data["text"],
-                "template_id": template.pk if template else None,
+                "text": data["text"],  # a picked template's text, as filled (core.pages.TemplateTextForm)
                 "scheduled_at": data["scheduled_at"],
             },
             send={"sender": data["sender"], "source": "dashboard"},

@@ -15,6 +15,7 @@ from accounts.confirm import ask_first
 from accounts.pages import TeamPageMixin
 from accounts.permissions import Action, sees_everyone
 from accounts.selectors import team_balance
+from contacts.selectors import template_list
 from contacts.send_pages import confirm_then_send, sent
 from contacts.sending import group_send_quote
 from core.csv_safe import csv_lines
@@ -61,11 +62,11 @@ class SendView(TeamPageMixin, View):
     """Send to numbers: a send to more than one recipient is confirmed first (contacts.send_pages)."""
 
     def get(self, request, form=None, confirm=None):
-        form = form or SendForm(initial={"sender": self.team.default_sender})
+        form = form or SendForm(initial={"sender": self.team.default_sender}, templates=template_list(team=self.team))
         return render(request, "messaging/send.html", {"form": form, "confirm": confirm})
 
     def post(self, request):
-        form = SendForm(request.POST)
+        form = SendForm(request.POST, templates=template_list(team=self.team))
         if not form.is_valid():
             return self.get(request, form=form)
         data = form.cleaned_data

@@ -15,6 +15,7 @@ from messaging.gateways.base import InboundSms
 from messaging.models import Batch, Message
 from messaging.services import Recipient, message_send
 from messaging.services.inbound import inbound_receive
+from messaging.services.keywords import keyword_create
 from tests.e2e.test_dashboard import log_in
 from tests.factories import UserFactory
 
@@ -76,6 +77,7 @@ def team_with_everything():
         "group_id": group.pk,
         "template_id": template.pk,
         "number": "+37255550001",
+        "keyword_id": keyword_create(actor=owner, word="JOIN", reply_text="Welcome to the club", group=group).pk,
     }
     return owner, ids
 

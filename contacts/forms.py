@@ -192,6 +192,8 @@ class GroupSendForm(TeamGroupsMixin, TemplateTextForm):
         super().__init__(*args, **kwargs)
         self.team = team
         self.limit_groups(team, "groups")
+        if not self.fields["groups"].queryset.exists():
+            self.fields["groups"].help_text = "No groups yet: make one under Contacts → Groups, or type numbers below."
         self.offer_templates(selectors.template_list(team=team))
 
     def clean_numbers(self) -> list[str]:

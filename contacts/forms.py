@@ -123,7 +123,10 @@ class ImportUploadForm(TeamGroupsMixin, forms.Form):
     file = forms.FileField(help_text=f"CSV, at most {MAX_BYTES // (1024 * 1024)} MB. UTF-8 or Latin-1.")
     kind = forms.ChoiceField(choices=ImportKind.choices, initial=ImportKind.CONTACTS)
     group = forms.ModelChoiceField(
-        queryset=Group.objects.none(), required=False, help_text="Contacts: also put them in this group."
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label="No group",
+        help_text="Contacts: also put them in this group.",
     )
 
     def __init__(self, *args, team: Team, **kwargs) -> None:
@@ -138,7 +141,7 @@ class ImportMappingForm(TeamGroupsMixin, forms.Form):
     keep_other_columns = forms.BooleanField(
         required=False, label="Keep other columns as custom fields (named after their header)"
     )
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False)
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
 
     def __init__(self, *args, team: Team, kind: str, columns: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -132,9 +132,10 @@ def test_a_new_teams_empty_pages_fit_too(page, shoot):
 
 
 def test_pages_and_states_outside_the_walk_fit_too(page, shoot, team_with_everything):
-    """Pages outside the dashboard's URL names (login, password) and what only a POST shows (a send's
-    confirmation, the ask-first question, a form with its errors), at both widths."""
+    """Pages outside the dashboard's URL names (login, password, 404, 403) and what only a POST shows (a
+    send's confirmation, the ask-first question, a form with its errors), at both widths."""
     owner, _ = team_with_everything
+    member = UserFactory(team=owner.team, role=Role.MEMBER, email="member@layout.test")
     api_key_create(user=owner, name="A key for the phone test")
     problems = []
     for width in WIDTHS:
@@ -162,6 +163,13 @@ def test_pages_and_states_outside_the_walk_fit_too(page, shoot, team_with_everyt
         page.click("main button[type=submit]")
         page.wait_for_selector(".errorlist")
         problems += _inspect(page, shoot, "form-errors", width)
+
+        assert page.goto("/messages/00000000-0000-0000-0000-000000000000/").status == 404
+        problems += _inspect(page, shoot, "not-found", width)
+        page.context.clear_cookies()
+        log_in(page, member)
+        assert page.goto("/settings/").status == 403
+        problems += _inspect(page, shoot, "not-allowed", width)
     assert problems == [], "\n".join(problems)
 
 

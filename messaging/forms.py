@@ -31,7 +31,7 @@ class SendForm(TemplateTextForm):
         widget=forms.Textarea(attrs={"rows": 5, "data-counter": "1"}), strip=False, required=False, label="Message"
     )
     sender = forms.CharField(
-        max_length=20, required=False, help_text="Numeric (+ and up to 15 digits) or up to 11 characters."
+        max_length=20, required=False, help_text="A number (+ and up to 15 digits) or up to 11 letters and digits."
     )
     scheduled_at = forms.DateTimeField(
         required=False,

@@ -98,3 +98,12 @@ def test_a_support_adjustment_that_crosses_mails_the_admins_once(
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == admins
     assert "is now 7.00 credits" in mail.outbox[0].body
+
+
+def test_the_banner_says_what_this_user_can_do(client, owner):
+    member = UserFactory(team=owner.team, role=Role.MEMBER, email="member@a.test", credits=1)
+    send(owner, 3)  # 12 -> 9
+    client.force_login(owner)
+    assert "Move credits from another user on" in client.get("/").content.decode()
+    client.force_login(member)
+    assert "Ask an owner or admin for a transfer" in client.get("/").content.decode()

@@ -19,7 +19,6 @@ def owner():
     return UserFactory(credits=100, email="owner@a.test")
 
 
-
 MIXED = "+372 5555 5501\n55555501; +37255555502, 12\n+37255555503\n12"  # EE team: 55555501 is +37255555501
 
 

@@ -42,8 +42,20 @@ class ApiKeyForm(forms.Form):
 
 
 class TeamSettingsForm(forms.ModelForm):
-    dlr_url = forms.URLField(label="Delivery-report URL", required=False, max_length=500, assume_scheme="https")
-    reply_url = forms.URLField(label="Reply-forward URL", required=False, max_length=500, assume_scheme="https")
+    dlr_url = forms.URLField(
+        label="Delivery-report URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Where each delivery report is posted, unless a send names its own. Empty: none.",
+    )
+    reply_url = forms.URLField(
+        label="Reply-forward URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Where each reply to your messages is posted. Empty: replies only show in the Inbox.",
+    )
 
     class Meta:
         model = Team
@@ -57,3 +69,11 @@ class TeamSettingsForm(forms.ModelForm):
             "dlr_url",
             "reply_url",
         ]
+        help_texts = {
+            "time_zone": "Send times and daily statistics are in this zone, e.g. Europe/Tallinn.",
+            "default_sender": "Used when a send names no sender: a number (+ and up to 15 digits) or up to 11"
+            " letters and digits. Empty: the platform's default.",
+            "low_balance_threshold": "Below this many credits, a user sees a warning on every page and the team's"
+            " owners and admins get an email. 0: never.",
+            "skip_blacklisted": "Numbers on your blacklist are not sent to: shown as Blocked, not charged.",
+        }

@@ -21,6 +21,7 @@ urlpatterns = [
     path("inbox/", conversation_views.InboxView.as_view(), name="inbox"),
     path("inbox/<str:number>/", conversation_views.ConversationView.as_view(), name="conversation"),
     path("keywords/", keyword_views.KeywordListView.as_view(), name="keywords"),
+    path("keywords/<int:keyword_id>/", keyword_views.KeywordEditView.as_view(), name="keyword-edit"),
     path("batches/", messaging_views.BatchListView.as_view(), name="batches"),
     path("batches/<int:batch_id>/", messaging_views.BatchDetailView.as_view(), name="batch"),
     path("insights/", messaging_views.InsightsView.as_view(), name="insights"),

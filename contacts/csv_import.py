@@ -40,9 +40,9 @@ from contacts.models import (
 from core import generations
 from core.copy import binary_copy
 from core.csv_safe import unescape_cell
+from core.enqueue import enqueue_on_commit
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.numbers import normalize_number
-from messaging.enqueue import enqueue_on_commit
 from messaging.models import BlacklistEntry, BlacklistSource
 from messaging.selectors import blacklisted_numbers
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
@@ -13,6 +14,7 @@ from contacts import selectors
 from contacts.csv_import import BLACKLIST_FIELDS, CONTACT_FIELDS, FIELD_LABELS, MAX_BYTES
 from contacts.models import Group, ImportKind, Template
 from core.numbers import split_numbers
+from core.pages import FillSelect, TemplateTextForm
 from messaging.conversion import CONVERSION_LEVELS
 
 CONVERSION_CHOICES = [
@@ -23,16 +25,25 @@ CONVERSION_CHOICES = [
 assert [c for c, _ in CONVERSION_CHOICES] == list(CONVERSION_LEVELS)
 
 
-class SendForm(forms.Form):
+class SendForm(TemplateTextForm):
     numbers = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "+372 5555 5555\n+46 70 123 45 67"}),
         required=False,
         help_text="One number per line, or separated by commas or semicolons. Spaces inside a number are fine;"
         " a number given twice is sent once.",
     )
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "data-counter": "1"}), strip=False)
+    template = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No template",
+        widget=FillSelect(target="text"),
+        help_text="Fills the message below, which you can still edit.",
+    )
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5, "data-counter": "1"}), strip=False, required=False, label="Message"
+    )
     sender = forms.CharField(
-        max_length=20, required=False, help_text="Numeric (+ and up to 15 digits) or up to 11 characters."
+        max_length=20, required=False, help_text="A number (+ and up to 15 digits) or up to 11 letters and digits."
     )
     scheduled_at = forms.DateTimeField(
         required=False,
@@ -43,6 +54,10 @@ class SendForm(forms.Form):
     conversion = forms.TypedChoiceField(choices=CONVERSION_CHOICES, coerce=int, initial=0)
     messages_per_minute = forms.IntegerField(min_value=1, required=False, label="Messages per minute (throttle)")
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, templates: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer_templates(templates)
 
     def numbers_list(self) -> list[str]:
         return split_numbers(self.cleaned_data.get("numbers") or "")
@@ -155,7 +170,10 @@ class ImportUploadForm(TeamGroupsMixin, forms.Form):
     file = forms.FileField(help_text=f"CSV, at most {MAX_BYTES // (1024 * 1024)} MB. UTF-8 or Latin-1.")
     kind = forms.ChoiceField(choices=ImportKind.choices, initial=ImportKind.CONTACTS)
     group = forms.ModelChoiceField(
-        queryset=Group.objects.none(), required=False, help_text="Contacts: also put them in this group."
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label="No group",
+        help_text="Contacts: also put them in this group.",
     )
 
     def __init__(self, *args, team: Team, **kwargs) -> None:
@@ -170,7 +188,7 @@ class ImportMappingForm(TeamGroupsMixin, forms.Form):
     keep_other_columns = forms.BooleanField(
         required=False, label="Keep other columns as custom fields (named after their header)"
     )
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False)
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
 
     def __init__(self, *args, team: Team, kind: str, columns: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -188,7 +206,7 @@ class ImportMappingForm(TeamGroupsMixin, forms.Form):
         return {name: int(self.cleaned_data[name]) for name in self.field_names if self.cleaned_data.get(name)}
 
 
-class GroupSendForm(TeamGroupsMixin, forms.Form):
+class GroupSendForm(TeamGroupsMixin, TemplateTextForm):
     groups = forms.ModelMultipleChoiceField(
         queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -198,12 +216,18 @@ class GroupSendForm(TeamGroupsMixin, forms.Form):
         help_text="More numbers: one per line, or separated by commas or semicolons. A number given twice is sent"
         " once.",
     )
-    template = forms.ModelChoiceField(queryset=Template.objects.none(), required=False)
+    template = forms.ModelChoiceField(
+        queryset=Template.objects.none(),
+        required=False,
+        empty_label="No template",
+        widget=FillSelect(target="text"),
+        help_text="Fills the text below, which you can still edit.",
+    )
     text = forms.CharField(
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4, "data-counter": "1"}),
-        help_text="Or a template. Variables such as %first_name% are filled from each contact.",
+        help_text="Variables such as %first_name% are filled from each contact.",
     )
     sender = forms.CharField(max_length=15, required=False)
     scheduled_at = forms.DateTimeField(
@@ -218,7 +242,9 @@ class GroupSendForm(TeamGroupsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.team = team
         self.limit_groups(team, "groups")
-        self.fields["template"].queryset = selectors.template_list(team=team)
+        if not self.fields["groups"].queryset.exists():
+            self.fields["groups"].help_text = "No groups yet: make one under Contacts → Groups, or type numbers below."
+        self.offer_templates(selectors.template_list(team=team))
 
     def clean_numbers(self) -> list[str]:
         return split_numbers(self.cleaned_data["numbers"])

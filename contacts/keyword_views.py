@@ -1,4 +1,5 @@
-"""Dashboard page of keyword auto-replies (owners and admins)."""
+"""Dashboard pages of keyword auto-replies (owners and admins): the list with a form to add one, and
+a page to change one."""
 
 from django import forms
 from django.contrib import messages as flash
@@ -7,7 +8,7 @@ from django.views import View
 
 from accounts.pages import TeamPageMixin
 from accounts.permissions import Action
-from contacts.keywords import keyword_create, keyword_delete, keyword_list
+from contacts.keywords import keyword_create, keyword_delete, keyword_get, keyword_list, keyword_update
 from contacts.models import Group
 from core.pages import call_service
 
@@ -48,3 +49,23 @@ class KeywordListView(TeamPageMixin, View):
             flash.success(request, f"Keyword {form.cleaned_data['word'].strip().upper()} added.")
             return redirect("dashboard:keywords")
         return self.get(request, form=form)
+
+
+class KeywordEditView(TeamPageMixin, View):
+    required_action = Action.TEAM_SETTINGS
+
+    def get(self, request, keyword_id, form=None):
+        keyword = keyword_get(team=self.team, keyword_id=keyword_id)
+        initial = {"word": keyword.word, "reply_text": keyword.reply_text, "group": keyword.group_id}
+        form = form or KeywordForm(team=self.team, initial=initial)
+        return render(request, "messaging/keyword_edit.html", {"keyword": keyword, "form": form})
+
+    def post(self, request, keyword_id):
+        keyword = keyword_get(team=self.team, keyword_id=keyword_id)
+        form = KeywordForm(request.POST, team=self.team)
+        if form.is_valid() and call_service(
+            form, lambda: keyword_update(actor=request.user, keyword=keyword, **form.cleaned_data)
+        ):
+            flash.success(request, f"Keyword {keyword.word} saved.")
+            return redirect("dashboard:keywords")
+        return self.get(request, keyword_id, form=form)

@@ -56,16 +56,40 @@ def keyword_create(*, actor: User, word: str, reply_text: str, group: Group | No
     return Keyword.objects.create(team=team, word=cleaned, reply_text=reply_text.strip(), group=group)
 
 
+def keyword_update(*, actor: User, keyword: Keyword, word: str, reply_text: str, group: Group | None = None) -> Keyword:
+    """Change a keyword's word, reply or group, by the rules of a new one (another keyword of the team
+    may not have the word)."""
+    team = team_of(actor)
+    require(actor, Action.TEAM_SETTINGS, team=team)
+    if keyword.team_id != team.pk:
+        raise NotFound("Keyword not found.", field="keyword_id")
+    keyword.word = keyword_clean(team=team, word=word, reply_text=reply_text, group=group, exclude=keyword.pk)
+    keyword.reply_text, keyword.group = reply_text.strip(), group
+    keyword.save(update_fields=["word", "reply_text", "group"])
+    return keyword
+
+
 def keyword_delete(*, actor: User, keyword_id: object) -> None:
     require(actor, Action.TEAM_SETTINGS, team=actor.team)
-    pk = str(keyword_id)
-    deleted, _ = Keyword.objects.filter(team=actor.team, pk=int(pk) if pk.isdigit() else 0).delete()
+    deleted, _ = Keyword.objects.filter(team=actor.team, pk=_pk(keyword_id)).delete()
     if not deleted:
         raise NotFound("Keyword not found.", field="keyword_id")
 
 
+def _pk(keyword_id: object) -> int:
+    text = str(keyword_id)
+    return int(text) if text.isdigit() else 0
+
+
 def keyword_list(*, team: Team):
     return Keyword.objects.filter(team=team).select_related("group")
+
+
+def keyword_get(*, team: Team, keyword_id: object) -> Keyword:
+    keyword = keyword_list(team=team).filter(pk=_pk(keyword_id)).first()
+    if keyword is None:
+        raise NotFound("Keyword not found.", field="keyword_id")
+    return keyword
 
 
 def keyword_match(*, team: Team, text: str) -> Keyword | None:

@@ -20,7 +20,7 @@ from core.errors import DomainError
 from messaging.services import SendResult
 
 T = TypeVar("T")
-FIELDS = {"recipients": "numbers", "template_id": "template", "group_id": "groups", "credits": None}
+FIELDS = {"recipients": "numbers", "group_id": "groups", "credits": None}
 
 
 @dataclass(frozen=True)

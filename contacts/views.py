@@ -276,11 +276,13 @@ class SendView(TeamPageMixin, View):
     to more than one recipient confirmed first (contacts.send_pages)."""
 
     def get(self, request, form=None, confirm=None):
-        form = form or SendForm(initial={"sender": self.team.default_sender})
+        form = form or SendForm(
+            initial={"sender": self.team.default_sender}, templates=selectors.template_list(team=self.team)
+        )
         return render(request, "messaging/send.html", {"form": form, "confirm": confirm})
 
     def post(self, request):
-        form = SendForm(request.POST)
+        form = SendForm(request.POST, templates=selectors.template_list(team=self.team))
         if not form.is_valid():
             return self.get(request, form=form)
         data = form.cleaned_data
@@ -363,7 +365,6 @@ class GroupSendView(TeamPageMixin, View):
         if not form.is_valid():
             return self.get(request, form=form)
         data = form.cleaned_data
-        template = data["template"]
         outcome = confirm_then_send(
             form=form,
             actor=request.user,
@@ -371,8 +372,7 @@ class GroupSendView(TeamPageMixin, View):
             recipients={
                 "group_ids": [g.pk for g in data["groups"]],
                 "numbers": data["numbers"],
-                "text": "" if template else data["text"],
-                "template_id": template.pk if template else None,
+                "text": data["text"],  # a picked template's text, as filled (core.pages.TemplateTextForm)
                 "scheduled_at": data["scheduled_at"],
             },
             send={"sender": data["sender"], "source": "dashboard"},
@@ -459,9 +459,7 @@ class BlacklistView(TeamPageMixin, View):
         if form.is_valid():
             entry = call(
                 form,
-                lambda: blacklist_add(
-                    team=self.team, number=form.cleaned_data["number"], source=BlacklistSource.WEB
-                ),
+                lambda: blacklist_add(team=self.team, number=form.cleaned_data["number"], source=BlacklistSource.WEB),
             )
             if entry:
                 messages.success(request, f"{entry.number} is on the blacklist.")

@@ -11,9 +11,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import CreditEntry, EntryKind, User
+from accounts.models import CreditEntry, EntryKind, Team, User
 from accounts.permissions import Action, require, team_of
 from core import metrics
+from core.enqueue import enqueue_on_commit
 from core.errors import InsufficientCredits, NotFound, ValidationFailed
 
 MAX_AMOUNT = Decimal("1000000000")
@@ -185,13 +186,15 @@ def credit_adjust(*, user: User, amount: object, actor: User | None, memo: str) 
     text = str(amount).strip()
     negative = text.startswith("-")
     value = clean_amount(text.lstrip("-"))
-    return _move(
+    entry = _move(
         user_id=user.pk,
         amount=-value if negative else value,
         kind=EntryKind.ADJUSTMENT,
         actor=actor,
         memo=_require_memo(memo),
     )
+    low_balance_check(entry=entry)
+    return entry
 
 
 @transaction.atomic
@@ -374,6 +377,7 @@ def credit_transfer(*, actor: User, from_email: str, to_email: str, amount: obje
             memo=memo,
             transfer_id=transfer_id,
         )
+        low_balance_check(entry=out)
         into = _move(
             user_id=target.pk, amount=value, kind=EntryKind.TRANSFER_IN, actor=actor, memo=memo, transfer_id=transfer_id
         )
@@ -385,6 +389,18 @@ def low_balance_crossed(*, threshold: Decimal, before: Decimal, after: Decimal) 
     movement's before and after are exact (the balance row is locked for it), so one dip below the
     threshold is one crossing, however many sends follow while it stays below."""
     return before >= threshold > after
+
+
+def low_balance_check(*, entry: CreditEntry) -> None:
+    """After a debit that is not a send (a transfer out, a negative adjustment): when it crossed the
+    team's threshold, the team's owners and admins are mailed once the debit commits. Sends check in
+    `message_send`, which has the team at hand."""
+    if entry.amount >= 0:
+        return
+    threshold = Team.objects.filter(pk=entry.team_id).values_list("low_balance_threshold", flat=True).first()
+    before = entry.balance_after - entry.amount
+    if threshold is not None and low_balance_crossed(threshold=threshold, before=before, after=entry.balance_after):
+        enqueue_on_commit("messaging.tasks.low_balance_email", entry.user_id)
 
 
 def low_balance_notify(*, user_id: int) -> int:

@@ -236,10 +236,20 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Platform settings
-# Mail (the low-balance notice to a team's owners and admins): Django's backends; SMTP in production,
-# the console in development (local.py), memory in tests.
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
-DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="sms-platform@localhost")
+
+
+def mail_settings(default: str) -> dict[str, object]:
+    """EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from EMAIL_URL (`default` when it is not set)."""
+    return {name: value for name, value in env.email_url("EMAIL_URL", default=default).items() if value is not None}
+
+
+# Mail (the low-balance notice to a team's owners and admins). EMAIL_URL names the backend and the
+# server in one value (django-environ): smtp+tls://user:password@host:587 (STARTTLS),
+# smtp+ssl://user:password@host:465, consolemail:// (the development default, local.py), filemail://.
+# An @ or / in the user or password is percent-encoded (%40, %2F). Tests keep mail in memory.
+globals().update(mail_settings("smtp://localhost:25"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)  # an unanswering server fails the attempt (retried)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sms-platform@localhost")
 
 SMS_DEFAULT_COUNTRY = env("SMS_DEFAULT_COUNTRY", default="EE")
 SMS_API_RATE_LIMIT_PER_MINUTE = env.int("SMS_API_RATE_LIMIT_PER_MINUTE", default=60)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import metrics
+from core.enqueue import enqueue_later, enqueue_on_commit
 from messaging.callbacks.webhooks import (
     MAX_ATTEMPTS,
     HostBreaker,
@@ -17,7 +18,6 @@ from messaging.callbacks.webhooks import (
     signature_headers,
     url_host,
 )
-from messaging.enqueue import enqueue_later, enqueue_on_commit
 from messaging.models import Callback, CallbackAttempt
 
 LEASE = timedelta(minutes=2)

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from core.enqueue import enqueue_each_on_commit
 from messaging.callbacks.webhooks import expand_dlr_template
-from messaging.enqueue import enqueue_each_on_commit
 from messaging.models import Callback, CallbackKind, Message, Status, rank
 from messaging.vocabulary import dlr_code, is_final, rest_v1_status
 

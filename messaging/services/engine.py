@@ -11,7 +11,7 @@ import threading
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from messaging.enqueue import enqueue_later
+from core.enqueue import enqueue_later
 from messaging.gateways import BUILTIN
 from messaging.gateways.base import DeliveryReport, Gateway, InboundSms
 from messaging.services.reports import EngineSink

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.enqueue import enqueue_on_commit
 from core.locks import transaction_lock
 from messaging import segments
 from messaging.callbacks.notify import reply_notification
-from messaging.enqueue import enqueue_on_commit
 from messaging.gateways.base import InboundSms
 from messaging.models import BlacklistSource, DailyCount, Direction, InboundPart, Message, Status
 from messaging.services.blacklist import blacklist_add

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.services.credits import ChargeLine, ShortOfCredits, credit_charge_many
+from core.enqueue import enqueue_now
 from core.errors import InsufficientCredits
 from core.group_commit import GroupCommit
-from messaging.enqueue import enqueue_now
 from messaging.models import DailyCount, Message
 
 MESSAGE_COLUMNS = [(f.attname, cast(str, f.column)) for f in Message._meta.concrete_fields if not f.primary_key]

@@ -48,13 +48,13 @@ from accounts.services.credits import low_balance_crossed
 from core import metrics
 from core.collector import collection_paused
 from core.copy import binary_copy
+from core.enqueue import enqueue_now, enqueue_on_commit
 from core.errors import InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber, normalize_number
 from core.senders import clean_sender
 from messaging import segments
 from messaging.callbacks.notify import notifications_for
 from messaging.conversion import CONVERSION_LEVELS, convert
-from messaging.enqueue import enqueue_now, enqueue_on_commit
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook

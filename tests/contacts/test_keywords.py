@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from accounts.models import Role
-from contacts.keywords import keyword_create
+from contacts.keywords import keyword_create, keyword_update
 from contacts.models import Contact
 from contacts.services import group_create
 from core.errors import ManyProblems
@@ -78,3 +78,42 @@ def test_the_keywords_page_for_owners_only(client, owner):
     assert response.status_code == 302 and "HOURS" in client.get("/keywords/").content.decode()
     client.force_login(UserFactory(team=owner.team, role=Role.MEMBER, email="m@kw.test"))
     assert client.get("/keywords/").status_code == 403
+
+
+def test_a_keyword_is_changed_by_the_rules_of_a_new_one(owner, django_capture_on_commit_callbacks):
+    club = group_create(team=owner.team, name="Club")
+    info = keyword_create(actor=owner, word="info", reply_text="Hours: 9-17")
+    keyword_create(actor=owner, word="join", reply_text="Welcome")
+    with pytest.raises(ManyProblems) as refused:
+        keyword_update(actor=owner, keyword=info, word="Join", reply_text="")
+    assert dict(refused.value.problems) == {
+        "word": "The team already has the keyword JOIN.",
+        "reply_text": "Enter the reply text.",
+    }
+    keyword_update(actor=owner, keyword=info, word="hours", reply_text=" Open 9-18 ", group=club)
+    info.refresh_from_db()
+    assert (info.word, info.reply_text, info.group) == ("HOURS", "Open 9-18", club)
+    keyword_update(actor=owner, keyword=info, word="HOURS", reply_text="Open 9-19")  # its own word is no clash
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _conversation(owner, "Hours today")
+    assert Message.objects.filter(direction=Direction.OUT, text="Open 9-19").exists()
+
+
+def test_the_keyword_page_changes_one_for_owners_only_and_never_another_teams(client, owner):
+    keyword = keyword_create(actor=owner, word="info", reply_text="Hours: 9-17")
+    client.force_login(owner)
+    assert 'value="INFO"' in client.get(f"/keywords/{keyword.pk}/").content.decode()
+    bad = client.post(f"/keywords/{keyword.pk}/", {"word": "stop", "reply_text": "x"})
+    assert "opt-out word" in bad.content.decode()
+    ok = client.post(f"/keywords/{keyword.pk}/", {"word": "times", "reply_text": "Open 9-18"})
+    assert ok.status_code == 302 and ok.url == "/keywords/"
+    keyword.refresh_from_db()
+    assert (keyword.word, keyword.reply_text) == ("TIMES", "Open 9-18")
+    client.force_login(UserFactory(team=owner.team, role=Role.MEMBER, email="m@kw.test"))
+    assert client.get(f"/keywords/{keyword.pk}/").status_code == 403
+    client.force_login(UserFactory(email="other@kw.test"))
+    assert client.get(f"/keywords/{keyword.pk}/").status_code == 404
+    assert client.post(f"/keywords/{keyword.pk}/", {"word": "mine", "reply_text": "x"}).status_code == 404
+    keyword.refresh_from_db()
+    assert keyword.word == "TIMES"

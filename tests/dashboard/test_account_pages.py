@@ -147,3 +147,11 @@ def test_signing_secret_is_shown_and_can_be_rotated(logged_in, owner):
     assert logged_in.post("/settings/", {"action": "rotate-secret"}).status_code == 302
     owner.team.refresh_from_db()
     assert owner.team.signing_secret != old and len(owner.team.signing_secret) == 64
+
+
+def test_the_team_page_reads_credits_with_two_decimals_unless_more_are_needed(logged_in, owner):
+    member = UserFactory(team=owner.team, role=Role.MEMBER, email="m@a.test")
+    logged_in.post("/team/", {"transfer": "1", "from_email": owner.email, "to_email": member.email, "amount": "0.035"})
+    page = logged_in.get("/team/").content.decode()
+    assert ">99.965</td>" in page and ">0.035</td>" in page and ">-0.035</td>" in page
+    assert ">100.00</td>" in page and "0.0350" not in page

@@ -8,7 +8,7 @@ import pytest
 from accounts.models import Role
 from contacts.services import contact_create
 from messaging.gateways.base import InboundSms
-from messaging.models import Direction, Message
+from messaging.models import Direction, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.inbound import inbound_receive
 from tests.factories import UserFactory
@@ -51,6 +51,19 @@ def test_the_inbox_groups_by_number_with_names_and_unread_counts(client, owner):
     assert "Who is this?" not in thread
     assert not Message.objects.filter(sender="+37255550001", is_read=False).exists()
     assert '<span class="nav-count">1<span' in client.get("/inbox/").content.decode()
+
+
+def test_the_thread_says_statuses_in_words_with_the_code_in_a_tooltip(client, owner):
+    delivered = _send(owner, "+37255550001", "Hi").messages[0]
+    failed = _send(owner, "+37255550001", "Again").messages[0]
+    Message.objects.filter(pk=delivered.pk).update(status=Status.DELIVRD)
+    Message.objects.filter(pk=failed.pk).update(status=Status.UNDELIV, is_refunded=True)
+    _receive("+37255550001", "Hello back")
+    client.force_login(owner)
+    thread = client.get("/inbox/+37255550001/").content.decode()
+    assert ">Delivered</span>" in thread and 'data-code="DELIVRD"' in thread
+    assert ">Failed</span>" in thread and "(refunded)" in thread
+    assert "Delivrd" not in thread and "Undeliv" not in thread
 
 
 def test_a_reply_from_the_thread_is_priced_and_charged_like_any_send(client, owner, django_capture_on_commit_callbacks):

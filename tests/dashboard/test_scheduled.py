@@ -1,6 +1,6 @@
 """The scheduled messages page: single and batch messages waiting, each cancellable (asked first) with its refund."""
 
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -64,3 +64,16 @@ def test_another_teams_scheduled_message_is_404(page):
     assert page.get(f"/scheduled/{theirs.uuid}/cancel/").status_code == 404
     assert page.post(f"/scheduled/{theirs.uuid}/cancel/").status_code == 404
     assert Message.objects.get().status == Status.QUEUE
+
+
+@pytest.mark.parametrize("url", ["/send/", "/groups/send/"])
+def test_send_times_are_typed_and_shown_in_the_teams_time_zone(page, owner, url):
+    owner.team.time_zone = "Europe/Tallinn"  # UTC+2 in winter
+    owner.team.save()
+    day = date(timezone.now().year + 1, 1, 15)
+    data = {"numbers": "+37255555501", "text": "Hi", "conversion": "0", "scheduled_at": f"{day}T10:00"}
+    page.post_committed(url, data)
+    message = Message.objects.get()
+    assert message.scheduled_at.astimezone(UTC).strftime("%H:%M") == "08:00"
+    assert f"{day} 10:00" in page.get("/scheduled/").content.decode()
+    assert f"{day} 10:00" in page.get(f"/messages/{message.uuid}/").content.decode()

@@ -76,6 +76,27 @@ def test_the_group_page_confirms_a_template_send(page, owner):
     assert sent.url == f"/batches/{Batch.objects.get().pk}/" and Message.objects.count() == 2
 
 
+@pytest.mark.parametrize("url", ["/send/", "/groups/send/"])
+def test_each_template_option_carries_its_text_to_fill_the_box(page, owner, url):
+    assert 'name="template"' not in page.get(url).content.decode()  # no templates, no choice
+    contacts.template_create(team=owner.team, name="Reminder", text='See you at 10 & bring "ID"')
+    html = page.get(url).content.decode()
+    assert 'data-fills="text"' in html
+    assert 'data-fill="See you at 10 &amp; bring &quot;ID&quot;">Reminder</option>' in html
+
+
+@pytest.mark.parametrize("url", ["/send/", "/groups/send/"])
+def test_the_text_box_is_what_is_sent_and_a_template_fills_an_empty_one(page, owner, url):
+    template = contacts.template_create(team=owner.team, name="T", text="Hello from the template")
+    data = {"numbers": "+37255555501", "conversion": "0", "template": template.pk}
+    page.post_committed(url, {**data, "text": "Hello, edited after picking the template"})
+    page.post_committed(url, {**data, "text": ""})  # no JavaScript: the box stayed empty
+    assert [m.text for m in Message.objects.order_by("id")] == [
+        "Hello, edited after picking the template",
+        "Hello from the template",
+    ]
+
+
 def test_the_numbers_box_reads_lines_commas_semicolons_and_spaces_inside_numbers():
     assert split_numbers("+372 5555 5501\n+37255555502;55555503 , 0037255555504\r\n\n") == [
         "+372 5555 5501",

@@ -54,10 +54,16 @@ def test_keyword_reply_set_up_in_the_browser(page, shoot, log_in):
     page.click("button:has-text('Add keyword')")
     page.wait_for_selector("text=Keyword JOIN added.")
     shoot("keywords")
+    page.click("[aria-label='Edit JOIN']")  # a second thought about the reply
+    page.fill("textarea[name=reply_text]", "Welcome to the club, see you on Friday")
+    shoot("keyword-edit")
+    page.click("button:has-text('Save keyword')")
+    page.wait_for_selector("text=Keyword JOIN saved.")
+    assert "see you on Friday" in page.inner_text("[data-testid=keyword]")
     inbound_receive(sms=InboundSms(sender="+37255550009", to="", text="JOIN me", at=datetime.now(UTC)))
     page.goto("/inbox/+37255550009/")
     bubbles = page.locator(".thread li").all_inner_texts()
-    assert [b.split("\n")[0] for b in bubbles] == ["Our news", "JOIN me", "Welcome to the club"]
+    assert [b.split("\n")[0] for b in bubbles] == ["Our news", "JOIN me", "Welcome to the club, see you on Friday"]
     shoot("keyword-replied")
     page.goto("/groups/")
     assert "Club" in page.inner_text("main")

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from contacts import services as contacts
 from messaging.models import Batch, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.blacklist import blacklist_add
@@ -56,6 +57,46 @@ def test_confirm_step_shows_the_figures_and_sends_each_number_once(page, shoot, 
     ]
     owner.refresh_from_db()
     assert owner.balance == Decimal(94)
+
+
+def test_picking_a_template_fills_the_text_and_the_counter_follows(page, shoot, owner, log_in):
+    long = contacts.template_create(team=owner.team, name="Long notice", text="Notice: " + "y" * 200)
+    contacts.template_create(team=owner.team, name="Short", text="Hi %first_name%")
+    log_in(owner)
+    page.goto("/send/")
+    page.fill("textarea[name=numbers]", "+37255555501, +37255555502")
+    page.select_option("select[name=template]", label="Long notice")
+    assert page.input_value("textarea[name=text]") == long.text
+    page.wait_for_function("document.querySelector('[data-k=segments]').textContent === '2'")
+    page.wait_for_function("document.querySelector('[data-total]').textContent.includes('4 credits for 2')")
+    shoot("send-template-filled")
+
+    # Text the operator wrote is replaced only when they say so.
+    page.fill("textarea[name=text]", "My own words")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.select_option("select[name=template]", label="Short")
+    assert page.input_value("textarea[name=text]") == "My own words"
+    assert page.input_value("select[name=template]") == str(long.pk)  # the choice went back
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.select_option("select[name=template]", label="Short")
+    assert page.input_value("textarea[name=text]") == "Hi %first_name%"
+    page.wait_for_function("document.querySelector('[data-k=segments]').textContent === '1'")
+
+    page.fill("textarea[name=text]", "Hi %first_name%, see you at 10")  # the filled text is edited, then sent
+    page.click("#send-form button[type=submit]")
+    page.click("[data-testid=confirm-send]")
+    page.wait_for_url("**/batches/*/")
+    assert set(Message.objects.values_list("text", flat=True)) == {"Hi , see you at 10"}
+
+
+def test_the_group_page_opened_from_a_template_starts_with_its_text(page, shoot, owner, log_in):
+    template = contacts.template_create(team=owner.team, name="Reminder", text="Your appointment is tomorrow")
+    log_in(owner)
+    page.goto(f"/templates/{template.pk}/")
+    page.click("text=Send it to groups")
+    assert page.input_value("textarea[name=text]") == "Your appointment is tomorrow"
+    page.wait_for_function("document.querySelector('[data-k=characters]').textContent === '28'")
+    shoot("group-send-from-template")
 
 
 def test_a_send_time_in_the_past_is_refused(page, shoot, owner, log_in):

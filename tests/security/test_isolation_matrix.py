@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from contacts.keywords import keyword_create
 from contacts.models import ContactImport
 from contacts.services import contact_create, group_create, template_create
 from messaging.models import BlacklistEntry
@@ -44,6 +45,7 @@ def team_a_objects(owner) -> dict[str, Callable[[], object]]:
         "batch_id": sent.batch.pk,
         "import_id": ContactImport.objects.create(team=team, user=owner, content="number\n+37255550003\n").pk,
         "number": "+37255555555",  # a conversation of team A's (it sent there)
+        "keyword_id": keyword_create(actor=owner, word="INFO", reply_text="A's hours").pk,
     }
 
 
@@ -94,10 +96,11 @@ def test_no_route_gives_team_b_access_to_team_a_objects():
     owner.team.refresh_from_db()
     assert BlacklistEntry.objects.filter(pk=ids["entry_id"]).exists()
     from contacts.models import Contact, Group, Template
-    from messaging.models import Batch, Message
+    from messaging.models import Batch, Keyword, Message
 
     assert Contact.objects.filter(pk=ids["contact_id"], first_name="A").exists()
     assert Group.objects.filter(pk=ids["group_id"]).exists() and Template.objects.filter(pk=ids["template_id"]).exists()
     message = Message.objects.get(uuid=ids["message_id"])
     assert not message.is_deleted and not message.is_read
     assert Batch.objects.get(pk=ids["batch_id"]).cancelled_at is None
+    assert Keyword.objects.get(pk=ids["keyword_id"]).reply_text == "A's hours"

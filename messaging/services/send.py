@@ -192,26 +192,21 @@ def message_send(
     team = team_of(actor)
     _check_request(recipients=recipients, conversion=conversion, messages_per_minute=messages_per_minute)
     sender = _sender(team, refuse_nul(str(sender or ""), "sender"), required=sender_required)
-    for url in (dlr_url, *callbacks):
-        refuse_nul(url, "callbacks" if url in callbacks else "dlr_url")
+    _check_urls(dlr_url=dlr_url, callbacks=callbacks)
     campaign = _clean_ref(campaign, "campaign")
-
     prices = PriceBook()
     texts = _read_texts(recipients, text=text, conversion=conversion, prices=prices)
     balance = _affordable_on_quote(actor=actor, texts=texts, prices=prices) if len(recipients) >= QUOTE_FROM else None
     accepted, rejected = _read_recipients(recipients, texts=texts, country=team.default_country, prices=prices)
     if not accepted or (rejected and all_or_nothing):
         return SendResult(messages=[], rejected=rejected)
-
     blocked = blocked_numbers(team=team, numbers=[a.number for a in accepted])
     cost = sum((a.price for a in accepted if a.number not in blocked), Decimal(0))
     if balance is not None and cost > balance and cost > _fresh_balance(actor):  # commit checks again
         raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits")
     now = timezone.now()
-    shared = _shared_values(
-        actor=actor, sender=sender, request_dlr=request_dlr, silent=silent, dlr_url=dlr_url,
-        callbacks=callbacks, extras=extras, now=now,
-    )  # fmt: skip
+    shared = _shared_values(actor=actor, sender=sender, request_dlr=request_dlr, silent=silent, dlr_url=dlr_url,
+                            callbacks=callbacks, extras=extras, now=now)  # fmt: skip
     schedule = _Schedule.of(now=now, scheduled_at=scheduled_at, messages_per_minute=messages_per_minute)
     write = _Write(actor=actor, team=team, accepted=accepted, shared=shared, schedule=schedule, cost=cost)
     if len(accepted) == 1 and cost > 0 and not messages_per_minute:
@@ -307,6 +302,11 @@ def _charged(actor: User, team: Team, *, cost: Decimal, balance: Decimal) -> Non
 
 def _low(actor: User, team: Team) -> bool:
     return actor.balance < team.low_balance_threshold
+
+
+def _check_urls(*, dlr_url: str, callbacks: Sequence[str]) -> None:
+    for url in (dlr_url, *callbacks):
+        refuse_nul(url, "callbacks" if url in callbacks else "dlr_url")
 
 
 def _check_request(*, recipients: Sequence[Recipient], conversion: int, messages_per_minute: int | None) -> None:

@@ -39,6 +39,16 @@ def _fresh_breaker():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_routing():
+    """Each test reads the routes it made itself (the process keeps a snapshot of them)."""
+    from messaging.routing.table import routing_forget
+
+    routing_forget()
+    yield
+    routing_forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_gateway():
     """Each test gets a gateway built from its own settings."""
     from messaging.services.engine import reset_gateway

@@ -27,8 +27,10 @@ from accounts.services import credit_refund
 from core import metrics
 from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outbound, SubmitResult
-from messaging.models import Message, MessagePart, Status, rank
+from messaging.models import Message, MessagePart, Status, SubmitAttempt, rank
+from messaging.routing.table import routing_table
 from messaging.services.engine import get_gateway
+from messaging.services.failover import routed_submit
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
 
@@ -43,6 +45,7 @@ CLAIM_FIELDS = (
     "silent",
     "attempts",
     "user_id",
+    "team_id",  # routes may be per team
     "batch_id",
     "price",
     "has_secret",
@@ -129,7 +132,35 @@ def _submit_with_default_gateway(*, claimed: Sequence[dict], texts: Mapping[int,
 
 def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: Mapping[int, str] | None = None) -> None:
     """Hand claimed messages (rows as `claim_due` returns them) to the gateway and record its answers.
-    `texts`: the real text of a message whose stored text is masked, by message id."""
+    `texts`: the real text of a message whose stored text is masked, by message id. With routes
+    configured, each message goes to the connectors of its route instead (failover.py)."""
+    outbound = _outbound(claimed, texts)
+    submitted_at = timezone.now()
+    if routing_table().routes:
+        _submit_routed(claimed=claimed, outbound=outbound, now=submitted_at)
+        return
+    try:
+        results = gateway.submit(outbound)
+    except Exception as exc:  # the network failed us: everything claimed goes back to the queue
+        log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
+        results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound]
+    # Receipts the gateway already holds for what it just accepted (optional: the simulator's).
+    take_reports = getattr(gateway, "take_reports", None)
+    reports = take_reports() if take_reports is not None else []
+    record_results(claimed=claimed, results=results, now=submitted_at, reports=reports)
+    gateway.recorded()
+
+
+def _submit_routed(*, claimed: Sequence[dict], outbound: Sequence[Outbound], now: datetime) -> None:
+    placed = routed_submit(claimed=claimed, outbound=outbound)
+    results = [placed.results[o.message_id] for o in outbound]
+    record_results(claimed=claimed, results=results, now=now, reports=placed.reports)
+    SubmitAttempt.objects.bulk_create(placed.attempts)
+    for gateway in placed.gateways:
+        gateway.recorded()
+
+
+def _outbound(claimed: Sequence[dict], texts: Mapping[int, str] | None) -> list[Outbound]:
     outbound = []
     parts_of: dict[str, tuple[str, ...]] = {}  # a bulk text is split once
     for row in claimed:
@@ -148,17 +179,7 @@ def submit(*, gateway: Gateway, claimed: Sequence[dict], texts: Mapping[int, str
                 silent=row["silent"],
             )
         )
-    submitted_at = timezone.now()
-    try:
-        results = gateway.submit(outbound)
-    except Exception as exc:  # the network failed us: everything claimed goes back to the queue
-        log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
-        results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound]
-    # Receipts the gateway already holds for what it just accepted (optional: the simulator's).
-    take_reports = getattr(gateway, "take_reports", None)
-    reports = take_reports() if take_reports is not None else []
-    record_results(claimed=claimed, results=results, now=submitted_at, reports=reports)
-    gateway.recorded()
+    return outbound
 
 
 def record_results(

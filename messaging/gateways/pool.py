@@ -26,6 +26,8 @@ class BindPool:
         self._threads = ThreadPoolExecutor(max_workers=len(self._binds), thread_name_prefix=f"binds-{name}")
 
     def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
+        for bind in self._binds:  # each one connects (once) even when a few messages need only one
+            bind.ready(0)
         up = [b for b in self._binds if b.binds()[0].state == "bound"] or self._binds
         count = min(len(up), len(messages))
         if count <= 1:

@@ -3,8 +3,10 @@ each change by itself)."""
 
 from decimal import Decimal
 
-from messaging.models import Connector, ConnectorCost, Route, RouteConnector
+from messaging.models import Connector, ConnectorCost, Message, Route, RouteConnector
 from messaging.routing.secrets import secret_seal
+from messaging.services import Recipient, message_send
+from tests.factories import UserFactory
 
 
 def connector(name: str, kind: str = "simulator", *, costs: dict[str, str] | None = None, **fields) -> Connector:
@@ -25,3 +27,13 @@ def route(*connectors: Connector, position: int = 100, weights: tuple[int, ...] 
     for i, c in enumerate(connectors):
         RouteConnector.objects.create(route=made, connector=c, position=i + 1, weight=weights[i] if weights else 1)
     return made
+
+
+def send(*numbers: str, user=None, text: str = "Hi") -> list[Message]:
+    user = user or UserFactory(credits=100)
+    return message_send(actor=user, recipients=[Recipient(n) for n in numbers], text=text, source="test").messages
+
+
+def statuses(messages: list[Message]) -> list[str]:
+    found = dict(Message.objects.filter(pk__in=[m.pk for m in messages]).values_list("pk", "status"))
+    return [found[m.pk] for m in messages]

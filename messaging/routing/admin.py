@@ -9,7 +9,8 @@ from django.urls import path
 from django.utils.html import format_html_join
 
 from messaging.models import Connector, ConnectorCost, Route, RouteConnector, SubmitAttempt
-from messaging.routing.forms import ConnectorForm, RouteTestForm
+from messaging.routing.forms import ConnectorForm, MarginsForm, RouteTestForm
+from messaging.routing.margins import MarginRow, margin_list
 from messaging.routing.options import OPTIONS
 from messaging.routing.selectors import route_choose
 from messaging.routing.status import connector_status_list, queue_depth
@@ -121,6 +122,7 @@ class RouteAdmin(admin.ModelAdmin):
 
 @admin.register(SubmitAttempt)
 class SubmitAttemptAdmin(admin.ModelAdmin):
+    change_list_template = "admin/messaging/submitattempt/change_list.html"
     list_display = ("at", "message", "connector_name", "outcome", "country", "cost", "error")
     list_filter = ("outcome", "connector_name", "country")
     search_fields = ("=message__uuid", "connector_name")
@@ -135,3 +137,23 @@ class SubmitAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        own = [path("margins/", self.admin_site.admin_view(self.margins_view), name="messaging_margins")]
+        return own + super().get_urls()
+
+    def margins_view(self, request: HttpRequest) -> HttpResponse:
+        form = MarginsForm(request.GET or None)
+        since, until = form.period()
+        rows = margin_list(since=since, until=until)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Margins per country and connector",
+            "form": form,
+            "rows": rows,
+            "total": MarginRow(
+                "", "", sum(r.messages for r in rows), sum(r.charged for r in rows), sum(r.cost for r in rows)
+            ),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/messaging/submitattempt/margins.html", context)

@@ -1,9 +1,11 @@
 """The admin's connector form (each kind's settings checked, every error at once, the password
 written only when a new one is typed) and the "test a number" form."""
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from core.numbers import InvalidNumber, normalize_number
 from messaging.models import Connector
@@ -81,3 +83,20 @@ class RouteTestForm(forms.Form):
             return normalize_number(self.cleaned_data["number"], default_country="", field="number")
         except InvalidNumber as error:
             raise forms.ValidationError(error.message) from None
+
+
+class MarginsForm(forms.Form):
+    since = forms.DateField(required=False, help_text="First day (default: 30 days ago).")
+    until = forms.DateField(required=False, help_text="Last day (default: today).")
+
+    def period(self) -> tuple[datetime, datetime]:
+        """[since, until) as aware datetimes: whole days in the server's time zone."""
+        data = self.cleaned_data if self.is_valid() else {}
+        today = timezone.localdate()
+        first = data.get("since") or today - timedelta(days=30)
+        last = data.get("until") or today
+        zone = timezone.get_current_timezone()
+        return (
+            datetime.combine(first, time.min, tzinfo=zone),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+        )

@@ -10,6 +10,7 @@ later (a task, through the enqueue seam). Gateways import neither the services n
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -25,6 +26,7 @@ from messaging.gateways.smpp import SmppGateway
 from messaging.models import ConnectorKind
 from messaging.routing.options import options_of
 from messaging.routing.secrets import secret_open
+from messaging.routing.status import binds_publish
 from messaging.routing.table import ConnectorInfo
 from messaging.services.reports import EngineSink
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 # A connector's SMPP bind that is down refuses (for now) after this long, so its messages move on
 # to the next connector of their route instead of waiting for the link.
 CONNECTOR_OUTAGE_SECONDS = 3.0
+STATUS_EVERY_SECONDS = 5.0  # how often a process reports its connectors' binds to the status page
 
 _lock = threading.Lock()
 _gateway: Gateway | None = None
@@ -72,6 +75,7 @@ def connector_gateway(connector: ConnectorInfo) -> Gateway:
             threading.Thread(target=held[1].close, name=f"close-{connector.name}", daemon=True).start()
         gateway = _build(connector)
         _by_connector[connector.id] = (connector.fingerprint, gateway)
+        _status_reporter.start()
         return gateway
 
 
@@ -79,6 +83,33 @@ def connector_gateways() -> dict[int, Gateway]:
     """The connectors' gateways this process has built, by connector id (for the status page)."""
     with _lock:
         return {connector_id: gateway for connector_id, (_, gateway) in _by_connector.items()}
+
+
+class _StatusReporter:
+    """A thread that reports this process's binds every few seconds, busy or idle, so the status
+    page shows a link that went down while nothing was being sent."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """(Hold _lock.)"""
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="connector-status", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while connector_gateways():
+            for connector_id, gateway in connector_gateways().items():
+                if binds := getattr(gateway, "binds", None):
+                    try:
+                        binds_publish(connector_id=connector_id, binds=binds())
+                    except Exception:  # the cache is down: the page shows the reports as old
+                        log.warning("could not report the binds of connector %s", connector_id, exc_info=True)
+            time.sleep(STATUS_EVERY_SECONDS)
+
+
+_status_reporter = _StatusReporter()
 
 
 def _build(connector: ConnectorInfo) -> Gateway:

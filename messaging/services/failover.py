@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from messaging.gateways.base import DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import SubmitAttempt
 from messaging.routing.selectors import route_choose
-from messaging.routing.status import binds_publish
 from messaging.routing.table import ConnectorInfo, routing_table
 from messaging.routing.throughput import throughput_wait
 from messaging.services.engine import connector_gateway
@@ -112,8 +111,6 @@ def _submit_to(connector: ConnectorInfo, messages: list[Outbound], *, last: bool
             results += _submit(gateway, connector, share)
         take_reports = getattr(gateway, "take_reports", None)
         placed.reports += take_reports() if take_reports is not None else []
-    if binds := getattr(gateway, "binds", None):
-        binds_publish(connector_id=connector.id, binds=binds())
     return results
 
 

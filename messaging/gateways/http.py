@@ -13,6 +13,8 @@ from .base import Outbound, ReportSink, SubmitResult
 
 
 class HttpGateway:
+    uses_database = False  # its submits may run on any thread, alongside other connectors
+
     def __init__(
         self,
         *,

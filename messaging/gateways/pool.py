@@ -20,6 +20,8 @@ class Bind(Protocol):
 
 
 class BindPool:
+    uses_database = False  # its submits may run on any thread, alongside other connectors
+
     def __init__(self, binds: Sequence[Bind], *, name: str) -> None:
         self.name = name
         self._binds = list(binds)

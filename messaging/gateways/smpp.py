@@ -338,6 +338,7 @@ class SmppGateway:
         self._pending: dict[int, _Part] = {}  # sequence_number -> part awaiting its submit_sm_resp
         self._last_error = "not connected yet"
         self._state = ("down", datetime.now(UTC))  # for the status page: (state, since)
+        self._started_at = datetime.now(UTC)  # when the connection thread last started
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._inbox = _Inbox()  # a new one for each run of the connection thread
@@ -358,9 +359,12 @@ class SmppGateway:
         """Receipts come from the SMSC and the storing thread stores them; nothing to hand over here."""
 
     def ready(self, timeout: float) -> bool:
-        """Bind if not bound yet, and say whether the link is up within `timeout` seconds."""
+        """Bind if not bound yet, and say whether the link is up within `timeout` seconds; at once
+        when the last try to bind failed (the link is known down: no one waits for it)."""
         self._start()
         with self._cond:
+            if self._client is None and self._state[0] == "down" and self._state[1] > self._started_at:
+                return False
             return self._cond.wait_for(lambda: self._client is not None, timeout)
 
     def binds(self) -> list[BindStatus]:
@@ -517,6 +521,7 @@ class SmppGateway:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._stop.clear()
+            self._started_at = datetime.now(UTC)
             self._thread = threading.Thread(target=self._run, name=f"smpp-{self.host}:{self.port}", daemon=True)
             self._thread.start()
 

@@ -4,6 +4,9 @@ number be routed at all?), the dispatcher (in which order to try the connectors)
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from core.numbers import number_country
 from messaging.models import RouteMode
@@ -30,7 +33,7 @@ def route_choose(*, team_id: int, number: str, sender: str = "", key: int = 0) -
     table = routing_table()
     if not table.routes:
         return RouteChoice(False, None, (), (), "", "No routes are configured: the default gateway sends everything.")
-    country = number_country(number)
+    country = destination_country(number)
     route = table.match(number=number, country=country, team_id=team_id, sender=sender)
     if route is None:
         return RouteChoice(True, None, (), (), country, f"No route matches {number} for this team and sender.")
@@ -47,9 +50,27 @@ def route_check(*, team_id: int, sender: str) -> Callable[[str], bool] | None:
         return None
 
     def routable(number: str) -> bool:
-        return table.match(number=number, country=number_country(number), team_id=team_id, sender=sender) is not None
+        return (
+            table.match(number=number, country=destination_country(number), team_id=team_id, sender=sender) is not None
+        )
 
     return routable
+
+
+def destination_country(number: str) -> str:
+    """number_country for an E.164 number, without parsing it when its calling code belongs to one
+    country only (most do: the dispatcher asks this of every routed message)."""
+    digits = number[1:4]
+    for size in (1, 2, 3):
+        regions = COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size])) if digits[:size].isdigit() else None
+        if regions:
+            return regions[0] if len(regions) == 1 else _shared_code_country(number)
+    return ""
+
+
+@lru_cache(maxsize=65536)
+def _shared_code_country(number: str) -> str:
+    return number_country(number)
 
 
 def _reason(route: RouteInfo, connectors: tuple[ConnectorInfo, ...], disabled: tuple[str, ...], country: str) -> str:

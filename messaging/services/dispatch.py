@@ -27,10 +27,10 @@ from accounts.services import credit_refund
 from core import metrics
 from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outbound, SubmitResult
-from messaging.models import Message, MessagePart, Status, SubmitAttempt, rank
+from messaging.models import Message, MessagePart, Status, rank
 from messaging.routing.table import routing_table
 from messaging.services.engine import get_gateway
-from messaging.services.failover import routed_submit
+from messaging.services.failover import attempts_add, routed_submit
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
 
@@ -155,7 +155,7 @@ def _submit_routed(*, claimed: Sequence[dict], outbound: Sequence[Outbound], now
     placed = routed_submit(claimed=claimed, outbound=outbound)
     results = [placed.results[o.message_id] for o in outbound]
     record_results(claimed=claimed, results=results, now=now, reports=placed.reports)
-    SubmitAttempt.objects.bulk_create(placed.attempts)
+    attempts_add(placed.attempts)
     for gateway in placed.gateways:
         gateway.recorded()
 

@@ -11,7 +11,11 @@ accepted one says which connector carried the message and what it cost (the marg
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
 
 from messaging.gateways.base import DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import SubmitAttempt
@@ -21,6 +25,7 @@ from messaging.routing.throughput import throughput_wait
 from messaging.services.engine import connector_gateway
 
 log = logging.getLogger(__name__)
+_CONNECTOR_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="connector-submit")
 READY_SECONDS = 2.0  # how long a connector with a successor on the route gets to bind
 NO_ROUTE = "No route to this number"
 
@@ -52,9 +57,7 @@ def routed_submit(*, claimed: Sequence[dict], outbound: Sequence[Outbound]) -> P
         for plan in waiting:
             by_connector[plan.connectors[0]].append(plan)
         waiting = []
-        for connector, plans in by_connector.items():
-            last = all(len(plan.connectors) == 1 for plan in plans)
-            results = _submit_to(connector, [plan.message for plan in plans], last=last, placed=placed)
+        for connector, plans, results in _round(by_connector, placed):
             for plan, result in zip(plans, results, strict=True):
                 placed.attempts.append(_attempt(connector, plan, result))
                 if result.accepted or result.permanent or not result.untouched or len(plan.connectors) == 1:
@@ -63,6 +66,21 @@ def routed_submit(*, claimed: Sequence[dict], outbound: Sequence[Outbound]) -> P
                     plan.connectors.pop(0)
                     waiting.append(plan)
     return placed
+
+
+def _round(by_connector: dict[ConnectorInfo, list[_Plan]], placed: Placed) -> list[tuple]:
+    """Each connector's share of a round: at the same time on connectors whose gateways submit
+    without the database (SMPP, HTTP), one after the other on the others (the simulator's)."""
+
+    def share(connector: ConnectorInfo, plans: list[_Plan]) -> tuple:
+        last = all(len(plan.connectors) == 1 for plan in plans)
+        return connector, plans, _submit_to(connector, [plan.message for plan in plans], last=last, placed=placed)
+
+    groups = list(by_connector.items())
+    apart = [g for g in groups if not getattr(connector_gateway(g[0]), "uses_database", True)][1:]
+    elsewhere = [_CONNECTOR_THREADS.submit(share, *g) for g in apart]
+    here = [share(*g) for g in groups if g not in apart]
+    return here + [future.result() for future in elsewhere]
 
 
 def _plans(claimed: Sequence[dict], outbound: Sequence[Outbound], placed: Placed) -> list[_Plan]:
@@ -154,3 +172,29 @@ def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult) -> Sub
         country=plan.country,
         cost=cost,
     )
+
+
+def attempts_add(attempts: Sequence[SubmitAttempt]) -> None:
+    """Store the attempts of a chunk: one statement (on PostgreSQL, one array per column)."""
+    if not attempts:
+        return
+    if connection.vendor != "postgresql":
+        SubmitAttempt.objects.bulk_create(attempts)
+        return
+    now = timezone.now()
+    columns = (
+        [a.message_id for a in attempts],
+        [a.connector_id for a in attempts],
+        [a.connector_name for a in attempts],
+        [a.outcome for a in attempts],
+        [a.error for a in attempts],
+        [a.country for a in attempts],
+        [a.cost for a in attempts],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO messaging_submitattempt (message_id, connector_id, connector_name, outcome, error, country, "
+            "cost, at) SELECT m, c, n, o, e, k, p, %s FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], "
+            "%s::varchar[], %s::varchar[], %s::varchar[], %s::numeric[]) AS t(m, c, n, o, e, k, p)",
+            [now, *columns],
+        )

@@ -56,3 +56,24 @@ def _fresh_gateway():
     reset_gateway()
     yield
     reset_gateway()
+
+
+@pytest.fixture
+def start_smsc(tmp_path):
+    """Start test SMSC processes (tests/smsc.py, each on a free port, with the options given);
+    all stopped after the test."""
+    from tests.messaging.test_smpp_gateway import Smsc, free_port
+
+    started = []
+
+    def start(*options: str):
+        directory = tmp_path / f"smsc-{len(started)}"
+        directory.mkdir()
+        server = Smsc(directory, free_port())
+        server.start(*options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

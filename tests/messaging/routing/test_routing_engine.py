@@ -110,3 +110,25 @@ def test_receipts_that_come_on_another_bind_are_matched(start_smsc):
     receipts = [r for r in smsc.events("receipt") if r["message_id"] in submits]
     assert len(receipts) == 40 and all(r["session"] != submits[r["message_id"]] for r in receipts)
     assert len(set(submits.values())) == 2  # both binds carried traffic
+
+
+def test_an_smsc_dying_mid_run_loses_nothing_and_sends_nothing_twice(start_smsc):
+    dying, backup = start_smsc("--crash-after", "5"), start_smsc()
+    route(smpp_connector("dying", dying.port), smpp_connector("backup", backup.port))
+    user = UserFactory(credits=100)
+    messages = send(*(f"+3725554{i:04d}" for i in range(30)), user=user)
+    dispatch()
+    # What the dying SMSC never answered may have reached it: it waits for that SMSC, and only it.
+    waiting = Message.objects.filter(pk__in=[m.pk for m in messages], status=Status.QUEUE)
+    assert waiting.exists()
+    assert all(carried_by(m)[-1] == ("dying", "uncertain") for m in waiting)
+    before_the_crash = submitted(dying)
+    assert not set(before_the_crash) & set(submitted(backup))
+
+    dying.start()  # back on its port; the waiting messages' back-off is skipped
+    waiting.update(scheduled_at=None)
+    dispatch()
+    wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 30)
+    assert not set(before_the_crash + submitted(dying)) & set(submitted(backup))  # never on both
+    user.refresh_from_db()
+    assert user.balance == Decimal(70)  # 30 charged, none refunded: the ledger is exact

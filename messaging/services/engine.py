@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # A connector's SMPP bind that is down refuses (for now) after this long, so its messages move on
 # to the next connector of their route instead of waiting for the link.
 CONNECTOR_OUTAGE_SECONDS = 3.0
+CONNECTOR_BACKOFF_MAX_SECONDS = 10.0  # a carrier's bind that dropped is tried again at least this often
 STATUS_EVERY_SECONDS = 5.0  # how often a process reports its connectors' binds to the status page
 
 _lock = threading.Lock()
@@ -121,7 +122,13 @@ def _build(connector: ConnectorInfo) -> Gateway:
         options["port"] = int(options["port"])
         return BindPool(
             [
-                SmppGateway(sink=sink, password=password, outage_timeout=CONNECTOR_OUTAGE_SECONDS, **options)
+                SmppGateway(
+                    sink=sink,
+                    password=password,
+                    outage_timeout=CONNECTOR_OUTAGE_SECONDS,
+                    backoff_max=CONNECTOR_BACKOFF_MAX_SECONDS,
+                    **options,
+                )
                 for _ in range(binds)
             ],
             name=connector.name,

@@ -107,8 +107,12 @@ def test_receipts_that_come_on_another_bind_are_matched(start_smsc):
     dispatch()
     wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 40)
     submits = {e["message_id"]: e["session"] for e in smsc.events("submit")[1:]}
-    receipts = [r for r in smsc.events("receipt") if r["message_id"] in submits]
-    assert len(receipts) == 40 and all(r["session"] != submits[r["message_id"]] for r in receipts)
+
+    def receipts() -> list[dict]:
+        return [r for r in smsc.events("receipt") if r["message_id"] in submits]
+
+    wait_for(lambda: len(receipts()) == 40)  # journaled once answered, after we stored them
+    assert all(r["session"] != submits[r["message_id"]] for r in receipts())
     assert len(set(submits.values())) == 2  # both binds carried traffic
 
 
@@ -125,7 +129,8 @@ def test_an_smsc_dying_mid_run_loses_nothing_and_sends_nothing_twice(start_smsc)
     before_the_crash = submitted(dying)
     assert not set(before_the_crash) & set(submitted(backup))
 
-    dying.start()  # back on its port; the waiting messages' back-off is skipped
+    dying.start()  # back on its port: the connector binds again by itself; the waiting messages'
+    wait_for(lambda: dying.events("bind"), timeout=15)  # back-off is skipped
     waiting.update(scheduled_at=None)
     dispatch()
     wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 30)

@@ -2,8 +2,12 @@
 they change. A change bumps a version counter in the shared cache (Redis, or the file cache); each
 process compares its snapshot's version with it at most every SMS_ROUTING_REFRESH_SECONDS, so an
 edit in the admin reaches running consumers within about a second, and the send path of a platform
-with no routes pays no query at all (usually not even a cache read)."""
+with no routes pays no query at all (usually not even a cache read).
 
+With the cache unreachable, sending goes on: the snapshot is read from the database again once a
+minute at most (MAX_AGE_SECONDS), so a change still arrives, later."""
+
+import logging
 import random
 import threading
 import time
@@ -18,6 +22,8 @@ from django.db import transaction
 from messaging.models import Connector, Route, RouteMode
 
 VERSION_KEY = "routing:version"
+MAX_AGE_SECONDS = 60.0  # a snapshot older than this is read again whatever the version says
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,7 @@ class _Snapshot:
         self.lock = threading.Lock()
         self.table: Table | None = None
         self.checked_at = 0.0
+        self.loaded_at = 0.0
 
 
 _snapshot = _Snapshot()
@@ -110,9 +117,15 @@ def routing_table() -> Table:
     if table is not None and now - _snapshot.checked_at < settings.SMS_ROUTING_REFRESH_SECONDS:
         return table
     with _snapshot.lock:
-        version = cache.get(VERSION_KEY, 0)
-        if _snapshot.table is None or _snapshot.table.version != version:
+        try:
+            version = cache.get(VERSION_KEY, 0)
+        except Exception as exc:  # the cache is down: keep sending with what the database says
+            log.warning("Routing version unreadable (cache unreachable): %r", exc)
+            version = -1
+        stale = _snapshot.table is None or _snapshot.table.version != version
+        if stale and (version != -1 or _snapshot.table is None or now - _snapshot.loaded_at > MAX_AGE_SECONDS):
             _snapshot.table = _load(version)  # read after the version: a later change bumps it again
+            _snapshot.loaded_at = now
         _snapshot.checked_at = now
         return _snapshot.table
 
@@ -132,12 +145,15 @@ def routing_forget() -> None:
 
 
 def _bump() -> None:
-    if not cache.add(VERSION_KEY, 1, timeout=None):
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # evicted meanwhile
-            cache.set(VERSION_KEY, 1, timeout=None)
     routing_forget()
+    try:
+        if not cache.add(VERSION_KEY, 1, timeout=None):
+            try:
+                cache.incr(VERSION_KEY)
+            except ValueError:  # evicted meanwhile
+                cache.set(VERSION_KEY, 1, timeout=None)
+    except Exception as exc:  # the change is saved; other processes read it within MAX_AGE_SECONDS
+        log.warning("Routing change not announced (cache unreachable): %r", exc)
 
 
 def _load(version: int) -> Table:

@@ -2,9 +2,12 @@
 cache, atomic across the processes of one machine): the cap holds over every consumer process, and
 the same counters give the status page its "per second now"."""
 
+import logging
 import time
 
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 WINDOW_KEEP = 120  # seconds a counter is kept: the status page reads the last minute
 
@@ -24,8 +27,13 @@ def _add(key: str, amount: int) -> int:
 
 def throughput_take(*, connector_id: int, cap: int, want: int) -> int:
     """How many of `want` parts may go now (0 < cap: within this second's cap; 0: all of them).
-    What is granted is counted; what is not is given back."""
-    used = _add(_key(connector_id, int(time.time())), want)
+    What is granted is counted; what is not is given back. With the cache unreachable, all of them:
+    the carrier's own throttling (a temporary refusal) is the cap then."""
+    try:
+        used = _add(_key(connector_id, int(time.time())), want)
+    except Exception as exc:
+        log.warning("Throughput not counted (cache unreachable): %r", exc)
+        return want
     if cap <= 0:
         return want
     granted = max(0, min(want, cap - (used - want)))

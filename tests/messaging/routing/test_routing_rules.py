@@ -132,3 +132,16 @@ def test_dialects_answer_an_unroutable_number_with_their_invalid_number_error(ap
     assert not Message.objects.exists()
     user.refresh_from_db()
     assert user.balance == Decimal(10)
+
+
+def test_routes_still_apply_with_the_cache_unreachable(settings):
+    route(connector("ee"), prefix="+372")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1"}
+    }
+    user = UserFactory(credits=10)
+    result = message_send(
+        actor=user, recipients=[Recipient("+37255512345"), Recipient("+4915112345678")], text="Hi", source="test"
+    )
+    assert [m.recipient for m in result.messages] == ["+37255512345"]
+    assert [r.code for r in result.rejected] == [RejectionCode.NO_ROUTE]

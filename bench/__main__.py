@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the scripts still work")
     args = parser.parse_args(argv)
     setup_django()
-    from . import scenarios  # noqa: F401 - registers the scenarios
+    from . import routed, scenarios  # noqa: F401 - registers the scenarios
 
     unknown = set(args.names) - set(SCENARIOS)
     if unknown:

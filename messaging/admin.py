@@ -15,7 +15,9 @@ from messaging.models import (
     MessagePart,
     PriceRule,
     StatusEvent,
+    SubmitAttempt,
 )
+from messaging.routing import admin as routing_admin  # noqa: F401 - registers connectors and routes
 from messaging.services import message_refund
 
 
@@ -36,6 +38,12 @@ class PartInline(ReadOnlyInline):
 class EventInline(ReadOnlyInline):
     model = StatusEvent
     fields = readonly_fields = ("at", "status", "detail")
+
+
+class SubmitAttemptInline(ReadOnlyInline):
+    model = SubmitAttempt
+    fields = readonly_fields = ("at", "connector_name", "outcome", "error", "cost")
+    verbose_name_plural = "hand-overs to carriers (routed messages)"
 
 
 class CallbackInline(ReadOnlyInline):
@@ -71,7 +79,7 @@ class MessageAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     show_full_result_count = False  # no COUNT(*) over millions of rows on every page
-    inlines = [PartInline, EventInline, CallbackInline]
+    inlines = [PartInline, EventInline, SubmitAttemptInline, CallbackInline]
     actions = ["refund"]
     readonly_fields = [f.name for f in Message._meta.fields]
 

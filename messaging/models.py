@@ -367,3 +367,113 @@ class BlacklistEntry(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# -- Carrier connections and routing (messaging/routing/) -------------------------------------------
+
+
+class ConnectorKind(models.TextChoices):
+    SMPP = "smpp", "SMPP"
+    HTTP = "http", "HTTP upstream"
+    SIMULATOR = "simulator", "Simulator"
+    CONSOLE = "console", "Console (log only)"
+
+
+class Connector(models.Model):
+    """One carrier connection the engine sends through. `settings` holds the kind's settings (see
+    messaging/routing/settings.py); the password is stored encrypted in `secret`, never in clear."""
+
+    name = models.CharField(max_length=50, unique=True)
+    kind = models.CharField(max_length=10, choices=ConnectorKind.choices)
+    settings = models.JSONField(default=dict, blank=True)
+    secret = models.TextField(blank=True, help_text="The password, encrypted with SMS_CONNECTOR_SECRETS_KEY.")
+    throughput = models.PositiveIntegerField(
+        "throughput cap", default=0, help_text="SMS parts per second over all consumers; 0: no cap."
+    )
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "carrier connector"
+
+    def __str__(self) -> str:
+        return self.name if self.enabled else f"{self.name} (disabled)"
+
+
+class ConnectorCost(models.Model):
+    """What the carrier charges us per SMS part to a country (empty country: everywhere else)."""
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="costs")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO code; empty for every other country.")
+    cost = models.DecimalField(**CREDIT_FIELD, help_text="Per SMS part, in credits.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connector", "country"], name="connector_cost_unique")]
+        verbose_name = "cost per country"
+        verbose_name_plural = "costs per country"
+
+
+class RouteMode(models.TextChoices):
+    FAILOVER = "failover", "Failover: in the order given"
+    WEIGHTED = "weighted", "Weighted: shared by weight, the others as failover"
+    LEAST_COST = "least_cost", "Least cost: cheapest for the country first"
+
+
+class Route(models.Model):
+    """An ordered rule: the first route (by position) whose every filled-in filter matches a message
+    names the connectors that may carry it. A route with no filter is a catch-all."""
+
+    position = models.PositiveIntegerField(default=100, help_text="Lower positions are tried first.")
+    name = models.CharField(max_length=80, blank=True)
+    prefix = models.CharField(
+        max_length=16, blank=True, help_text="E.164 prefix the destination starts with, e.g. +3725."
+    )
+    country = models.CharField(max_length=2, blank=True, help_text="ISO code of the destination's country.")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    sender = models.CharField(max_length=20, blank=True, help_text="Only messages from this sender.")
+    mode = models.CharField(max_length=12, choices=RouteMode.choices, default=RouteMode.FAILOVER)
+    connectors = models.ManyToManyField(Connector, through="RouteConnector", related_name="routes")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name or f"route {self.pk}"
+
+
+class RouteConnector(models.Model):
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="steps")
+    connector = models.ForeignKey(Connector, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1, help_text="Failover order.")
+    weight = models.PositiveSmallIntegerField(default=1, help_text="Share of traffic in a weighted route.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["route", "connector"], name="route_connector_unique")]
+        verbose_name = "connector"
+
+
+class SubmitAttempt(models.Model):
+    """One hand-over of a message to a connector and how it went (routed messages only: with no
+    connectors configured the one implicit gateway carries everything, as before)."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted"
+        REFUSED = "refused", "Refused for good"
+        TEMPORARY = "temporary", "Refused for now (handed on)"
+        UNCERTAIN = "uncertain", "No answer (may have reached the network)"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="submit_attempts", db_constraint=False)
+    connector = models.ForeignKey(Connector, null=True, on_delete=models.SET_NULL, related_name="+")
+    connector_name = models.CharField(max_length=50)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    cost = models.DecimalField(**CREDIT_FIELD, default=0, help_text="What the carrier charges for it (accepted).")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["connector", "at"], name="attempt_connector_at")]
+        verbose_name = "submit attempt"

@@ -141,6 +141,8 @@ class MessageDetailView(TeamPageMixin, View):
                 "final": is_final(message.status),
                 "events": message.events.all(),
                 "parts": message.parts.all(),
+                # Which carrier took it and what it cost us are support's business, not the customer's.
+                "attempts": message.submit_attempts.all() if request.user.is_staff else (),
                 "callbacks": message.notifications.prefetch_related("tries"),
                 "replies": message.replies.all(),
             },

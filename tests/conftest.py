@@ -62,6 +62,17 @@ def _fresh_breaker():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_routing():
+    """Each test starts with no routes, known without a query as in a process that has been running
+    (its database is empty); the routes a test makes replace the snapshot as they are saved."""
+    from messaging.routing.table import routing_forget
+
+    routing_forget(known_empty=True)
+    yield
+    routing_forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_gateway():
     """Each test gets a gateway built from its own settings."""
     from messaging.services.engine import reset_gateway
@@ -126,3 +137,24 @@ def recording_gateway(settings):
     gateways.SUBMITTED.clear()
     yield gateways.SUBMITTED
     gateways.SUBMITTED.clear()
+
+
+@pytest.fixture
+def start_smsc(tmp_path):
+    """Start test SMSC processes (tests/smsc.py, each on a free port, with the options given);
+    all stopped after the test."""
+    from tests.smsc import SmscProcess, free_port
+
+    started = []
+
+    def start(*options: str):
+        directory = tmp_path / f"smsc-{len(started)}"
+        directory.mkdir()
+        server = SmscProcess(directory, free_port())
+        server.start(*options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -12,6 +12,8 @@ to push back:
   stat:DELIVRD, or stat:UNDELIV for a --fail-prefix destination;
 - a text equal to --mo-keyword brings an MO deliver_sm back from the destination (--mo-reply),
   or --mo-parts concatenated ones (8-bit reference UDH), as a handset sends a long reply;
+- with --receipts-elsewhere, receipts and MO come on another bound session than the submit's
+  (a carrier that spreads deliver_sm over a client's binds);
 - --crash-after N kills the process on the Nth submit_sm, to test what a client does then.
 
 Run it from the project root:
@@ -62,7 +64,8 @@ class Smsc:
         self.mo_references = 0  # the UDH reference of the last concatenated MO
 
     def log(self, event: str, **fields: object) -> None:
-        self.journal.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
+        line = {"event": event, "at": round(time.time(), 3), **fields}
+        self.journal.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.journal.flush()
 
     def log_counters(self) -> None:
@@ -151,7 +154,12 @@ class Smsc:
         task.add_done_callback(self.tasks.discard)
 
     def session_for(self, event: smpp34.SubmitSmEvent) -> smpp34.Esme | None:
-        """The submitting session, else any bound one (a reconnected client still gets its receipts)."""
+        """The submitting session, else any bound one (a reconnected client still gets its receipts).
+        With --receipts-elsewhere, another bound session than the submitting one when there is one."""
+        if self.options.receipts_elsewhere:
+            others = [esme for sid, esme in self.sessions.items() if sid != event.session_id]
+            if others:
+                return others[0]
         return self.sessions.get(event.session_id) or next(iter(self.sessions.values()), None)
 
     async def send_receipt(self, event: smpp34.SubmitSmEvent, message_id: str, *, failed: bool) -> None:
@@ -280,6 +288,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mo-keyword", help="a submitted text equal to it brings an MO message back")
     parser.add_argument("--mo-reply", default="PONG", help="the text of that MO message")
     parser.add_argument("--mo-parts", type=int, default=1, help="send that text as this many concatenated parts")
+    parser.add_argument("--receipts-elsewhere", action="store_true", help="deliver on another bind than the submit's")
     parser.add_argument("--crash-after", type=int, help="exit abruptly on the Nth submit_sm, leaving it unanswered")
     parser.add_argument("--journal", help="JSON-lines file to append events to (default: stdout)")
     options = parser.parse_args(argv)

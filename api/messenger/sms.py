@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from messaging.personalise import fill_variables
 from messaging.schedule import parse_send_time
-from messaging.services import Recipient, RejectionCode, message_send
+from messaging.services import Recipient, message_send
 
 from .base import INVALID, TAGS, InvalidOutput, MessengerView, error_responses, invalid, required
 
@@ -207,7 +207,7 @@ class SendApi(MessengerView):
         )
         if result.rejected:
             first = result.rejected[0]
-            if first.code == RejectionCode.INVALID_NUMBER:
+            if first.code.is_number:
                 return Response({"message": "Problem with validating numbers", "error": "Invalid number"}, status=422)
             return Response({"message": INVALID, "errors": {"smstext": [first.reason]}}, status=422)
         answer = {"status": "Success", "message": "Success", "description": QUEUED}

@@ -496,7 +496,7 @@ class MessagesApi(RavenView):
         )
         if result.rejected:
             rejection = result.rejected[0]
-            field = "to" if rejection.code == RejectionCode.INVALID_NUMBER else "text"
+            field = "to" if rejection.code.is_number else "text"
             return self.render_error(ApiError(400, "invalid", rejection.reason, {field: [rejection.reason]}))
         message = result.messages[0]
         return Response(envelope(_document(message, status="QUEUE" if message.status != "BLACKLISTED" else None)))
@@ -611,8 +611,8 @@ class BatchApi(RavenView):
                 source="raven",
                 **optional,
             )
-        invalid = [r for r in result.rejected if r.code == RejectionCode.INVALID_NUMBER]
-        refused = [r for r in result.rejected if r.code != RejectionCode.INVALID_NUMBER]
+        invalid = [r for r in result.rejected if r.code.is_number]
+        refused = [r for r in result.rejected if not r.code.is_number]
         if refused and not result.messages:
             # Nothing sent, and not (only) for the numbers: the length or params error, as for one message.
             errors: dict[str, list[str]] = {}
@@ -620,7 +620,7 @@ class BatchApi(RavenView):
                 if r.code == RejectionCode.TOO_LONG:
                     errors.setdefault("text", [r.reason])
                 else:
-                    errors[f"to.{r.index}.{'to' if r.code == RejectionCode.INVALID_NUMBER else 'params'}"] = [r.reason]
+                    errors[f"to.{r.index}.{'to' if r.code.is_number else 'params'}"] = [r.reason]
             return self.render_error(ApiError(400, "invalid", refused[0].reason, errors))
         sample = _document_of_request(request, body)
         document = {

@@ -10,7 +10,7 @@ from api.fields import IntegerField
 from api.items import validated_items
 from core.errors import ValidationFailed
 from messaging.schedule import parse_send_time
-from messaging.services import EmptyText, Recipient, RejectionCode, message_send
+from messaging.services import EmptyText, Recipient, message_send
 
 from .base import TAGS, RestV1View, bad_request, error_responses
 
@@ -103,7 +103,7 @@ def send_one(view: RestV1View, user, data: dict) -> Response:
         raise CodedError("Message cannot be empty", field="message", number=EMPTY_MESSAGE) from None
     if result.rejected:
         rejection = result.rejected[0]
-        if rejection.code == RejectionCode.INVALID_NUMBER:
+        if rejection.code.is_number:
             raise CodedError("Invalid mobile number", field="recipientNumber", number=INVALID_NUMBER)
         raise ValidationFailed(rejection.reason, field="message")
     return Response({"messageId": str(result.messages[0].uuid), "error": None})
@@ -278,7 +278,7 @@ class SmsSendBulkApi(SmsView):
             for position, (index, _) in enumerate(items):
                 if position in rejected:
                     rejection = rejected[position]
-                    invalid = rejection.code == RejectionCode.INVALID_NUMBER
+                    invalid = rejection.code.is_number
                     results[index] = {
                         "messageId": None,
                         "error": "Invalid mobile number" if invalid else rejection.reason,

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from messaging.models import Status
-from messaging.services import Recipient, RejectionCode, message_send
+from messaging.services import Recipient, message_send
 
 from .base import TAGS, SmsApiPasswordView, SmsApiView, error_responses
 
@@ -112,7 +112,7 @@ def send(view, request) -> Response:
     )
     if result.rejected:
         rejection = result.rejected[0]
-        invalid = rejection.code == RejectionCode.INVALID_NUMBER
+        invalid = rejection.code.is_number
         return Response({"error": "Invalid phone number format." if invalid else rejection.reason}, status=400)
     return Response(
         {

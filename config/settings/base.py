@@ -278,6 +278,12 @@ SMS_SMPP = {
     "tls_ca_file": env("SMS_SMPP_TLS_CA_FILE", default=""),
 }
 SMS_DISPATCH_CHUNK = env.int("SMS_DISPATCH_CHUNK", default=500)
+# Carrier connectors and routes (messaging/routing/): with none in the database, SMS_GATEWAY above
+# carries everything. Connector passwords are encrypted with this key (comma-separated: the first
+# encrypts, every one decrypts, for rotation); production has no default. Running processes see a
+# changed connector or route within SMS_ROUTING_REFRESH_SECONDS.
+SMS_CONNECTOR_SECRETS_KEY = secret("SMS_CONNECTOR_SECRETS_KEY", "insecure-development-connector-key")
+SMS_ROUTING_REFRESH_SECONDS = env.float("SMS_ROUTING_REFRESH_SECONDS", default=1.0)
 # A claimed message not answered by the gateway within this time goes back to the queue.
 SMS_CLAIM_TIMEOUT_SECONDS = env.int("SMS_CLAIM_TIMEOUT_SECONDS", default=600)
 # A periodic task's lock expires after this long: a consumer killed while holding it delays that

@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import LOGGING, env, secret
 
 SECRET_KEY = secret("DJANGO_SECRET_KEY")
+# No development default: without it, storing or reading a connector password fails with a clear error.
+SMS_CONNECTOR_SECRETS_KEY = secret("SMS_CONNECTOR_SECRETS_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

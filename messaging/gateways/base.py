@@ -28,6 +28,9 @@ class SubmitResult:
     part_ids: tuple[str, ...] = ()  # the network's id of each part, in order, when accepted
     error: str = ""  # why not, when refused
     permanent: bool = True  # a refused message that must not be retried (else: try again later)
+    # A temporary refusal where no part reached the network (never written, or answered with an
+    # error): another connector may take it without any risk of a duplicate.
+    untouched: bool = False
 
 
 # Delivery-report states a gateway may report; the engine maps them to message statuses.
@@ -66,6 +69,16 @@ class ReportSink(Protocol):
     def thread_done(self) -> None:
         """The calling thread (a gateway's own) will not call again: release what it holds."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class BindStatus:
+    """One connection of a gateway, for the live status page."""
+
+    state: str  # "bound", "connecting" or "down"
+    since: datetime
+    last_error: str = ""
+    pending: int = 0  # submit_sm awaiting their answer
 
 
 class Gateway(Protocol):

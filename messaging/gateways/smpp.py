@@ -39,6 +39,7 @@ from smpplib.command import Command
 
 from messaging.gateways.base import (
     REPORT_STATES,
+    BindStatus,
     Concatenation,
     DeliveryReport,
     InboundSms,
@@ -258,6 +259,7 @@ class _Job:
     part_ids: list[str] = field(default_factory=list)
     error: str = ""
     permanent: bool = True
+    uncertain: bool = False  # a part was written and never answered: it may have reached the network
 
     def fail(self, error: str, *, permanent: bool) -> None:
         if not self.error:  # the first reason is the one worth reporting
@@ -265,7 +267,10 @@ class _Job:
 
     def result(self) -> SubmitResult:
         if self.error:
-            return SubmitResult(self.message.message_id, accepted=False, error=self.error, permanent=self.permanent)
+            untouched = not self.uncertain and not any(self.part_ids)
+            return SubmitResult(
+                self.message.message_id, accepted=False, error=self.error, permanent=self.permanent, untouched=untouched
+            )
         return SubmitResult(self.message.message_id, accepted=True, part_ids=tuple(self.part_ids))
 
 
@@ -307,9 +312,13 @@ class SmppGateway:
         backoff_max: float = 30.0,
         tls: bool = False,
         tls_ca_file: str = "",  # CA bundle for the SMSC's certificate; empty: the system's CAs
+        bind_mode: str = "transceiver",  # or "transmitter": submits only, receipts come on another bind
     ) -> None:
         if window < 1:
             raise ValueError("window must be at least 1")
+        if bind_mode not in ("transceiver", "transmitter"):
+            raise ValueError("bind_mode must be transceiver or transmitter")
+        self._bind_mode = bind_mode
         self.host, self.port = host, int(port)
         self._credentials = {"system_id": system_id, "password": password, "system_type": system_type}
         self._sink = sink
@@ -328,6 +337,8 @@ class SmppGateway:
         self._client: _Link | None = None  # set while bound
         self._pending: dict[int, _Part] = {}  # sequence_number -> part awaiting its submit_sm_resp
         self._last_error = "not connected yet"
+        self._state = ("down", datetime.now(UTC))  # for the status page: (state, since)
+        self._started_at = datetime.now(UTC)  # when the connection thread last started
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._inbox = _Inbox()  # a new one for each run of the connection thread
@@ -346,6 +357,26 @@ class SmppGateway:
 
     def recorded(self) -> None:
         """Receipts come from the SMSC and the storing thread stores them; nothing to hand over here."""
+
+    def ready(self, timeout: float) -> bool:
+        """Bind if not bound yet, and say whether the link is up within `timeout` seconds; at once
+        when the last try to bind failed (the link is known down: no one waits for it)."""
+        self._start()
+        with self._cond:
+            if self._client is None and self._state[0] == "down" and self._state[1] > self._started_at:
+                return False
+            return self._cond.wait_for(lambda: self._client is not None, timeout)
+
+    def binds(self) -> list[BindStatus]:
+        with self._cond:
+            state, since = self._state
+            error = "" if state == "bound" else self._last_error
+            return [BindStatus(state, since, error, pending=len(self._pending))]
+
+    def _set_state(self, state: str) -> None:
+        """(Hold _cond.)"""
+        if self._state[0] != state:
+            self._state = (state, datetime.now(UTC))
 
     def close(self) -> None:
         """Unbind, store what was received and stop the threads; a later submit binds again."""
@@ -471,11 +502,13 @@ class SmppGateway:
             elif now - part.sent_at > self._response_timeout:
                 del inflight[part]
                 self._pending = {seq: p for seq, p in self._pending.items() if p is not part}
+                part.job.uncertain = True
                 part.job.fail("no submit_sm_resp in time", permanent=False)
         queue.extendleft(reversed(lost))
 
     def _give_up(self, inflight: dict[_Part, None], queue: deque[_Part], reason: str) -> None:
         for part in (*inflight, *queue):
+            part.job.uncertain |= part.client is not None  # written once: the SMSC may have it
             part.job.fail(reason, permanent=False)
         self._pending = {seq: p for seq, p in self._pending.items() if p not in inflight}
         inflight.clear()
@@ -488,6 +521,7 @@ class SmppGateway:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._stop.clear()
+            self._started_at = datetime.now(UTC)
             self._thread = threading.Thread(target=self._run, name=f"smpp-{self.host}:{self.port}", daemon=True)
             self._thread.start()
 
@@ -513,6 +547,7 @@ class SmppGateway:
                 client = self._bind()
                 with self._cond:
                     self._client = client
+                    self._set_state("bound")
                     self._cond.notify_all()
                 logger.info("SMPP bound to %s:%s as %s", self.host, self.port, self._credentials["system_id"])
                 self._serve(client)
@@ -546,12 +581,15 @@ class SmppGateway:
             allow_unknown_opt_params=True,
             ssl_context=self._tls_context,
         )
+        with self._cond:
+            self._set_state("connecting")
         try:
             client.connect()
-            client.bind_transceiver(**self._credentials)
+            getattr(client, f"bind_{self._bind_mode}")(**self._credentials)
         except Exception as exc:
             with self._cond:
                 self._last_error = _describe(exc)
+                self._set_state("down")
             _disconnect(client)
             raise
         return client
@@ -689,6 +727,7 @@ class SmppGateway:
             if self._client is client:
                 self._client = None
                 self._last_error = reason
+                self._set_state("down")
             for seq in [seq for seq, part in self._pending.items() if part.client is client]:
                 self._pending.pop(seq).lost = True
             self._cond.notify_all()

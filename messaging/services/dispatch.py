@@ -28,7 +28,9 @@ from core import metrics
 from messaging import segments
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import Message, MessagePart, Status, rank
+from messaging.routing.table import routing_table
 from messaging.secrets import secret_texts
+from messaging.services.failover import attempts_add, routed_submit
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
 
@@ -43,6 +45,7 @@ CLAIM_FIELDS = (
     "silent",
     "attempts",
     "user_id",
+    "team_id",  # routes may be per team
     "batch_id",
     "price",
     "has_secret",
@@ -116,19 +119,46 @@ def dispatch_due(*, gateway: Gateway, limit: int) -> int:
 
 def submit(*, gateway: Gateway, claimed: Sequence[dict]) -> None:
     """Hand claimed messages (rows as `claim_due` returns them) to the gateway and record its answers.
-    A message stored with a masked text (a PIN's) goes with its real text (messaging/secrets.py)."""
+    A message stored with a masked text (a PIN's) goes with its real text (messaging/secrets.py).
+    With routes configured, each message goes to the connectors of its route instead (failover.py)."""
+    texts = secret_texts(claimed)
+    submitted_at = timezone.now()
+    lost = [row for row in claimed if row["has_secret"] and row["pk"] not in texts]
+    if lost:  # a masked text nobody can rebuild any more fails for good: sent masked it is useless
+        refused = [SubmitResult(row["pk"], False, error="Masked text unknown", permanent=True) for row in lost]
+        record_results(claimed=lost, results=refused, now=submitted_at)
+        claimed = [row for row in claimed if not (row["has_secret"] and row["pk"] not in texts)]
+    outbound = _outbound(claimed, texts)
+    if not outbound:
+        return
+    if routing_table().routes:
+        _submit_routed(claimed=claimed, outbound=outbound, now=submitted_at)
+        return
+    try:
+        results = gateway.submit(outbound)
+    except Exception as exc:  # the network failed us: everything claimed goes back to the queue
+        log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
+        results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound]
+    # Receipts the gateway already holds for what it just accepted (optional: the simulator's).
+    take_reports = getattr(gateway, "take_reports", None)
+    reports = take_reports() if take_reports is not None else []
+    record_results(claimed=claimed, results=results, now=submitted_at, reports=reports)
+    gateway.recorded()
+
+
+def _submit_routed(*, claimed: Sequence[dict], outbound: Sequence[Outbound], now: datetime) -> None:
+    placed = routed_submit(claimed=claimed, outbound=outbound)
+    results = [placed.results[o.message_id] for o in outbound]
+    record_results(claimed=claimed, results=results, now=now, reports=placed.reports)
+    attempts_add(placed.attempts)
+    for gateway in placed.gateways:
+        gateway.recorded()
+
+
+def _outbound(claimed: Sequence[dict], texts: Mapping[int, str]) -> list[Outbound]:
     outbound = []
     parts_of: dict[str, tuple[str, ...]] = {}  # a bulk text is split once
-    texts = secret_texts(claimed)
-    # A masked text nobody can rebuild any more (its PIN deleted) fails for good: sent masked it is useless.
-    unknown = [
-        SubmitResult(row["pk"], False, error="Masked text unknown", permanent=True)
-        for row in claimed
-        if row["has_secret"] and row["pk"] not in texts
-    ]
     for row in claimed:
-        if row["has_secret"] and row["pk"] not in texts:
-            continue
         text = texts.get(row["pk"], row["text"])
         parts = parts_of.get(text)
         if parts is None:
@@ -144,17 +174,7 @@ def submit(*, gateway: Gateway, claimed: Sequence[dict]) -> None:
                 silent=row["silent"],
             )
         )
-    submitted_at = timezone.now()
-    try:
-        results = [*gateway.submit(outbound), *unknown]
-    except Exception as exc:  # the network failed us: everything claimed goes back to the queue
-        log.exception("Gateway %s failed to submit %d messages", getattr(gateway, "name", "?"), len(outbound))
-        results = [SubmitResult(o.message_id, False, error=str(exc)[:200], permanent=False) for o in outbound] + unknown
-    # Receipts the gateway already holds for what it just accepted (optional: the simulator's).
-    take_reports = getattr(gateway, "take_reports", None)
-    reports = take_reports() if take_reports is not None else []
-    record_results(claimed=claimed, results=results, now=submitted_at, reports=reports)
-    gateway.recorded()
+    return outbound
 
 
 def record_results(

@@ -29,7 +29,7 @@ import os
 import uuid
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -58,6 +58,7 @@ from messaging.conversion import CONVERSION_LEVELS, convert
 from messaging.models import Batch, DailyCount, Direction, Message, Status
 from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
+from messaging.routing.selectors import route_check
 from messaging.selectors import blacklist_list, blacklisted_numbers
 from messaging.services.intake import MESSAGE_COLUMNS, PendingSend, message_row, messages_insert, send_store
 from messaging.services.status import count_deltas
@@ -65,6 +66,7 @@ from messaging.services.status import count_deltas
 MAX_REF = 100
 EMPTY_TEXT = "Message cannot be empty"
 SENDER_REQUIRED = "The sender field is required."
+NO_ROUTE = "No route to this number"
 # From this many recipients on, the team's whole blacklist may be cheaper to read than looking
 # each number up (when it is the shorter list).
 BLACKLIST_SCAN_FROM = 1000
@@ -102,6 +104,12 @@ class RejectionCode(StrEnum):
     EMPTY_TEXT = "empty_text"  # nothing left of the text after conversion
     MISSING_PARAMS = "missing_params"  # a `{n}` placeholder without its param
     TOO_LONG = "too_long"  # more than segments.MAX_CHARS characters
+    NO_ROUTE = "no_route"  # routes are configured and none matches the number (messaging/routing)
+
+    @property
+    def is_number(self) -> bool:
+        """The number is refused (invalid, or unroutable): each dialect's invalid-number error."""
+        return self in (RejectionCode.INVALID_NUMBER, RejectionCode.NO_ROUTE)
 
 
 REJECTION_STATUS = {  # the status a rejection is reported with where a document shows one
@@ -109,6 +117,7 @@ REJECTION_STATUS = {  # the status a rejection is reported with where a document
     RejectionCode.EMPTY_TEXT: Status.ERROR,
     RejectionCode.MISSING_PARAMS: Status.ERROR,
     RejectionCode.TOO_LONG: Status.SEGMENTS_EXCEEDED,
+    RejectionCode.NO_ROUTE: Status.INVALID_ROUTING,
 }
 
 
@@ -197,7 +206,10 @@ def message_send(
     prices = PriceBook()
     texts = _read_texts(recipients, text=text, conversion=conversion, prices=prices)
     balance = _affordable_on_quote(actor=actor, texts=texts, prices=prices) if len(recipients) >= QUOTE_FROM else None
-    accepted, rejected = _read_recipients(recipients, texts=texts, country=team.default_country, prices=prices)
+    routable = route_check(team_id=team.pk, sender=sender)
+    accepted, rejected = _read_recipients(
+        recipients, texts=texts, country=team.default_country, prices=prices, routable=routable
+    )
     if not accepted or (rejected and all_or_nothing):
         return SendResult(messages=[], rejected=rejected)
     blocked = blocked_numbers(team=team, numbers=[a.number for a in accepted])
@@ -379,7 +391,12 @@ class _Accepted:
 
 
 def _read_recipients(
-    recipients: Sequence[Recipient], *, texts: _Texts, country: str, prices: PriceBook
+    recipients: Sequence[Recipient],
+    *,
+    texts: _Texts,
+    country: str,
+    prices: PriceBook,
+    routable: Callable[[str], bool] | None = None,
 ) -> tuple[list[_Accepted], list[Rejection]]:
     """Each recipient, accepted (number read, text sendable, priced) or rejected with its reason."""
     accepted: list[_Accepted] = []
@@ -393,6 +410,9 @@ def _read_recipients(
             number = r.number if r.e164 else normalize_number(r.number, default_country=country, field="recipients")
         except InvalidNumber:
             rejected.append(Rejection(index, str(r.number), RejectionCode.INVALID_NUMBER, "Invalid number"))
+            continue
+        if routable is not None and not routable(number):
+            rejected.append(Rejection(index, str(r.number), RejectionCode.NO_ROUTE, NO_ROUTE))
             continue
         if index in texts.unfilled:
             rejected.append(Rejection(index, str(r.number), RejectionCode.MISSING_PARAMS, texts.unfilled[index]))

@@ -508,7 +508,7 @@ def test_retention_is_never_shorter_than_a_day_so_caps_stay_counted(settings):
     assert conf.log_retention() == timedelta(days=1)
 
 
-def test_a_pin_is_derived_from_its_id_with_the_server_key_and_stored_nowhere(user, issue, gateway, settings):
+def test_a_pin_is_derived_from_its_id_with_the_server_key_and_stored_nowhere(user, issue, settings):
     from otp.services import pin_of
 
     issued = issue(user)

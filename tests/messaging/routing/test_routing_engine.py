@@ -1,0 +1,140 @@
+"""Routed sending against real SMSC processes (tests/smsc.py): messages go where their route says,
+move to the next connector when one is not bound or refuses for now, end when one refuses for good,
+go to the cheapest connector, follow a change of settings without a restart, and have their receipts
+matched whichever bind of the connector they come in on. Each message reaches the network once."""
+
+from decimal import Decimal
+
+import pytest
+
+from messaging.models import Message, RouteMode, Status, SubmitAttempt
+from messaging.services.dispatch import dispatch_due
+from messaging.services.engine import get_gateway
+from tests.factories import UserFactory
+from tests.messaging.routing.helpers import route, send, smpp_connector, statuses
+from tests.smsc import SmscProcess as Smsc
+from tests.smsc import wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def dispatch() -> None:
+    dispatch_due(gateway=get_gateway(), limit=500)
+
+
+def carried_by(message: Message) -> list[tuple[str, str]]:
+    return list(SubmitAttempt.objects.filter(message=message).values_list("connector_name", "outcome"))
+
+
+def submitted(smsc: Smsc) -> list[str]:
+    return ["+" + e["destination_addr"] for e in smsc.events("submit") if e["status"] == 0]
+
+
+def test_messages_go_by_prefix_and_by_team_to_their_smsc(start_smsc):
+    a, b, c = start_smsc(), start_smsc(), start_smsc()
+    vip_user = UserFactory(credits=100)
+    route(smpp_connector("vip", c.port), position=1, team=vip_user.team)
+    route(smpp_connector("estonia", a.port), position=2, prefix="+3725")
+    route(smpp_connector("world", b.port), position=3)
+    everyone = send("+37255512345", "+4915112345678")
+    vip = send("+37255500000", user=vip_user)
+    dispatch()
+    wait_for(lambda: statuses(everyone + vip) == [Status.DELIVRD] * 3)
+    assert submitted(a) == ["+37255512345"] and submitted(b) == ["+4915112345678"] and submitted(c) == ["+37255500000"]
+    assert carried_by(everyone[0]) == [("estonia", "accepted")]
+
+
+def test_a_connector_that_is_not_bound_hands_its_messages_to_the_next(start_smsc):
+    dead, alive = start_smsc(), start_smsc()
+    route(smpp_connector("primary", dead.port), smpp_connector("backup", alive.port))
+    dead.kill()
+    messages = send(*(f"+3725551{i:04d}" for i in range(20)))
+    dispatch()
+    wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 20)
+    assert sorted(submitted(alive)) == sorted(m.recipient for m in messages)  # each once
+    assert carried_by(messages[0]) == [("primary", "temporary"), ("backup", "accepted")]
+
+
+def test_a_temporary_refusal_moves_the_message_on_and_a_permanent_one_ends_it(start_smsc):
+    busy = start_smsc("--throttle-prefix", "+3725", "--reject-prefix", "+3726")
+    other = start_smsc()
+    route(smpp_connector("busy", busy.port), smpp_connector("other", other.port))
+    user = UserFactory(credits=10)
+    throttled, refused = send("+37255512345", "+37265512345", user=user)
+    dispatch()
+    wait_for(lambda: statuses([throttled, refused]) == [Status.DELIVRD, Status.REJECTD])
+    assert submitted(other) == ["+37255512345"]  # the refused one never reached the second SMSC
+    assert carried_by(throttled) == [("busy", "temporary"), ("other", "accepted")]
+    assert carried_by(refused) == [("busy", "refused")]
+    user.refresh_from_db()
+    assert user.balance == Decimal(9)  # the refused message was refunded
+
+
+def test_least_cost_sends_to_the_cheapest_connector_for_the_country(start_smsc):
+    dear_smsc, cheap_smsc = start_smsc(), start_smsc()
+    dear = smpp_connector("dear", dear_smsc.port, costs={"EE": "0.040"})
+    cheap = smpp_connector("cheap", cheap_smsc.port, costs={"EE": "0.015", "": "0.090"})
+    route(dear, cheap, mode=RouteMode.LEAST_COST)
+    [message] = send("+37255512345", text="Hi " * 60)  # two parts
+    dispatch()
+    wait_for(lambda: statuses([message]) == [Status.DELIVRD])
+    assert len(submitted(cheap_smsc)) == 2 and submitted(dear_smsc) == []
+    attempt = SubmitAttempt.objects.get(message=message)
+    assert (attempt.connector_name, attempt.country, attempt.cost) == ("cheap", "EE", Decimal("0.030"))
+
+
+def test_a_changed_connector_is_used_without_a_restart(start_smsc):
+    old, new = start_smsc(), start_smsc()
+    connector = smpp_connector("carrier", old.port)
+    route(connector)
+    first = send("+37255512345")
+    dispatch()
+    wait_for(lambda: statuses(first) == [Status.DELIVRD])
+    connector.settings = {**connector.settings, "port": new.port}
+    connector.save()
+    second = send("+37255512346")
+    dispatch()
+    wait_for(lambda: statuses(second) == [Status.DELIVRD])
+    assert submitted(old) == ["+37255512345"] and submitted(new) == ["+37255512346"]
+
+
+def test_receipts_that_come_on_another_bind_are_matched(start_smsc):
+    smsc = start_smsc("--receipts-elsewhere")
+    route(smpp_connector("two-binds", smsc.port, settings={"binds": 2}))
+    warm_up = send("+37255520000")
+    dispatch()  # binds both links
+    wait_for(lambda: len(smsc.events("bind")) == 2 and statuses(warm_up) == [Status.DELIVRD])
+    messages = send(*(f"+3725552{i:04d}" for i in range(40)))
+    dispatch()
+    wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 40)
+    submits = {e["message_id"]: e["session"] for e in smsc.events("submit")[1:]}
+
+    def receipts() -> list[dict]:
+        return [r for r in smsc.events("receipt") if r["message_id"] in submits]
+
+    wait_for(lambda: len(receipts()) == 40)  # journaled once answered, after we stored them
+    assert all(r["session"] != submits[r["message_id"]] for r in receipts())
+    assert len(set(submits.values())) == 2  # both binds carried traffic
+
+
+def test_an_smsc_dying_mid_run_loses_nothing_and_sends_nothing_twice(start_smsc):
+    dying, backup = start_smsc("--crash-after", "5"), start_smsc()
+    route(smpp_connector("dying", dying.port), smpp_connector("backup", backup.port))
+    user = UserFactory(credits=100)
+    messages = send(*(f"+3725554{i:04d}" for i in range(30)), user=user)
+    dispatch()
+    # What the dying SMSC never answered may have reached it: it waits for that SMSC, and only it.
+    waiting = Message.objects.filter(pk__in=[m.pk for m in messages], status=Status.QUEUE)
+    assert waiting.exists()
+    assert all(carried_by(m)[-1] == ("dying", "uncertain") for m in waiting)
+    before_the_crash = submitted(dying)
+    assert not set(before_the_crash) & set(submitted(backup))
+
+    dying.start()  # back on its port: the connector binds again by itself; the waiting messages'
+    wait_for(lambda: dying.events("bind"), timeout=15)  # back-off is skipped
+    waiting.update(scheduled_at=None)
+    dispatch()
+    wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 30)
+    assert not set(before_the_crash + submitted(dying)) & set(submitted(backup))  # never on both
+    user.refresh_from_db()
+    assert user.balance == Decimal(70)  # 30 charged, none refunded: the ledger is exact

@@ -5,7 +5,6 @@ When the cache is out of reach the limiter fails open: the request goes through 
 warning in the log, rather than every dialect stopping with Redis. (What protects money and
 recipients does not depend on it: credits are checked in the database, 2FA caps fail closed.)"""
 
-import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -15,13 +14,12 @@ from django.core.cache import cache
 
 from accounts.lockout import client_address
 from accounts.models import ApiKey
+from core.shared_redis import redis_client
 
 from .errors import UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 WINDOW = 60
-# The limiter's own Redis connection gives up quickly: an unreachable cache must not hold requests.
-REDIS_TIMEOUT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ def rate_limit_hit(request) -> RateLimit:
 def _count(key: str) -> int:
     """One more in `key`'s counter: on Redis one round trip (Django's cache takes three: add,
     exists, incr), elsewhere through the cache API."""
-    client = _redis_client()
+    client = redis_client()
     if client is not None:
         pipe = client.pipeline(transaction=False)
         pipe.incr(key)
@@ -75,20 +73,3 @@ def _count(key: str) -> int:
     except ValueError:  # expired between the two calls
         cache.set(key, 1, WINDOW + 5)
         return 1
-
-
-def _redis_client():
-    """The Redis server of the default cache, or None when the cache is something else."""
-    config = settings.CACHES["default"]
-    if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
-        return None
-    return _client_for(config["LOCATION"])
-
-
-@functools.cache
-def _client_for(location: str):
-    import redis  # only when the cache is Redis: a deployment on the embedded cache never loads it
-
-    return redis.Redis.from_url(
-        location, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-    )

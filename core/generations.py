@@ -20,6 +20,8 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from core.shared_redis import redis_client
+
 log = logging.getLogger(__name__)
 KEY = "generation:config"
 V = TypeVar("V")
@@ -30,7 +32,8 @@ _caches: list["ProcessCache"] = []
 
 def _read() -> int | None:
     try:
-        return int(cache.get(KEY) or 0)
+        client = redis_client()
+        return int((client.get(KEY) if client is not None else cache.get(KEY)) or 0)
     except Exception as exc:
         log.warning("Configuration generation unknown (cache unreachable): %r", exc)
         return None
@@ -53,7 +56,10 @@ def bump() -> None:
 
 def _increment() -> None:
     try:
-        if not cache.add(KEY, 1, timeout=None):
+        client = redis_client()
+        if client is not None:
+            client.incr(KEY)
+        elif not cache.add(KEY, 1, timeout=None):
             cache.incr(KEY)
     except Exception as exc:
         log.error("Configuration generation not bumped (cache unreachable): %r", exc)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from accounts.models import ApiKey
-from api.ratelimit import _client_for
+from core.shared_redis import _client_for
 from messaging.models import Message
 from tests.factories import PASSWORD, UserFactory, issue_key
 

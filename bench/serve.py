@@ -17,15 +17,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
-# gthread workers with one thread each: a request runs without other threads of its process
-# competing for the GIL (on two cores, more threads only lengthened the tail); keep-alive
-# connections are still served by each worker's event loop.
+# gthread workers of several threads, as config/gunicorn.py serves: the concurrent single sends of a
+# worker share their transaction (group commit), which one thread per worker would never do.
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS") or max(2, os.cpu_count() or 2))
-THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS") or 1)
+THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS") or 8)
 
 
 def gunicorn_how() -> str:
-    return f"gunicorn {WORKERS} gthread workers x {THREADS} thread, persistent database connections"
+    return f"gunicorn {WORKERS} gthread workers x {THREADS} threads, persistent database connections"
 
 
 class Server(NamedTuple):

@@ -22,3 +22,20 @@ def binary_copy(table: str, columns: Sequence[str]) -> Iterator[Copy]:
         with raw.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             yield copy
+
+
+def unnest_insert(
+    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence], *, returning: str = ""
+) -> list[tuple]:
+    """INSERT a few rows as one array per column, `INSERT ... SELECT * FROM unnest(%s::type[], ...)`:
+    the statement's text is the same however many rows, so the driver converts it once and the
+    server plans it once per connection (a multi-row VALUES is a new statement for every row count).
+    `columns`: (name, SQL type) pairs. Returns the `returning` column(s) of each row, in order."""
+    names = ", ".join(connection.ops.quote_name(name) for name, _ in columns)
+    arrays = ", ".join(f"%s::{sql_type}[]" for _, sql_type in columns)
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    if returning:
+        sql += f" RETURNING {returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)] if rows else [[]] * len(columns))
+        return cursor.fetchall() if returning else []

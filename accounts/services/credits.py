@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import CreditEntry, EntryKind, Team, User
 from accounts.permissions import Action, require, team_of
 from core import metrics
+from core.copy import unnest_insert
 from core.enqueue import enqueue_on_commit
 from core.errors import InsufficientCredits, NotFound, ValidationFailed
 
@@ -247,7 +248,17 @@ WHERE u.id = c.id AND u.balance >= c.total
 RETURNING u.id, u.balance
 """
 _LOCK_SQL = "SELECT id FROM {users} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
-_ENTRY_COLUMNS = "team_id, user_id, kind, amount, balance_after, actor_id, memo, message_id, created_at"
+_ENTRY_COLUMNS = (
+    ("team_id", "bigint"),
+    ("user_id", "bigint"),
+    ("kind", "varchar"),
+    ("amount", "numeric"),
+    ("balance_after", "numeric"),
+    ("actor_id", "bigint"),
+    ("memo", "varchar"),
+    ("message_id", "bigint"),
+    ("created_at", "timestamptz"),
+)
 
 
 def credit_charge_many(*, lines: Sequence[ChargeLine]) -> list[Decimal]:
@@ -291,11 +302,7 @@ def credit_charge_many(*, lines: Sequence[ChargeLine]) -> list[Decimal]:
             )
             for line, balance in zip(lines, balances, strict=True)
         ]
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * 9) + ")"] * len(rows))
-        cursor.execute(
-            f"INSERT INTO {CreditEntry._meta.db_table} ({_ENTRY_COLUMNS}) VALUES {placeholders}",  # noqa: S608
-            [value for row in rows for value in row],
-        )
+    unnest_insert(CreditEntry._meta.db_table, _ENTRY_COLUMNS, rows)
     metrics.credits_charged(amount=sum(totals.values(), Decimal(0)))
     return balances
 

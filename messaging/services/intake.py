@@ -8,7 +8,7 @@ thousands of messages a second. Every request still answers after its own rows a
 is charged exactly: a user whose balance can't pay all their messages of a group has them charged
 one at a time, so only the ones the balance can't pay are refused."""
 
-import json
+import functools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +17,10 @@ from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
+from psycopg.types.json import Jsonb
 
 from accounts.services.credits import ChargeLine, ShortOfCredits, credit_charge_many
+from core.copy import unnest_insert
 from core.enqueue import enqueue_now
 from core.errors import InsufficientCredits
 from core.group_commit import GroupCommit
@@ -27,7 +29,6 @@ from messaging.models import DailyCount, Message
 MESSAGE_COLUMNS = [(f.attname, cast(str, f.column)) for f in Message._meta.concrete_fields if not f.primary_key]
 _ROW = operator.itemgetter(*[attname for attname, _ in MESSAGE_COLUMNS])
 _JSON = [i for i, (attname, _) in enumerate(MESSAGE_COLUMNS) if attname in ("callbacks", "extras")]
-_INSERT = "INSERT INTO messaging_message ({columns}) VALUES {rows} RETURNING id"
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,16 @@ def messages_insert(messages: Sequence[Message]) -> None:
             message._state.adding = True
         Message.objects.bulk_create(messages)
         return
-    columns = ", ".join(connection.ops.quote_name(column) for _, column in MESSAGE_COLUMNS)
-    row = "(" + ", ".join(["%s"] * len(MESSAGE_COLUMNS)) + ")"
-    sql = _INSERT.format(columns=columns, rows=", ".join([row] * len(messages)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for m in messages for value in message_row(m, json.dumps)])
-        ids = [pk for (pk,) in cursor.fetchall()]  # in the order of VALUES, as bulk_create relies on too
-    for message, pk in zip(messages, ids, strict=True):
+    rows = [message_row(m, Jsonb) for m in messages]
+    ids = unnest_insert(Message._meta.db_table, _message_types(), rows, returning="id")
+    for message, (pk,) in zip(messages, ids, strict=True):  # in the order given, as bulk_create relies on too
         message.__dict__["id"] = pk
+
+
+@functools.cache
+def _message_types() -> list[tuple[str, str]]:
+    fields = {f.column: f for f in Message._meta.concrete_fields}
+    return [(column, fields[column].db_type(connection)) for _, column in MESSAGE_COLUMNS]
 
 
 def grouped() -> bool:
@@ -119,7 +122,16 @@ def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
     return [balances.get(id(item)) for item in items]
 
 
-_COUNT_COLUMNS = ("team_id", "user_id", "day", "direction", "status", "campaign", "count", "credits")
+_COUNT_COLUMNS = (
+    ("team_id", "bigint"),
+    ("user_id", "bigint"),
+    ("day", "date"),
+    ("direction", "varchar"),
+    ("status", "varchar"),
+    ("campaign", "varchar"),
+    ("count", "integer"),
+    ("credits", "numeric"),
+)
 
 
 def _counts_insert(counts: Sequence[DailyCount]) -> None:
@@ -132,15 +144,13 @@ def _counts_insert(counts: Sequence[DailyCount]) -> None:
         row[7] += c.credits
     if connection.vendor != "postgresql":
         DailyCount.objects.bulk_create(
-            [DailyCount(**dict(zip(_COUNT_COLUMNS, row, strict=True))) for row in summed.values()]
+            [
+                DailyCount(**{name: value for (name, _), value in zip(_COUNT_COLUMNS, row, strict=True)})
+                for row in summed.values()
+            ]
         )
         return
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_COUNT_COLUMNS)) + ")"] * len(summed))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "messaging_dailycount" ({", ".join(_COUNT_COLUMNS)}) VALUES {placeholders}',  # noqa: S608
-            [value for row in summed.values() for value in row],
-        )
+    unnest_insert(DailyCount._meta.db_table, _COUNT_COLUMNS, list(summed.values()))
 
 
 def _kick_dispatcher() -> None:

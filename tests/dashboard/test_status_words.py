@@ -89,3 +89,20 @@ def test_another_teams_message_status_is_404(page):
 def test_empty_statistics_and_overview_say_what_to_do_next(page):
     assert "send a message</a>" in page.get("/statistics/").content.decode()
     assert "Send your first message" in page.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "next_step"),
+    [
+        ("/contacts/", "Add one with “New contact”, or import a CSV."),
+        ("/groups/", "Name one below"),
+        ("/templates/", "make one with “New template”"),
+        ("/batches/", "A send to more than one recipient makes a batch"),
+        ("/keys/", "Create one below"),
+        ("/blacklist/", "text an opt-out word"),
+        ("/inbox/", "When someone answers a message you sent"),
+        ("/scheduled/", "pick a “Send at” time"),
+    ],
+)
+def test_empty_lists_say_what_to_do_next(page, url, next_step):
+    assert next_step in page.get(url).content.decode()

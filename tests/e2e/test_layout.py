@@ -214,3 +214,22 @@ def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everythi
 
     icon = page.get_attribute("link[rel=icon]", "href")
     assert page.request.get(icon).status == 200
+
+
+def test_lists_turn_into_stacked_rows_on_a_phone(page, shoot, team_with_everything):
+    """The lists an operator works from on a phone show every value and button on screen, each value under
+    its column's name, instead of hiding columns to the right of a scrolled table."""
+    owner, _ = team_with_everything
+    log_in(page, owner)
+    page.set_viewport_size({"width": 390, "height": 900})
+    for url, visible in [
+        ("/keywords/", "[aria-label='Edit JOIN']"),
+        ("/messages/", "td[data-label=Credits]"),
+        ("/inbox/", "td[data-label=Unread]"),
+    ]:
+        page.goto(url)
+        box = page.locator(visible).first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390, (url, box)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/messages/")
+    assert page.is_visible("table.stack thead")  # a laptop keeps the table

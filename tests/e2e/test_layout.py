@@ -216,11 +216,11 @@ def test_menus_skip_link_error_pages_and_favicon(page, shoot, team_with_everythi
     assert page.request.get(icon).status == 200
 
 
-def test_lists_turn_into_stacked_rows_on_a_phone(page, shoot, team_with_everything):
+def test_lists_turn_into_stacked_rows_on_a_phone(page, shoot, team_with_everything, log_in):
     """The lists an operator works from on a phone show every value and button on screen, each value under
     its column's name, instead of hiding columns to the right of a scrolled table."""
     owner, _ = team_with_everything
-    log_in(page, owner)
+    log_in(owner)
     page.set_viewport_size({"width": 390, "height": 900})
     for url, visible in [
         ("/keywords/", "[aria-label='Edit JOIN']"),

@@ -52,18 +52,24 @@ class GroupCommit(Generic[T, R]):
             thread.join(10)
 
     def _ensure_writer(self) -> None:
-        if self.thread is not None and self.pid == os.getpid():
+        if self._writing():
             return
         with self.lock:  # first use in this process (gunicorn forks its workers after importing us)
-            if self.thread is None or self.pid != os.getpid():
+            if not self._writing():
                 self.pending, self.pid = queue.SimpleQueue(), os.getpid()
                 self.thread = threading.Thread(target=self._run, name=f"group-commit-{self.name}", daemon=True)
                 self.thread.start()
 
+    def _writing(self) -> bool:
+        return self.thread is not None and self.pid == os.getpid() and self.thread.is_alive()
+
     def _run(self) -> None:
         try:
             while (group := self._next_group()) is not None:
-                self._store(group)
+                try:
+                    self._store(group)
+                except BaseException:  # its requests are answered; the writer stays for the next group
+                    log.exception("group commit writer %s: a group failed past its own handling", self.name)
         finally:
             connection.close()
 
@@ -89,6 +95,14 @@ class GroupCommit(Generic[T, R]):
         return group
 
     def _store(self, group: list[tuple[T, Future]]) -> None:
+        try:
+            self._store_group(group)
+        finally:  # whatever ended the writer, no request waits for ever on an unanswered item
+            for _, future in group:
+                if not future.done():
+                    future.set_exception(RuntimeError("the group commit writer stopped"))
+
+    def _store_group(self, group: list[tuple[T, Future]]) -> None:
         try:
             outcomes = list(self.store([item for item, _ in group]))
         except Exception as exc:  # retried alone below, each with its own error

@@ -94,3 +94,23 @@ def test_a_group_that_fails_is_stored_again_one_by_one_and_only_the_bad_item_fai
     writer.stop()
     assert results == {"a": "A", "b": "B", "bad": "bad item", "c": "C", "d": "D", "e": "E"}
     assert sorted(item for group in stored_groups for item in group) == ["a", "b", "c", "d", "e"]
+
+
+class WriterKilled(BaseException):
+    """Not an Exception: what the store's own error handling lets through."""
+
+
+def test_a_group_that_breaks_the_writer_answers_its_requests_and_the_writer_goes_on():
+    calls = []
+
+    def store(items):
+        calls.append(list(items))
+        if len(calls) == 1:
+            raise WriterKilled()
+        return [f"stored {item}" for item in items]
+
+    writer = GroupCommit(store, name="test-dies")
+    with pytest.raises(RuntimeError, match="writer stopped"):
+        writer.submit("first")
+    assert writer.submit("second") == "stored second"
+    writer.stop()

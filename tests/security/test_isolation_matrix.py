@@ -95,8 +95,8 @@ def test_no_route_gives_team_b_access_to_team_a_objects():
     # Team A's things are all still there, unchanged where it matters.
     owner.team.refresh_from_db()
     assert BlacklistEntry.objects.filter(pk=ids["entry_id"]).exists()
-    from contacts.models import Contact, Group, Template
-    from messaging.models import Batch, Keyword, Message
+    from contacts.models import Contact, Group, Keyword, Template
+    from messaging.models import Batch, Message
 
     assert Contact.objects.filter(pk=ids["contact_id"], first_name="A").exists()
     assert Group.objects.filter(pk=ids["group_id"]).exists() and Template.objects.filter(pk=ids["template_id"]).exists()

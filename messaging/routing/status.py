@@ -5,7 +5,7 @@ throughput counters, the queue and the last hour's receipts."""
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -53,7 +53,7 @@ class ConnectorStatus:
 def _binds_of(connector_id: int) -> list[dict]:
     processes = cache.get(f"routing:binds:{connector_id}") or []
     published = cache.get_many([f"routing:binds:{connector_id}:{p}" for p in processes])
-    return [row for rows in published.values() for row in rows]
+    return [{**row, "since": datetime.fromisoformat(row["since"])} for rows in published.values() for row in rows]
 
 
 def connector_status_list() -> list[ConnectorStatus]:

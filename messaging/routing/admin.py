@@ -2,6 +2,9 @@
 never shown back, routes showing their disabled connectors, a form that tests a number against
 the rules, and the connectors' live status (a page and its JSON)."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,6 +24,15 @@ class CostInline(admin.TabularInline):
     extra = 1
 
 
+def _settings_fieldsets() -> list[tuple[str | None, dict[str, Any]]]:
+    """One group of settings per kind of connector."""
+    return [
+        (f"{kind.upper()} settings (used when the kind is {kind})", {"fields": [o.name for o in options]})
+        for kind, options in OPTIONS.items()
+        if options
+    ]
+
+
 @admin.register(Connector)
 class ConnectorAdmin(admin.ModelAdmin):
     form = ConnectorForm
@@ -28,16 +40,18 @@ class ConnectorAdmin(admin.ModelAdmin):
     list_filter = ("kind", "enabled")
     search_fields = ("name",)
     inlines = [CostInline]
-    fieldsets = (
-        (None, {"fields": ("name", "kind", "enabled", "throughput")}),
-        *(
-            (f"{kind.upper()} settings (used when the kind is {kind})", {"fields": [o.name for o in options]})
-            for kind, options in OPTIONS.items()
-            if options
-        ),
-        ("Password", {"fields": ("password", "clear_password")}),
-    )
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "enabled", "throughput"]}),
+        *_settings_fieldsets(),  # type: ignore[list-item]  # the stubs want a TypedDict literal per group
+        ("Password", {"fields": ["password", "clear_password"]}),
+    ]
     change_list_template = "admin/messaging/connector/change_list.html"
+
+    def get_form(self, request: HttpRequest, obj: Connector | None = None, change: bool = False, **kwargs: Any):
+        # The settings and password fields are the form's own, not the model's: the admin must not
+        # look for them on the model.
+        kwargs["fields"] = ConnectorForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
 
     @admin.display(description="connects to")
     def target(self, connector: Connector) -> str:
@@ -152,7 +166,11 @@ class SubmitAttemptAdmin(admin.ModelAdmin):
             "form": form,
             "rows": rows,
             "total": MarginRow(
-                "", "", sum(r.messages for r in rows), sum(r.charged for r in rows), sum(r.cost for r in rows)
+                "",
+                "",
+                sum(r.messages for r in rows),
+                sum((r.charged for r in rows), Decimal(0)),
+                sum((r.cost for r in rows), Decimal(0)),
             ),
             "opts": self.model._meta,
         }

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
@@ -53,6 +54,11 @@ class ConnectorAdmin(admin.ModelAdmin):
         kwargs["fields"] = ConnectorForm.Meta.fields
         return super().get_form(request, obj, change, **kwargs)
 
+    def _may_view(self, request: HttpRequest) -> None:
+        """Staff who may see connectors (the admin lets any staff member through to these views)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+
     @admin.display(description="connects to")
     def target(self, connector: Connector) -> str:
         s = connector.settings
@@ -66,6 +72,7 @@ class ConnectorAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def status_view(self, request: HttpRequest) -> HttpResponse:
+        self._may_view(request)
         context = {
             **self.admin_site.each_context(request),
             "title": "Carrier connectors: live status",
@@ -76,6 +83,7 @@ class ConnectorAdmin(admin.ModelAdmin):
         return render(request, "admin/messaging/connector/status.html", context)
 
     def status_json(self, request: HttpRequest) -> JsonResponse:
+        self._may_view(request)
         return JsonResponse(
             {"queue_depth": queue_depth(), "connectors": [s.as_dict() for s in connector_status_list()]}
         )
@@ -119,6 +127,8 @@ class RouteAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def test_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         form = RouteTestForm(request.GET or None)
         choice = None
         if form.is_valid():
@@ -157,6 +167,8 @@ class SubmitAttemptAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def margins_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         form = MarginsForm(request.GET or None)
         since, until = form.period()
         rows = margin_list(since=since, until=until)

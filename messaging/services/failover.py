@@ -20,6 +20,7 @@ from django.utils import timezone
 from messaging.gateways.base import DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import SubmitAttempt
 from messaging.routing.selectors import route_choose
+from messaging.routing.status import waiting_publish
 from messaging.routing.table import ConnectorInfo, routing_table
 from messaging.routing.throughput import throughput_wait
 from messaging.services.engine import connector_gateway
@@ -126,8 +127,10 @@ def _submit_to(connector: ConnectorInfo, messages: list[Outbound], *, last: bool
     else:
         results = []
         while len(results) < len(messages):
+            waiting_publish(connector_id=connector.id, count=len(messages) - len(results))
             share = _within_cap(connector, messages[len(results) :])
             results += _submit(gateway, connector, share)
+        waiting_publish(connector_id=connector.id, count=0)
         take_reports = getattr(gateway, "take_reports", None)
         placed.reports += take_reports() if take_reports is not None else []
     return results

@@ -45,7 +45,7 @@ class HttpGateway:
             "dlr": int(m.request_dlr),
         }
         try:
-            answer = self._client.post(self.url, **({"json": body} if self.payload == "json" else {"data": body}))
+            answer = self._post(body)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing was sent
             return SubmitResult(
                 m.message_id, False, error=f"upstream unreachable: {exc}"[:200], permanent=False, untouched=True
@@ -57,6 +57,11 @@ class HttpGateway:
         temporary = answer.status_code >= 500 or answer.status_code in (408, 429)
         error = f"upstream answered {answer.status_code}: {answer.text[:150]}"
         return SubmitResult(m.message_id, False, error=error, permanent=not temporary, untouched=temporary)
+
+    def _post(self, body: dict[str, object]) -> httpx.Response:
+        if self.payload == "json":
+            return self._client.post(self.url, json=body)
+        return self._client.post(self.url, data=body)
 
     def _part_ids(self, m: Outbound, answer: httpx.Response) -> tuple[str, ...]:
         try:

@@ -2,7 +2,11 @@
 never shown back, routes showing their disabled connectors, a form that tests a number against
 the rules, and the connectors' live status (a page and its JSON)."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
@@ -21,6 +25,15 @@ class CostInline(admin.TabularInline):
     extra = 1
 
 
+def _settings_fieldsets() -> list[tuple[str | None, dict[str, Any]]]:
+    """One group of settings per kind of connector."""
+    return [
+        (f"{kind.upper()} settings (used when the kind is {kind})", {"fields": [o.name for o in options]})
+        for kind, options in OPTIONS.items()
+        if options
+    ]
+
+
 @admin.register(Connector)
 class ConnectorAdmin(admin.ModelAdmin):
     form = ConnectorForm
@@ -28,16 +41,23 @@ class ConnectorAdmin(admin.ModelAdmin):
     list_filter = ("kind", "enabled")
     search_fields = ("name",)
     inlines = [CostInline]
-    fieldsets = (
-        (None, {"fields": ("name", "kind", "enabled", "throughput")}),
-        *(
-            (f"{kind.upper()} settings (used when the kind is {kind})", {"fields": [o.name for o in options]})
-            for kind, options in OPTIONS.items()
-            if options
-        ),
-        ("Password", {"fields": ("password", "clear_password")}),
-    )
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "enabled", "throughput"]}),
+        *_settings_fieldsets(),  # type: ignore[list-item]  # the stubs want a TypedDict literal per group
+        ("Password", {"fields": ["password", "clear_password"]}),
+    ]
     change_list_template = "admin/messaging/connector/change_list.html"
+
+    def get_form(self, request: HttpRequest, obj: Connector | None = None, change: bool = False, **kwargs: Any):
+        # The settings and password fields are the form's own, not the model's: the admin must not
+        # look for them on the model.
+        kwargs["fields"] = ConnectorForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    def _may_view(self, request: HttpRequest) -> None:
+        """Staff who may see connectors (the admin lets any staff member through to these views)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
 
     @admin.display(description="connects to")
     def target(self, connector: Connector) -> str:
@@ -52,6 +72,7 @@ class ConnectorAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def status_view(self, request: HttpRequest) -> HttpResponse:
+        self._may_view(request)
         context = {
             **self.admin_site.each_context(request),
             "title": "Carrier connectors: live status",
@@ -62,6 +83,7 @@ class ConnectorAdmin(admin.ModelAdmin):
         return render(request, "admin/messaging/connector/status.html", context)
 
     def status_json(self, request: HttpRequest) -> JsonResponse:
+        self._may_view(request)
         return JsonResponse(
             {"queue_depth": queue_depth(), "connectors": [s.as_dict() for s in connector_status_list()]}
         )
@@ -105,6 +127,8 @@ class RouteAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def test_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         form = RouteTestForm(request.GET or None)
         choice = None
         if form.is_valid():
@@ -143,6 +167,8 @@ class SubmitAttemptAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def margins_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         form = MarginsForm(request.GET or None)
         since, until = form.period()
         rows = margin_list(since=since, until=until)
@@ -152,7 +178,11 @@ class SubmitAttemptAdmin(admin.ModelAdmin):
             "form": form,
             "rows": rows,
             "total": MarginRow(
-                "", "", sum(r.messages for r in rows), sum(r.charged for r in rows), sum(r.cost for r in rows)
+                "",
+                "",
+                sum(r.messages for r in rows),
+                sum((r.charged for r in rows), Decimal(0)),
+                sum((r.cost for r in rows), Decimal(0)),
             ),
             "opts": self.model._meta,
         }

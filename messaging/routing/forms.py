@@ -22,11 +22,10 @@ def _field(option: Option) -> forms.Field:
     return field
 
 
-# One form field per setting of every kind (the admin's fieldsets group them by kind).
-OptionFields = type("OptionFields", (forms.Form,), {o.name: _field(o) for kind in OPTIONS.values() for o in kind})
+class ConnectorForm(forms.ModelForm):
+    """The model's fields, a field for every setting of every kind (the admin groups them by kind),
+    and the password, written only when one is typed."""
 
-
-class ConnectorForm(OptionFields, forms.ModelForm):
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
@@ -40,12 +39,16 @@ class ConnectorForm(OptionFields, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for options in OPTIONS.values():
+            for option in options:
+                self.fields[option.name] = _field(option)
         if self.instance.pk:
             self.initial.update(self.instance.settings)
             self.fields["password"].help_text += f" Now: {secret_hint(self.instance.secret)}."
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind = cleaned.get("kind", "")
         values = {}
         for option in OPTIONS.get(kind, ()):

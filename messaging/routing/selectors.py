@@ -18,13 +18,26 @@ class RouteChoice:
     configured: bool  # False: no route exists, the implicit SMS_GATEWAY gateway carries everything
     route: RouteInfo | None  # the first route that matches; None with routes configured: unroutable
     connectors: tuple[ConnectorInfo, ...]  # the enabled connectors, in the order to try them
-    disabled: tuple[str, ...]  # the route's connectors left out because they are disabled
     country: str
-    reason: str  # in English, for support staff
+    number: str
 
     @property
     def routable(self) -> bool:
         return not self.configured or self.route is not None
+
+    @property
+    def disabled(self) -> tuple[str, ...]:
+        """The route's connectors left out because they are disabled."""
+        return tuple(c.name for c, _ in self.route.steps if not c.enabled) if self.route else ()
+
+    @property
+    def reason(self) -> str:
+        """Why, in English, for support staff (worded only when asked: the dispatcher never does)."""
+        if not self.configured:
+            return "No routes are configured: the default gateway sends everything."
+        if self.route is None:
+            return f"No route matches {self.number} for this team and sender."
+        return _reason(self.route, self.connectors, self.disabled, self.country)
 
 
 def route_choose(*, team_id: int, number: str, sender: str = "", key: int = 0) -> RouteChoice:
@@ -32,14 +45,12 @@ def route_choose(*, team_id: int, number: str, sender: str = "", key: int = 0) -
     `key` (the message id) fixes the draw of a weighted route."""
     table = routing_table()
     if not table.routes:
-        return RouteChoice(False, None, (), (), "", "No routes are configured: the default gateway sends everything.")
+        return RouteChoice(False, None, (), "", number)
     country = destination_country(number)
     route = table.match(number=number, country=country, team_id=team_id, sender=sender)
     if route is None:
-        return RouteChoice(True, None, (), (), country, f"No route matches {number} for this team and sender.")
-    connectors = tuple(route.ordered(country=country, key=key))
-    disabled = tuple(c.name for c, _ in route.steps if not c.enabled)
-    return RouteChoice(True, route, connectors, disabled, country, _reason(route, connectors, disabled, country))
+        return RouteChoice(True, None, (), country, number)
+    return RouteChoice(True, route, tuple(route.ordered(country=country, key=key)), country, number)
 
 
 def route_check(*, team_id: int, sender: str) -> Callable[[str], bool] | None:

@@ -5,7 +5,7 @@ throughput counters, the queue and the last hour's receipts."""
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -23,10 +23,25 @@ def binds_publish(*, connector_id: int, binds: list[BindStatus]) -> None:
     """Report this process's binds of a connector."""
     rows = [{**asdict(b), "since": b.since.isoformat(), "process": PROCESS} for b in binds]
     cache.set(f"routing:binds:{connector_id}:{PROCESS}", rows, timeout=PUBLISHED_FOR)
+    _register(connector_id)
+
+
+def _register(connector_id: int) -> None:
+    """List this process among those reporting on the connector (the status page reads them all)."""
     index_key = f"routing:binds:{connector_id}"
     processes = cache.get(index_key) or []
     if PROCESS not in processes:
         cache.set(index_key, [*processes[-50:], PROCESS], timeout=None)
+
+
+def waiting_publish(*, connector_id: int, count: int) -> None:
+    """Report how many claimed messages this process holds for a connector, not handed over yet
+    (held back by its throughput cap, or waiting for a window): the connector's own queue."""
+    try:
+        cache.set(f"routing:waiting:{connector_id}:{PROCESS}", count, timeout=PUBLISHED_FOR)
+        _register(connector_id)
+    except Exception:  # a status figure: never worth failing a send for
+        return
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,7 @@ class ConnectorStatus:
     binds: list[dict] = field(default_factory=list)
     per_second: float = 0.0
     in_flight: int = 0  # submit_sm awaiting an answer, over every bind
+    waiting: int = 0  # claimed for it in the consumers, not handed over yet
     sent_last_hour: int = 0
     delivered_last_hour: int = 0
 
@@ -53,7 +69,12 @@ class ConnectorStatus:
 def _binds_of(connector_id: int) -> list[dict]:
     processes = cache.get(f"routing:binds:{connector_id}") or []
     published = cache.get_many([f"routing:binds:{connector_id}:{p}" for p in processes])
-    return [row for rows in published.values() for row in rows]
+    return [{**row, "since": datetime.fromisoformat(row["since"])} for rows in published.values() for row in rows]
+
+
+def _waiting_for(connector_id: int) -> int:
+    processes = cache.get(f"routing:binds:{connector_id}") or []
+    return sum(cache.get_many([f"routing:waiting:{connector_id}:{p}" for p in processes]).values())
 
 
 def connector_status_list() -> list[ConnectorStatus]:
@@ -78,6 +99,7 @@ def connector_status_list() -> list[ConnectorStatus]:
                 binds=binds,
                 per_second=throughput_now(connector_id=c.pk),
                 in_flight=sum(b["pending"] for b in binds),
+                waiting=_waiting_for(c.pk),
                 sent_last_hour=sent,
                 delivered_last_hour=delivered,
             )

@@ -123,11 +123,12 @@ def routing_table() -> Table:
             log.warning("Routing version unreadable (cache unreachable): %r", exc)
             version = -1
         stale = _snapshot.table is None or _snapshot.table.version != version
-        if stale and (version != -1 or _snapshot.table is None or now - _snapshot.loaded_at > MAX_AGE_SECONDS):
-            _snapshot.table = _load(version)  # read after the version: a later change bumps it again
+        table = _snapshot.table
+        if table is None or (stale and (version != -1 or now - _snapshot.loaded_at > MAX_AGE_SECONDS)):
+            table = _snapshot.table = _load(version)  # read after the version: a later change bumps it again
             _snapshot.loaded_at = now
         _snapshot.checked_at = now
-        return _snapshot.table
+        return table
 
 
 def routing_changed() -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from messaging.gateways.base import DeliveryReport, Gateway, Outbound, SubmitResult
 from messaging.models import SubmitAttempt
 from messaging.routing.selectors import route_choose
+from messaging.routing.status import waiting_publish
 from messaging.routing.table import ConnectorInfo, routing_table
 from messaging.routing.throughput import throughput_wait
 from messaging.services.engine import connector_gateway
@@ -77,7 +78,7 @@ def _round(by_connector: dict[ConnectorInfo, list[_Plan]], placed: Placed) -> li
         return connector, plans, _submit_to(connector, [plan.message for plan in plans], last=last, placed=placed)
 
     groups = list(by_connector.items())
-    apart = [g for g in groups if not getattr(connector_gateway(g[0]), "uses_database", True)][1:]
+    apart = [g for g in groups if not getattr(_gateway_of(g[0]), "uses_database", True)][1:]
     elsewhere = [_CONNECTOR_THREADS.submit(share, *g) for g in apart]
     here = [share(*g) for g in groups if g not in apart]
     return here + [future.result() for future in elsewhere]
@@ -115,21 +116,39 @@ def _uncertain_connectors(message_ids: list[int]) -> dict[int, int]:
 def _submit_to(connector: ConnectorInfo, messages: list[Outbound], *, last: bool, placed: Placed) -> list[SubmitResult]:
     """One connector's share of a round. Not bound within READY_SECONDS while the messages have
     somewhere else to go: refused for now, untouched, so they move on."""
-    gateway = connector_gateway(connector)
+    gateway = _gateway_of(connector)
+    if gateway is None:
+        return _untouched(messages, error=f"{connector.name} cannot be set up (see the log)")
     if gateway not in placed.gateways:
         placed.gateways.append(gateway)
     ready = getattr(gateway, "ready", None)
     if not last and ready is not None and not ready(READY_SECONDS):
-        error = f"{connector.name} not bound"
-        results = [SubmitResult(m.message_id, False, error=error, permanent=False, untouched=True) for m in messages]
+        results = _untouched(messages, error=f"{connector.name} not bound")
     else:
         results = []
         while len(results) < len(messages):
+            waiting_publish(connector_id=connector.id, count=len(messages) - len(results))
             share = _within_cap(connector, messages[len(results) :])
             results += _submit(gateway, connector, share)
+        waiting_publish(connector_id=connector.id, count=0)
         take_reports = getattr(gateway, "take_reports", None)
         placed.reports += take_reports() if take_reports is not None else []
     return results
+
+
+def _gateway_of(connector: ConnectorInfo) -> Gateway | None:
+    """The connector's gateway, or None when it cannot be built (a password no key opens): its
+    messages move on instead of failing the whole chunk."""
+    try:
+        return connector_gateway(connector)
+    except Exception:
+        log.exception("Connector %s cannot be set up", connector.name)
+        return None
+
+
+def _untouched(messages: list[Outbound], *, error: str) -> list[SubmitResult]:
+    """Refused for now, nothing sent: free to go to the next connector."""
+    return [SubmitResult(m.message_id, False, error=error, permanent=False, untouched=True) for m in messages]
 
 
 def _within_cap(connector: ConnectorInfo, messages: list[Outbound]) -> list[Outbound]:

@@ -29,9 +29,10 @@ def route(*connectors: Connector, position: int = 100, weights: tuple[int, ...] 
     return made
 
 
-def send(*numbers: str, user=None, text: str = "Hi") -> list[Message]:
+def send(*numbers: str, user=None, text: str = "Hi", **fields) -> list[Message]:
     user = user or UserFactory(credits=100)
-    return message_send(actor=user, recipients=[Recipient(n) for n in numbers], text=text, source="test").messages
+    recipients = [Recipient(n) for n in numbers]
+    return message_send(actor=user, recipients=recipients, text=text, source="test", **fields).messages
 
 
 def statuses(messages: list[Message]) -> list[str]:

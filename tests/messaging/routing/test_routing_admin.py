@@ -93,3 +93,15 @@ def test_the_live_status_is_for_staff_only(staff_client, client):
     client.force_login(customer)
     refused = client.get(reverse("admin:messaging_connector_status_json"))
     assert refused.status_code == 302 and "/admin/login/" in refused["Location"]
+
+
+def test_staff_without_the_permission_see_no_status_margins_or_test_page(client):
+    clerk = User.objects.create_user("clerk@platform.test", "Clerk-pass-123", team=None, is_staff=True)
+    client.force_login(clerk)
+    for name in (
+        "messaging_connector_status",
+        "messaging_connector_status_json",
+        "messaging_route_test",
+        "messaging_margins",
+    ):
+        assert client.get(reverse(f"admin:{name}")).status_code == 403, name

@@ -83,10 +83,10 @@ def test_least_cost_sends_to_the_cheapest_connector_for_the_country(start_smsc):
     assert (attempt.connector_name, attempt.country, attempt.cost) == ("cheap", "EE", Decimal("0.030"))
 
 
-def test_a_changed_connector_is_used_without_a_restart(start_smsc):
-    old, new = start_smsc(), start_smsc()
+def test_a_changed_connector_or_route_is_used_without_a_restart(start_smsc):
+    old, new, other = start_smsc(), start_smsc(), start_smsc()
     connector = smpp_connector("carrier", old.port)
-    route(connector)
+    only = route(connector)
     first = send("+37255512345")
     dispatch()
     wait_for(lambda: statuses(first) == [Status.DELIVRD])
@@ -96,6 +96,14 @@ def test_a_changed_connector_is_used_without_a_restart(start_smsc):
     dispatch()
     wait_for(lambda: statuses(second) == [Status.DELIVRD])
     assert submitted(old) == ["+37255512345"] and submitted(new) == ["+37255512346"]
+
+    step = only.steps.get()  # the route now names another connector, as edited in the admin
+    step.connector = smpp_connector("another", other.port)
+    step.save()
+    third = send("+37255512347")
+    dispatch()
+    wait_for(lambda: statuses(third) == [Status.DELIVRD])
+    assert submitted(other) == ["+37255512347"]
 
 
 def test_receipts_that_come_on_another_bind_are_matched(start_smsc):

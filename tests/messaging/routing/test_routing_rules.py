@@ -10,11 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from messaging.models import Message, RouteMode, Status
+from messaging.models import Message, RouteMode, Status, SubmitAttempt
 from messaging.routing.selectors import route_choose
 from messaging.services import Recipient, RejectionCode, message_send
+from messaging.services.dispatch import dispatch_due
+from messaging.services.engine import get_gateway
 from tests.factories import UserFactory, issue_key
-from tests.messaging.routing.helpers import connector, route
+from tests.messaging.routing.helpers import connector, route, send, statuses
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +147,16 @@ def test_routes_still_apply_with_the_cache_unreachable(settings):
     )
     assert [m.recipient for m in result.messages] == ["+37255512345"]
     assert [r.code for r in result.rejected] == [RejectionCode.NO_ROUTE]
+
+
+def test_a_connector_that_cannot_be_set_up_hands_its_messages_to_the_next(settings):
+    broken = connector("broken", "smpp", settings={"host": "127.0.0.1", "system_id": "x"}, password="pw-123")
+    route(broken, connector("backup"))
+    settings.SMS_CONNECTOR_SECRETS_KEY = "another-key"  # the stored password no longer opens
+    [message] = send("+37255512345")
+    dispatch_due(gateway=get_gateway(), limit=10)
+    assert statuses([message]) == [Status.DELIVRD]
+    assert list(SubmitAttempt.objects.values_list("connector_name", "outcome")) == [
+        ("broken", "temporary"),
+        ("backup", "accepted"),
+    ]

@@ -5,11 +5,14 @@ the shared cache (Redis in production; the same test runs on Redis when REDIS_UR
 import os
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from messaging.models import Status
+from messaging.models import Message, Status
+from messaging.routing.status import connector_status_list
 from messaging.services.dispatch import dispatch_due
 from messaging.services.engine import get_gateway
 from tests.messaging.routing.helpers import route, send, smpp_connector, statuses
@@ -39,12 +42,17 @@ def test_the_cap_holds_across_two_consumers(start_smsc, settings, cache):
     settings.CACHES = {"default": cache}
     smsc = start_smsc()
     route(smpp_connector("capped", smsc.port, throughput=CAP))
-    messages = send(*(f"+3725553{i:04d}" for i in range(40)))
+    # Queued for later, then made due: not dispatched on commit (tests run huey's tasks inline).
+    messages = send(*(f"+3725553{i:04d}" for i in range(40)), scheduled_at=timezone.now() + timedelta(hours=1))
+    Message.objects.update(scheduled_at=timezone.now() - timedelta(seconds=1))
     consumers = [threading.Thread(target=consumer) for _ in range(2)]
     for thread in consumers:
         thread.start()
+    # The status page shows what the cap holds back in the consumers, as the connector's queue.
+    wait_for(lambda: connector_status_list()[0].waiting > 0)
     for thread in consumers:
         thread.join()
+    assert connector_status_list()[0].waiting == 0
     wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 40)
     times = [e["at"] for e in smsc.events("submit")]
     assert len(times) == 40

@@ -65,7 +65,7 @@ def messages_insert(messages: Sequence[Message]) -> None:
 @functools.cache
 def _message_types() -> list[tuple[str, str]]:
     fields = {f.column: f for f in Message._meta.concrete_fields}
-    return [(column, fields[column].db_type(connection)) for _, column in MESSAGE_COLUMNS]
+    return [(column, cast(str, fields[column].db_type(connection))) for _, column in MESSAGE_COLUMNS]
 
 
 def grouped() -> bool:

@@ -11,10 +11,11 @@ one at a time, so only the ones the balance can't pay are refused."""
 import functools
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
+import structlog
 from django.conf import settings
 from django.db import connection, transaction
 from psycopg.types.json import Jsonb
@@ -39,6 +40,7 @@ class PendingSend:
     counts: list[DailyCount]
     cost: Decimal
     memo: str
+    log_context: dict = field(default_factory=structlog.contextvars.get_contextvars)  # the request's (its id)
 
 
 def message_row(message: Message, as_json) -> list:
@@ -118,7 +120,9 @@ def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
     ]
     balances = dict(zip(map(id, paid), credit_charge_many(lines=lines), strict=True)) if lines else {}
     _counts_insert([count for item in items for count in item.counts])
-    transaction.on_commit(_kick_dispatcher)  # one wake-up for the group
+    # One wake-up for the group, queued with the first request's log context: the dispatch task's log
+    # lines carry that request's id (a group of one: exactly its own).
+    transaction.on_commit(functools.partial(_kick_dispatcher, items[0].log_context))
     return [balances.get(id(item)) for item in items]
 
 
@@ -153,8 +157,9 @@ def _counts_insert(counts: Sequence[DailyCount]) -> None:
     unnest_insert(DailyCount._meta.db_table, _COUNT_COLUMNS, list(summed.values()))
 
 
-def _kick_dispatcher() -> None:
-    enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up
+def _kick_dispatcher(log_context: dict) -> None:
+    with structlog.contextvars.bound_contextvars(**log_context):
+        enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up
 
 
 INTAKE: GroupCommit[PendingSend, Decimal | None] = GroupCommit(_store, name="intake")

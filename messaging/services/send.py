@@ -2,7 +2,8 @@
 
 Numbers are read, texts converted and priced, blacklisted recipients kept (status BLACKLISTED,
 not charged, and owed the callbacks of a final status), then the messages and the charge are
-written in one transaction before the caller answers. Dispatch is queued on commit. Bad
+written in one transaction before the caller answers: a single send's by intake.py (group commit on
+PostgreSQL), a batch's here. Dispatch is woken on commit. Bad
 recipients change nothing: they come back as rejections for the caller to report in its own words.
 
 Rules every dialect, page and task gets from here (not from its own checks):
@@ -13,10 +14,11 @@ Rules every dialect, page and task gets from here (not from its own checks):
   document makes the sender optional) the platform's SMS_DEFAULT_SENDER; with none, or when the
   caller's document requires one (`sender_required`) and neither it nor the team gives one, the
   request is refused with a ValidationFailed on `sender`;
-- a send the balance cannot pay is refused on a quote before any number is read or any row built:
-  every recipient reached, each text's segments at the cheapest price any destination has, less
-  the most the team's blacklist could take off. The exact cost is checked again before writing and
-  charged at commit under the balance's row lock (the check that holds under concurrency).
+- a send of QUOTE_FROM recipients or more that the balance cannot pay is refused on a quote before
+  any number is read or any row built: every recipient reached, each text's segments at the
+  cheapest price any destination has, less the most the team's blacklist could take off. Every
+  send is charged at commit by a conditional update of the balance (the check that holds under
+  concurrency), which refuses what the balance can't pay with nothing written.
 
 Speed (100,000 recipients in one request): each distinct text is converted and analysed once,
 rows are plain values until the end (no per-row model `__init__`, no per-row `save` machinery),

@@ -5,6 +5,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import connection
+from django.db.models import Model
 from psycopg import Copy
 
 
@@ -25,15 +26,18 @@ def binary_copy(table: str, columns: Sequence[str]) -> Iterator[Copy]:
 
 
 def unnest_insert(
-    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence], *, returning: str = ""
+    model: type[Model], columns: Sequence[str], rows: Sequence[Sequence], *, returning: str = ""
 ) -> list[tuple]:
     """INSERT a few rows as one array per column, `INSERT ... SELECT * FROM unnest(%s::type[], ...)`:
     the statement's text is the same however many rows, so the driver converts it once and the
     server plans it once per connection (a multi-row VALUES is a new statement for every row count).
-    `columns`: (name, SQL type) pairs. Returns the `returning` column(s) of each row, in order."""
-    names = ", ".join(connection.ops.quote_name(name) for name, _ in columns)
-    arrays = ", ".join(f"%s::{sql_type}[]" for _, sql_type in columns)
-    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    `columns`: the model's column names, each array typed as its field. Returns the `returning`
+    column(s) of each row, in order."""
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    names = ", ".join(connection.ops.quote_name(name) for name in columns)
+    arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 - names from the model
     if returning:
         sql += f" RETURNING {returning}"
     with connection.cursor() as cursor:

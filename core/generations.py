@@ -46,12 +46,12 @@ def current() -> int | None:
 
 
 def bump() -> None:
-    """Mark every process's caches stale: now, and again once the current transaction commits. The
-    second bump matters: a request that reloads between the write and the commit would otherwise
-    keep the old rows under the new value."""
-    _increment()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_increment, robust=True)
+    """Mark every process's caches stale: this process's at once, the others' when the current
+    transaction commits (at once outside one). Bumping the shared counter after the commit matters:
+    a request elsewhere that reloads between the write and the commit would otherwise keep the old
+    rows under the new value; and no Redis call waits inside the caller's transaction."""
+    clear_process_caches()
+    transaction.on_commit(_increment, robust=True)
 
 
 def _increment() -> None:

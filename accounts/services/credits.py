@@ -249,15 +249,15 @@ RETURNING u.id, u.balance
 """
 _LOCK_SQL = "SELECT id FROM {users} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
 _ENTRY_COLUMNS = (
-    ("team_id", "bigint"),
-    ("user_id", "bigint"),
-    ("kind", "varchar"),
-    ("amount", "numeric"),
-    ("balance_after", "numeric"),
-    ("actor_id", "bigint"),
-    ("memo", "varchar"),
-    ("message_id", "bigint"),
-    ("created_at", "timestamptz"),
+    "team_id",
+    "user_id",
+    "kind",
+    "amount",
+    "balance_after",
+    "actor_id",
+    "memo",
+    "message_id",
+    "created_at",
 )
 
 
@@ -302,7 +302,7 @@ def credit_charge_many(*, lines: Sequence[ChargeLine]) -> list[Decimal]:
             )
             for line, balance in zip(lines, balances, strict=True)
         ]
-    unnest_insert(CreditEntry._meta.db_table, _ENTRY_COLUMNS, rows)
+    unnest_insert(CreditEntry, _ENTRY_COLUMNS, rows)
     metrics.credits_charged(amount=sum(totals.values(), Decimal(0)))
     return balances
 

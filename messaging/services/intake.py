@@ -59,15 +59,9 @@ def messages_insert(messages: Sequence[Message]) -> None:
         Message.objects.bulk_create(messages)
         return
     rows = [message_row(m, Jsonb) for m in messages]
-    ids = unnest_insert(Message._meta.db_table, _message_types(), rows, returning="id")
+    ids = unnest_insert(Message, [column for _, column in MESSAGE_COLUMNS], rows, returning="id")
     for message, (pk,) in zip(messages, ids, strict=True):  # in the order given, as bulk_create relies on too
         message.__dict__["id"] = pk
-
-
-@functools.cache
-def _message_types() -> list[tuple[str, str]]:
-    fields = {f.column: f for f in Message._meta.concrete_fields}
-    return [(column, cast(str, fields[column].db_type(connection))) for _, column in MESSAGE_COLUMNS]
 
 
 def grouped() -> bool:
@@ -122,20 +116,11 @@ def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
     _counts_insert([count for item in items for count in item.counts])
     # One wake-up for the group, queued with the first request's log context: the dispatch task's log
     # lines carry that request's id (a group of one: exactly its own).
-    transaction.on_commit(functools.partial(_kick_dispatcher, items[0].log_context))
+    transaction.on_commit(functools.partial(dispatch_wake, items[0].log_context))
     return [balances.get(id(item)) for item in items]
 
 
-_COUNT_COLUMNS = (
-    ("team_id", "bigint"),
-    ("user_id", "bigint"),
-    ("day", "date"),
-    ("direction", "varchar"),
-    ("status", "varchar"),
-    ("campaign", "varchar"),
-    ("count", "integer"),
-    ("credits", "numeric"),
-)
+_COUNT_COLUMNS = ("team_id", "user_id", "day", "direction", "status", "campaign", "count", "credits")
 
 
 def _counts_insert(counts: Sequence[DailyCount]) -> None:
@@ -148,17 +133,15 @@ def _counts_insert(counts: Sequence[DailyCount]) -> None:
         row[7] += c.credits
     if connection.vendor != "postgresql":
         DailyCount.objects.bulk_create(
-            [
-                DailyCount(**{name: value for (name, _), value in zip(_COUNT_COLUMNS, row, strict=True)})
-                for row in summed.values()
-            ]
+            [DailyCount(**dict(zip(_COUNT_COLUMNS, row, strict=True))) for row in summed.values()]
         )
         return
-    unnest_insert(DailyCount._meta.db_table, _COUNT_COLUMNS, list(summed.values()))
+    unnest_insert(DailyCount, _COUNT_COLUMNS, list(summed.values()))
 
 
-def _kick_dispatcher(log_context: dict) -> None:
-    with structlog.contextvars.bound_contextvars(**log_context):
+def dispatch_wake(log_context: dict | None = None) -> None:
+    """Wake the dispatcher (after a commit), in `log_context` when given: its log lines carry that id."""
+    with structlog.contextvars.bound_contextvars(**(log_context or {})):
         enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up
 
 

@@ -50,7 +50,7 @@ from accounts.services.credits import low_balance_crossed
 from core import metrics
 from core.collector import collection_paused
 from core.copy import binary_copy
-from core.enqueue import enqueue_now, enqueue_on_commit
+from core.enqueue import enqueue_on_commit
 from core.errors import InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber, normalize_number
 from core.senders import clean_sender
@@ -62,7 +62,14 @@ from messaging.personalise import MissingParams, fill_positional
 from messaging.pricing import PriceBook
 from messaging.routing.selectors import route_check
 from messaging.selectors import blacklist_list, blacklisted_numbers
-from messaging.services.intake import MESSAGE_COLUMNS, PendingSend, message_row, messages_insert, send_store
+from messaging.services.intake import (
+    MESSAGE_COLUMNS,
+    PendingSend,
+    dispatch_wake,
+    message_row,
+    messages_insert,
+    send_store,
+)
 from messaging.services.status import count_deltas
 
 MAX_REF = 100
@@ -298,7 +305,7 @@ def _store_many(
         blacklisted = sum(n for (status, _), n in built.counts.items() if status == Status.BLACKLISTED)
         metrics.messages_accepted(source=source, count=len(built.messages) - blacklisted)
         metrics.messages_finished(status=Status.BLACKLISTED, count=blacklisted)
-        transaction.on_commit(_kick_dispatcher)
+        transaction.on_commit(dispatch_wake)
         if entry is None:  # read before the commit: the answer needs no query once the send is committed
             actor.refresh_from_db(fields=["balance"])
     if entry is not None:
@@ -684,7 +691,3 @@ def _count_rows(*, team, actor: User, now: datetime, counts: Counter, credits: d
     for status, rows in by_status.items():
         deltas += count_deltas(rows, status=status, sign=+1, zones=zones)
     return deltas
-
-
-def _kick_dispatcher() -> None:
-    enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up

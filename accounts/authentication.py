@@ -70,6 +70,14 @@ class ApiTokenParamAuthentication(BaseAuthentication):
         return _key_user(secret) if secret else None
 
 
+def email_token_user(email: str, token: str):
+    """REST API v1's pair of credentials: (user, key), or AuthenticationFailed."""
+    user, key = _key_user(token.strip())
+    if user.email.lower() != email.strip().lower():
+        raise exceptions.AuthenticationFailed("The email does not match the token.")
+    return (user, key)
+
+
 class EmailTokenAuthentication(BaseAuthentication):
     """REST API v1: `email` + `token` headers, HTTP Basic (email, API token), or URL parameters."""
 
@@ -86,10 +94,7 @@ class EmailTokenAuthentication(BaseAuthentication):
             email, token = request.query_params.get("email", ""), request.query_params.get("token", "")
         if not token and not email:
             return None
-        user, key = _key_user(token.strip())
-        if user.email.lower() != email.strip().lower():
-            raise exceptions.AuthenticationFailed("The email does not match the token.")
-        return (user, key)
+        return email_token_user(email, token)
 
     def authenticate_header(self, request):
         return 'Basic realm="api"'

@@ -33,20 +33,21 @@ class RateLimit:
         return self.remaining < 0
 
 
-def _bucket_and_limit(request) -> tuple[str, int]:
-    user, auth = getattr(request, "_user", None), getattr(request, "_auth", None)
-    team_limit = user.team.api_rate_limit if user is not None and user.team else None
-    limit = team_limit or settings.SMS_API_RATE_LIMIT_PER_MINUTE
-    if isinstance(auth, ApiKey):
-        return f"key:{auth.pk}", limit
-    if user is not None:
-        return f"user:{user.pk}", limit
-    return f"addr:{client_address(request)}", settings.SMS_API_RATE_LIMIT_PER_MINUTE
-
-
 def rate_limit_hit(request) -> RateLimit:
-    """Count this request in its fixed one-minute window."""
-    bucket, limit = _bucket_and_limit(request)
+    """Count this request (DRF's, authenticated or not) in its fixed one-minute window."""
+    user, auth = getattr(request, "_user", None), getattr(request, "_auth", None)
+    if user is None:
+        return _hit(f"addr:{client_address(request)}", settings.SMS_API_RATE_LIMIT_PER_MINUTE)
+    return user_rate_limit_hit(user, auth if isinstance(auth, ApiKey) else None)
+
+
+def user_rate_limit_hit(user, key: ApiKey | None) -> RateLimit:
+    """Count an authenticated request: per key when it came with one, else per user."""
+    limit = (user.team.api_rate_limit if user.team else None) or settings.SMS_API_RATE_LIMIT_PER_MINUTE
+    return _hit(f"key:{key.pk}" if key is not None else f"user:{user.pk}", limit)
+
+
+def _hit(bucket: str, limit: int) -> RateLimit:
     now = time.time()
     window = int(now // WINDOW)
     retry_after = max(1, int((window + 1) * WINDOW - now))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import CreditEntry, EntryKind, Team, User
 from accounts.permissions import Action, require, team_of
 from core import metrics
-from core.copy import unnest_insert
+from core.copy import rows_insert
 from core.enqueue import enqueue_on_commit
 from core.errors import InsufficientCredits, NotFound, ValidationFailed
 
@@ -302,7 +302,7 @@ def credit_charge_many(*, lines: Sequence[ChargeLine]) -> list[Decimal]:
             )
             for line, balance in zip(lines, balances, strict=True)
         ]
-    unnest_insert(CreditEntry, _ENTRY_COLUMNS, rows)
+    rows_insert(CreditEntry, _ENTRY_COLUMNS, rows)
     metrics.credits_charged(amount=sum(totals.values(), Decimal(0)))
     return balances
 

@@ -23,18 +23,18 @@ class RestV1View(DialectView):
         return super().handle_exception(exc)
 
     def render_error(self, error: ApiError) -> Response:
-        # This API answers bad input with 400 Bad Request, whatever the rule that refused it.
-        status = 400 if error.status in (402, 422) else error.status
-        body = {
-            "code": getattr(self, "_error_number", None) or status,
-            "status": HTTPStatus(status).name,
-            "message": error.message,
-            "developerMessage": error.message,
-            "moreInfoUrl": None,
-        }
-        if error.fields:
-            body["errors"] = error.fields
+        status, body = error_answer(error, number=getattr(self, "_error_number", None))
         return Response(body, status=status)
+
+
+def error_answer(error: ApiError, *, number: int | None = None) -> tuple[int, dict]:
+    """The status and RestErrorDTO body of an error; `number` is its documented code, if it has one."""
+    # This API answers bad input with 400 Bad Request, whatever the rule that refused it.
+    status = 400 if error.status in (402, 422) else error.status
+    body = error_body(status, error.message, code=number)
+    if error.fields:
+        body["errors"] = error.fields
+    return status, body
 
 
 # The documented error shape and paging, for the schema.

@@ -88,7 +88,8 @@ class CodedError(ValidationFailed):
         self.number = number
 
 
-def send_one(view: RestV1View, user, data: dict) -> Response:
+def send_one(user, data: dict) -> dict:
+    """Send one message from SendInput's validated `data`: the documented answer, or a (coded) error."""
     when = parse_send_time(data["dateToSend"], time_zone=user.team.time_zone, field="dateToSend")
     try:
         result = message_send(
@@ -106,7 +107,7 @@ def send_one(view: RestV1View, user, data: dict) -> Response:
         if rejection.code.is_number:
             raise CodedError("Invalid mobile number", field="recipientNumber", number=INVALID_NUMBER)
         raise ValidationFailed(rejection.reason, field="message")
-    return Response({"messageId": str(result.messages[0].uuid), "error": None})
+    return {"messageId": str(result.messages[0].uuid), "error": None}
 
 
 class SmsView(RestV1View):
@@ -126,7 +127,7 @@ class SmsSendApi(SmsView):
     def post(self, request):
         data = SendInput(data=self.params)
         data.is_valid(raise_exception=True)
-        return send_one(self, request.user, data.validated_data)
+        return Response(send_one(request.user, data.validated_data))
 
     @extend_schema(
         operation_id="rest_v1_sms_send_example",
@@ -163,7 +164,7 @@ class SmsSendUrlParametersApi(SmsView):
     def get(self, request):
         data = SendInput(data=self.params)
         data.is_valid(raise_exception=True)
-        return send_one(self, request.user, data.validated_data)
+        return Response(send_one(request.user, data.validated_data))
 
     post = get
 
@@ -200,7 +201,7 @@ class SmsSendUrlTokenApi(SmsView):
             raise exceptions.AuthenticationFailed("Invalid URL-sending token.")
         data = SendInput(data=self.params)
         data.is_valid(raise_exception=True)
-        return send_one(self, key.user, data.validated_data)
+        return Response(send_one(key.user, data.validated_data))
 
     post = get
 

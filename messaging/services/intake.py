@@ -18,10 +18,9 @@ from typing import cast
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from psycopg.types.json import Jsonb
 
 from accounts.services.credits import ChargeLine, ShortOfCredits, credit_charge_many
-from core.copy import unnest_insert
+from core.copy import rows_insert
 from core.enqueue import enqueue_now
 from core.errors import InsufficientCredits
 from core.group_commit import GroupCommit
@@ -58,8 +57,8 @@ def messages_insert(messages: Sequence[Message]) -> None:
             message._state.adding = True
         Message.objects.bulk_create(messages)
         return
-    rows = [message_row(m, Jsonb) for m in messages]
-    ids = unnest_insert(Message, [column for _, column in MESSAGE_COLUMNS], rows, returning="id")
+    rows = [_ROW(m.__dict__) for m in messages]  # JSON values (callbacks, extras) as they are
+    ids = rows_insert(Message, [column for _, column in MESSAGE_COLUMNS], rows, returning="id")
     for message, (pk,) in zip(messages, ids, strict=True):  # in the order given, as bulk_create relies on too
         message.__dict__["id"] = pk
 
@@ -136,7 +135,7 @@ def _counts_insert(counts: Sequence[DailyCount]) -> None:
             [DailyCount(**dict(zip(_COUNT_COLUMNS, row, strict=True))) for row in summed.values()]
         )
         return
-    unnest_insert(DailyCount, _COUNT_COLUMNS, list(summed.values()))
+    rows_insert(DailyCount, _COUNT_COLUMNS, list(summed.values()))
 
 
 def dispatch_wake(log_context: dict | None = None) -> None:

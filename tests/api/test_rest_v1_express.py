@@ -1,0 +1,196 @@
+"""REST API v1 `sms/send` through the served WSGI application, whose express lane answers the plain
+requests (api/rest_v1/express.py): each answer must be the one the full view gives, headers included,
+and whatever the lane does not take must reach the full view untouched."""
+
+import json
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.core import signals
+from django.db import close_old_connections
+
+from accounts.models import CreditEntry
+from accounts.services import api_key_revoke
+from api.rest_v1 import express
+from config.handler import SplitHandler
+from messaging.models import Message
+from tests.factories import issue_key
+
+pytestmark = pytest.mark.django_db
+PATH = "/api/rest/v1/sms/send"
+PLAIN = {"message": "Hello", "recipientNumber": "+27725551234", "campaign": "shoes", "dataField": "x1"}
+VARIES = {"X-RateLimit-Remaining", "Content-Length"}  # a count, and the length of a new message id
+
+
+@pytest.fixture
+def app(django_capture_on_commit_callbacks):
+    """The served application, called as a WSGI server does, inside the test's transaction (which
+    Django's end-of-request connection check must not close, as its test client makes sure too)."""
+    handler = SplitHandler()
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+
+    def call(body, *, headers, lane=handler, path=PATH, query=""):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "testserver",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": BytesIO(raw),
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(raw)),
+            **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()},
+        }
+        started: dict = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            started.update(status=int(status.split()[0]), headers=dict(response_headers))
+
+        with django_capture_on_commit_callbacks(execute=True):
+            chunks = lane(environ, start_response)
+            content = b"".join(chunks)
+            getattr(chunks, "close", lambda: None)()
+        return started["status"], started["headers"], json.loads(content)
+
+    call.handler = handler
+    yield call
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def headers(user, key):
+    return {"Email": user.email, "Token": key}
+
+
+@pytest.fixture
+def express_only(app, monkeypatch):
+    """The express lane must answer by itself: reaching the full view fails the test."""
+
+    def refuse(environ, start_response):
+        raise AssertionError("the request left the express lane")
+
+    monkeypatch.setattr(app.handler.express, "full", refuse)
+
+
+def both_lanes(app, body, headers):
+    """The answer of the served application and of the full view alone, to the same request."""
+    return app(body, headers=headers), app(body, headers=headers, lane=app.handler.api)
+
+
+def assert_alike(first, second):
+    (status, head, body), (status_2, head_2, body_2) = first, second
+    assert status == status_2
+    assert {k: v for k, v in head.items() if k not in VARIES} == {k: v for k, v in head_2.items() if k not in VARIES}
+    if status == 200:
+        assert set(body) == set(body_2) == {"messageId", "error"} and body["error"] is None
+    else:
+        assert body == body_2
+
+
+def test_a_plain_send_is_stored_charged_and_answered_by_the_express_lane(app, express_only, headers, user):
+    status, head, body = app(PLAIN, headers=headers)
+    assert status == 200 and body["error"] is None
+    message = Message.objects.get(uuid=body["messageId"])
+    assert (message.recipient, message.campaign, message.data_field) == ("+27725551234", "shoes", "x1")
+    assert message.user == user
+    user.refresh_from_db()
+    assert user.balance == Decimal(99)
+    assert CreditEntry.objects.get(message=message).amount == Decimal(-1)
+    assert head["Content-Type"] == "application/json" and int(head["X-RateLimit-Remaining"]) > 0
+
+
+def test_the_express_answer_is_the_full_views_answer_headers_included(app, headers):
+    assert_alike(*both_lanes(app, PLAIN, headers))
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "Hi", "recipientNumber": "12"},  # documented code 2
+        {"message": "", "recipientNumber": "+27725551234"},  # documented code 3
+        {"message": "Hi", "recipientNumber": "+27725551234", "dateToSend": "next tuesday"},
+        {"message": "x" * 1601, "recipientNumber": "+27725551234"},
+    ],
+)
+def test_refusals_in_the_express_lane_are_the_full_views_and_change_nothing(app, express_only, headers, user, body):
+    express_answer = app(body, headers=headers)
+    app.handler.express.full = app.handler.api  # the comparison's own call
+    assert_alike(express_answer, app(body, headers=headers, lane=app.handler.api))
+    assert express_answer[0] == 400
+    assert not Message.objects.exists() and not CreditEntry.objects.filter(amount__lt=0).exists()
+
+
+def test_not_enough_credits_is_refused_alike(app, user, headers):
+    user.balance = Decimal(0)
+    user.save(update_fields=["balance"])
+    express_answer, full_answer = both_lanes(app, PLAIN, headers)
+    assert_alike(express_answer, full_answer)
+    assert express_answer[0] == 400 and "credits" in express_answer[2]["message"].lower()
+    assert not Message.objects.exists()
+
+
+def test_past_the_rate_limit_the_answer_is_429_with_retry_after(app, user, headers):
+    user.team.api_rate_limit = 1
+    user.team.save(update_fields=["api_rate_limit"])
+    assert app(PLAIN, headers=headers)[0] == 200
+    status, head, body = app(PLAIN, headers=headers)
+    assert status == 429 and int(head["Retry-After"]) >= 1 and body["code"] == 429
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "Hi", "recipientNumber": 27725551234},  # a number, not a string
+        {"message": "Hi", "recipientNumber": " +27725551234 "},  # spaces the serializer trims
+        {"message": "Hi", "recipientNumber": "+27725551234", "campaign": "c" * 101},  # over its limit
+        {"message": "Hi\x00", "recipientNumber": "+27725551234"},
+        {"message": "Hi \ud800", "recipientNumber": "+27725551234"},  # a lone surrogate
+        ["not", "an", "object"],
+        b"{not json",
+    ],
+)
+def test_what_the_lane_does_not_take_gets_the_full_views_answer(app, headers, body):
+    express_answer, full_answer = both_lanes(app, body, headers)
+    assert_alike(express_answer, full_answer)
+
+
+@pytest.mark.parametrize("problem", ["wrong email", "revoked", "deactivated"])
+def test_refused_credentials_get_the_full_views_401(app, user, key, headers, problem):
+    if problem == "wrong email":
+        headers = {**headers, "Email": "someone@else.test"}
+    elif problem == "revoked":
+        api_key_revoke(key=user.api_keys.get())
+    else:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    express_answer, full_answer = both_lanes(app, PLAIN, headers)
+    assert_alike(express_answer, full_answer)
+    assert express_answer[0] == 401 and not Message.objects.exists()
+
+
+def test_an_idempotency_key_or_a_query_string_takes_the_full_lane(app, headers):
+    assert not express.wants({"PATH_INFO": PATH, "REQUEST_METHOD": "POST", "HTTP_IDEMPOTENCY_KEY": "k1"})
+    once = app(PLAIN, headers={**headers, "Idempotency-Key": "k1"})
+    again = app(PLAIN, headers={**headers, "Idempotency-Key": "k1"})
+    assert once[0] == again[0] == 200 and once[2] == again[2]
+    assert Message.objects.count() == 1
+    status, _, _ = app(PLAIN, headers=headers, query=f"email={headers['Email']}")
+    assert status == 200 and Message.objects.count() == 2
+
+
+def test_another_teams_key_with_this_email_is_refused(app, headers):
+    from tests.factories import UserFactory
+
+    stranger = UserFactory(credits=100)
+    status, _, body = app(PLAIN, headers={"Email": headers["Email"], "Token": issue_key(stranger)})
+    assert status == 401 and body["message"] == "The email does not match the token."
+    assert not Message.objects.exists()

@@ -10,11 +10,10 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 
 from accounts.lockout import client_address
 from accounts.models import ApiKey
-from core.shared_redis import redis_client
+from core.counters import count_and_read
 
 from .errors import UNAVAILABLE
 
@@ -52,25 +51,8 @@ def _hit(bucket: str, limit: int) -> RateLimit:
     window = int(now // WINDOW)
     retry_after = max(1, int((window + 1) * WINDOW - now))
     try:
-        count = _count(f"ratelimit:{bucket}:{window}")
+        count, _ = count_and_read(f"ratelimit:{bucket}:{window}", timeout=WINDOW + 5)
     except UNAVAILABLE as exc:
         logger.warning("Rate limit not counted, the request goes through (cache unreachable): %r", exc)
         count = 0
     return RateLimit(limit=limit, remaining=limit - count, retry_after=retry_after)
-
-
-def _count(key: str) -> int:
-    """One more in `key`'s counter: on Redis one round trip (Django's cache takes three: add,
-    exists, incr), elsewhere through the cache API."""
-    client = redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, WINDOW + 5, nx=True)
-        return pipe.execute()[0]
-    cache.add(key, 0, WINDOW + 5)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, WINDOW + 5)
-        return 1

@@ -2,16 +2,20 @@
 table, which teams have a blacklist), kept exact by one counter in the shared cache.
 
 Every write that could change what these caches hold calls `bump()` once its transaction
-commits. Each request reads the counter once, at its start (one Redis GET); a process whose caches
-were filled under another value empties them before answering. So a key revoked, a team switched
-off or a price changed is seen by every request that starts after the change committed, in
-every web process, and a request pays nothing else for what it finds cached.
+commits: the counter is incremented and its new value published. On Redis, a thread in each process
+follows the counter (`_Follower`): it reads it when it connects and takes each published value as it
+comes, so a request reads the counter from memory and pays nothing for what it finds cached; a
+process whose caches were filled under another value empties them before answering. A change is
+seen by the requests that start once its message has arrived, a fraction of a millisecond after the
+commit. On another shared cache, each request reads the counter once, at its start.
 
-When the shared cache can't be reached the counter is unknown: the caches are bypassed (every
-lookup goes to the database), never trusted."""
+When the counter is unknown (Redis out of reach, the follower not connected yet, or its connection
+lost), the caches are bypassed (every lookup goes to the database), never trusted."""
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -20,7 +24,7 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from core.shared_redis import redis_client
+from core.shared_redis import redis_client, redis_location
 
 log = logging.getLogger(__name__)
 KEY = "generation:config"
@@ -40,9 +44,73 @@ def _read() -> int | None:
 
 
 def current() -> int | None:
-    """The counter as this request read it at its start; read now outside requests (tasks)."""
+    """The counter as this process's follower knows it (on Redis); elsewhere as this request read it
+    at its start, or read now outside requests (tasks)."""
+    follower = _follower()
+    if follower is not None:
+        return follower.value
     value = getattr(_request, "generation", False)
     return _read() if value is False else value
+
+
+class _Follower(threading.Thread):
+    """Follows the counter on Redis: subscribes to its channel, then reads it (so no bump falls
+    between the two), and takes each published value. It reads the counter again every few seconds
+    as well, which also proves the connection alive; any failure makes the value unknown until the
+    follower is connected again."""
+
+    RECHECK_SECONDS = 5.0
+
+    def __init__(self, location: str) -> None:
+        super().__init__(name="generation-follower", daemon=True)
+        self.location = location
+        self.value: int | None = None
+
+    def run(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(
+            self.location, socket_connect_timeout=1.0, socket_timeout=self.RECHECK_SECONDS + 5
+        )
+        while True:
+            try:
+                self._follow(client)
+            except Exception as exc:
+                if self.value is not None:
+                    log.warning("Configuration generation unknown (follower lost Redis): %r", exc)
+                self.value = None
+                time.sleep(1)
+
+    def _follow(self, client) -> None:
+        with client.pubsub(ignore_subscribe_messages=True) as channel:
+            channel.subscribe(KEY)
+            while True:
+                self.value = int(client.get(KEY) or 0)
+                deadline = time.monotonic() + self.RECHECK_SECONDS
+                while (left := deadline - time.monotonic()) > 0:
+                    message = channel.get_message(timeout=left)
+                    if message is not None:
+                        self.value = int(message["data"])
+
+
+_followers: dict[tuple[str, int], _Follower] = {}
+_followers_lock = threading.Lock()
+
+
+def _follower() -> _Follower | None:
+    """This process's follower of the default cache's Redis (a forked worker starts its own)."""
+    location = redis_location()
+    if location is None:
+        return None
+    key = (location, os.getpid())
+    follower = _followers.get(key)
+    if follower is None:
+        with _followers_lock:
+            follower = _followers.get(key)
+            if follower is None:
+                follower = _followers[key] = _Follower(location)
+                follower.start()
+    return follower
 
 
 def bump() -> None:
@@ -58,7 +126,7 @@ def _increment() -> None:
     try:
         client = redis_client()
         if client is not None:
-            client.incr(KEY)
+            client.publish(KEY, client.incr(KEY))
         elif not cache.add(KEY, 1, timeout=None):
             cache.incr(KEY)
     except Exception as exc:
@@ -117,7 +185,8 @@ def _changed(**kwargs) -> None:
 
 
 def _request_started(**kwargs) -> None:
-    _request.generation = _read()
+    if _follower() is None:
+        _request.generation = _read()
 
 
 def _request_finished(**kwargs) -> None:

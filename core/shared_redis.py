@@ -10,12 +10,18 @@ from django.conf import settings
 TIMEOUT_SECONDS = 1.0
 
 
-def redis_client():
-    """The Redis server of the default cache, or None when the cache is something else."""
+def redis_location() -> str | None:
+    """The address of the default cache's Redis server, or None when the cache is something else."""
     config = settings.CACHES["default"]
     if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
         return None
-    return _client_for(config["LOCATION"])
+    return config["LOCATION"]
+
+
+def redis_client():
+    """A client of the default cache's Redis server, or None when the cache is something else."""
+    location = redis_location()
+    return _client_for(location) if location is not None else None
 
 
 @functools.cache

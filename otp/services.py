@@ -28,7 +28,6 @@
   counted (F() increments), and after `max_attempts` failed tries even the right PIN fails.
 """
 
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -41,7 +40,6 @@ from enum import Enum
 from typing import cast
 
 import phonenumbers
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -49,6 +47,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from accounts.permissions import Action, require
 from core import metrics
+from core.counters import count_and_read, count_back
 from core.errors import Forbidden, ValidationFailed
 from core.generations import ProcessCache
 from core.locks import transaction_lock
@@ -217,13 +216,9 @@ class _HourlyCount:
         more than `limit`."""
         self.now, self.minute = now, int(now.timestamp()) // 60
         mine = self._key(self.minute)
-        try:
-            current = cache.incr(mine)
-        except ValueError:  # the minute's first send (add is a no-op for all but one racing send)
-            cache.add(mine, 0, self.TIMEOUT)
-            current = cache.incr(mine)
+        others = [self._key(m) for m in self._window() if m != self.minute]
+        current, counts = count_and_read(mine, others, timeout=self.TIMEOUT)
         self.taken = True
-        counts = cache.get_many([self._key(m) for m in self._window() if m != self.minute])
         if current + sum(counts.values()) > limit:
             counts[mine] = current - 1
             raise PinRateLimited(refusal, retry_after=self._seconds_until_room(counts, limit))
@@ -241,8 +236,7 @@ class _HourlyCount:
     def give_back(self) -> None:
         """Undo `take` for a send that was refused or failed."""
         if self.taken:
-            with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to undo
-                cache.decr(self._key(self.minute))
+            count_back(self._key(self.minute))
             self.taken = False
 
 
@@ -299,6 +293,9 @@ def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_le
     pin_id = _random(conf.ALPHANUMERIC, conf.PIN_ID_LENGTH)
     pin = pin_of(pin_id=pin_id, length=pin_length, digits_only=policy.digits_only)
     template = policy.text_template if PLACEHOLDER in policy.text_template else conf.default_text_template()
+    # Before the send: its charge locks the user's balance row until the commit, which every other
+    # PIN of this user waits for, so as little as possible comes after it.
+    Pin.objects.filter(team=team, receiver=number, verified_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     result = message_send(
         actor=actor,
         recipients=[Recipient(number, e164=True, text=template.replace(PLACEHOLDER, MASK * pin_length), masked=True)],
@@ -313,7 +310,6 @@ def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_le
     if message.status == Status.BLACKLISTED:  # rolled back with the rest: nothing sent or charged
         raise ValidationFailed("The receiver is on the blacklist.", field="receiver")
 
-    Pin.objects.filter(team=team, receiver=number, verified_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     record = Pin.objects.create(
         team=team,
         requested_by=actor,

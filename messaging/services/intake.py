@@ -100,6 +100,9 @@ def _store(items: Sequence[PendingSend]) -> list[Decimal | Exception | None]:
 
 def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
     messages_insert([item.message for item in items])
+    _counts_insert([count for item in items for count in item.counts])
+    # The charge last: it locks each user's balance row until the commit, and a user's concurrent
+    # sends wait on that lock (inside a caller's transaction, for the rest of it: see otp.services).
     paid = [item for item in items if item.cost > 0]
     lines = [
         ChargeLine(
@@ -112,7 +115,6 @@ def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
         for item in paid
     ]
     balances = dict(zip(map(id, paid), credit_charge_many(lines=lines), strict=True)) if lines else {}
-    _counts_insert([count for item in items for count in item.counts])
     # One wake-up for the group, queued with the first request's log context: the dispatch task's log
     # lines carry that request's id (a group of one: exactly its own).
     transaction.on_commit(functools.partial(dispatch_wake, items[0].log_context))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import ApiKey
 from core import generations
 from tests.factories import issue_key
+from tests.smsc import wait_for
 
 pytestmark = pytest.mark.django_db
 SEND = "/api/rest/v1/sms/send"
@@ -45,7 +46,22 @@ def test_a_key_revoked_by_another_process_is_refused_by_the_next_request(api, us
     assert _send(api, user, key) == 200  # the key is now cached in this process
     _revoked_elsewhere(key)
     assert _send(api, user, key) == 200  # unseen: the cache is what makes requests cheap
-    shared_redis.incr(generations.KEY)  # the other process's bump after its commit
+    value = shared_redis.incr(generations.KEY)  # the other process's bump after its commit
+    shared_redis.publish(generations.KEY, value)
+    wait_for(lambda: generations.current() == value)  # its message arrives: well under a second
+    assert _send(api, user, key) == 401
+
+
+def test_the_follower_rereads_the_counter_when_a_message_is_lost(api, user, shared_redis, monkeypatch):
+    monkeypatch.setattr(generations._Follower, "RECHECK_SECONDS", 0.2)
+    key = issue_key(user)
+    published = shared_redis.incr(generations.KEY)
+    shared_redis.publish(generations.KEY, published)
+    wait_for(lambda: generations.current() == published)
+    assert _send(api, user, key) == 200  # cached under `published`
+    _revoked_elsewhere(key)
+    lost = shared_redis.incr(generations.KEY)  # bumped, its message lost
+    wait_for(lambda: generations.current() == lost, timeout=10)
     assert _send(api, user, key) == 401
 
 

@@ -1,0 +1,50 @@
+"""Counters in the shared cache, for limits that every process must see alike (API rate limits, the
+2FA hourly caps): on Redis one round trip a call through the plain client (core/shared_redis.py);
+on another cache through Django's cache API, whose `incr` is atomic on the in-memory cache and the
+embedded file cache (config/cache.py). Django's cache API would take three round trips to count on
+Redis, and check every key it reads in Python, which made reading an hour of minute counters the
+costliest step of sending a 2FA PIN."""
+
+import contextlib
+from collections.abc import Sequence
+
+from django.core.cache import cache
+
+from core.shared_redis import redis_client
+
+
+def count_and_read(key: str, others: Sequence[str] = (), *, timeout: int) -> tuple[int, dict[str, int]]:
+    """Add one to `key` (kept `timeout` seconds from its first count), then read `others`: the new
+    count and the others' counts (those never counted are left out). The read comes after the
+    addition, so of two racing callers the later one always sees the earlier one's count."""
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, timeout, nx=True)
+        if others:
+            pipe.mget(others)
+        results = pipe.execute()
+        values = results[2] if others else []
+        return results[0], {name: int(value) for name, value in zip(others, values, strict=True) if value is not None}
+    cache.add(key, 0, timeout)
+    try:
+        mine = cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout)
+        mine = 1
+    return mine, cache.get_many(list(others)) if others else {}
+
+
+def count_back(key: str) -> None:
+    """Take back one count of `key` (nothing when it has expired meanwhile)."""
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        pipe.exists(key)
+        pipe.decr(key)
+        if not pipe.execute()[0]:
+            client.delete(key)  # the DECR of an expired key made a new one at -1
+        return
+    with contextlib.suppress(ValueError):  # expired meanwhile
+        cache.decr(key)

@@ -17,16 +17,30 @@ def count_and_read(key: str, others: Sequence[str] = (), *, timeout: int) -> tup
     """Add one to `key` (kept `timeout` seconds from its first count), then read `others`: the new
     count and the others' counts (those never counted are left out). The read comes after the
     addition, so of two racing callers the later one always sees the earlier one's count."""
+    return count_and_read_many([(key, others, timeout)])[0]
+
+
+def count_and_read_many(counts: Sequence[tuple[str, Sequence[str], int]]) -> list[tuple[int, dict[str, int]]]:
+    """`count_and_read` of each (key, others, timeout), in one round trip on Redis."""
     client = redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
+    if client is None:
+        return [_count_and_read_cached(key, others, timeout) for key, others, timeout in counts]
+    pipe = client.pipeline(transaction=False)
+    for key, others, timeout in counts:
         pipe.incr(key)
         pipe.expire(key, timeout, nx=True)
         if others:
             pipe.mget(others)
-        results = pipe.execute()
-        values = results[2] if others else []
-        return results[0], {name: int(value) for name, value in zip(others, values, strict=True) if value is not None}
+    results = iter(pipe.execute())
+    answers = []
+    for _, others, _ in counts:
+        mine, _ = next(results), next(results)
+        values = next(results) if others else []
+        answers.append((mine, {name: int(v) for name, v in zip(others, values, strict=True) if v is not None}))
+    return answers
+
+
+def _count_and_read_cached(key: str, others: Sequence[str], timeout: int) -> tuple[int, dict[str, int]]:
     cache.add(key, 0, timeout)
     try:
         mine = cache.incr(key)

@@ -10,20 +10,9 @@
 - Sending is capped per team policy: a cooldown per receiver, PINs per receiver per window, PINs
   per team per hour, and an optional country allow-list; and across all teams, PINs per receiver
   per hour (OTP_RECEIVER_HOURLY_LIMIT, against pumping spread over accounts). A refused send
-  writes, sends and charges nothing. No lock is team-wide, so a team's sends to different receivers run in parallel:
-  - The receiver caps are counted from that receiver's PIN rows (a few rows, by index) while its
-    sends are serialised: on PostgreSQL by a transaction-scoped advisory lock on (team, receiver);
-    SQLite needs none, its write transactions are serial already (transaction_mode IMMEDIATE).
-  - The hourly caps are counted in the cache (Redis in production), one counter per team (or
-    receiver) and minute, so a send does O(1) work however many PINs the hour holds. "An hour" is therefore the
-    current minute and the 59 whole minutes before it: a PIN counts until the start of the 60th
-    minute after the one it was sent in, and Retry-After points there. A send first adds itself to
-    its minute's counter (an atomic `incr`) and only then sums the window and decides, so of two
-    racing sends the later one always sees the earlier: parallel sends cannot pass the cap. A send
-    that is refused or fails gives its count back. Two costs of that choice: counters start from
-    zero when the cache is emptied, and a send rolled back by a caller's outer transaction still
-    counts (on the safe side). The counters are atomic on Redis, the in-memory cache and the
-    embedded file cache (config/cache.py).
+  writes, sends and charges nothing. The caps are counted in the cache (otp/caps.py), all of them
+  in one round trip and with no database lock, so parallel sends cannot pass a cap and a PIN's
+  message and row are stored together by the intake's group commit, like any single send.
 - Verification locks the PIN's row: the right PIN succeeds exactly once, every failed try is
   counted (F() increments), and after `max_attempts` failed tries even the right PIN fails.
 """
@@ -35,28 +24,28 @@ import math
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import cast
 
 import phonenumbers
 from django.db import transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import Team, User
 from accounts.permissions import Action, require
 from core import metrics
-from core.counters import count_and_read, count_back
 from core.errors import Forbidden, ValidationFailed
 from core.generations import ProcessCache
-from core.locks import transaction_lock
 from core.numbers import normalize_number, number_country
 from core.senders import clean_sender
-from messaging.models import Message, Status
-from messaging.services import Recipient, message_send
+from messaging.models import Message
+from messaging.services import BlacklistedRecipient, Recipient, message_send
 
 from . import conf
+from .caps import Window, caps_give_back, caps_take
 from .errors import (
     PIN_LENGTH_DIGITS,
     PIN_LENGTH_RANGE,
@@ -167,79 +156,6 @@ def _policy_locked(team: Team) -> OtpPolicy:
     return OtpPolicy.objects.select_for_update().get(team=team)
 
 
-def _check_receiver_caps(*, team: Team, policy: OtpPolicy, number: str, now: datetime) -> None:
-    """The cooldown and the window cap, from the receiver's newest PINs (one indexed query)."""
-    cooldown = timedelta(seconds=policy.resend_cooldown_seconds)
-    window = timedelta(seconds=policy.receiver_window_seconds)
-    newest = list(
-        Pin.objects.filter(team=team, receiver=number, created_at__gt=now - max(cooldown, window))
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[: policy.receiver_limit]
-    )
-    if cooldown and newest and newest[0] > now - cooldown:
-        wait = _seconds_until(newest[0] + cooldown, now)
-        raise PinRateLimited(
-            f"A PIN was just sent to this receiver. Wait {wait} seconds before requesting another.",
-            retry_after=wait,
-        )
-    in_window = [moment for moment in newest if moment > now - window]
-    if len(in_window) >= policy.receiver_limit:  # a place frees when the oldest of these leaves the window
-        raise PinRateLimited(
-            f"Too many PINs for this receiver: at most {policy.receiver_limit} "
-            f"in {_span(policy.receiver_window_seconds)}.",
-            retry_after=_seconds_until(in_window[-1] + window, now),
-        )
-
-
-class _HourlyCount:
-    """One send's place in per-minute counters named `name`: a team's, or a receiver's across all
-    teams (see the module docstring)."""
-
-    MINUTES = 60
-    TIMEOUT = 2 * 3600  # outlives the hour a minute is counted, with room for clock differences
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.taken = False
-
-    def _key(self, minute: int) -> str:
-        return f"{self.name}:{minute}"
-
-    def _window(self) -> range:
-        """The minutes summed: this one, the 59 before it, and the next one, which is normally empty.
-        A racing send whose clock already reads the next minute counts there, and one whose clock
-        still reads the minute before sums ours: across a minute boundary two sends still meet."""
-        return range(self.minute - self.MINUTES + 1, self.minute + 2)
-
-    def take(self, *, limit: int, now: datetime, refusal: str) -> None:
-        """Count this send in the minute of `now`, then refuse it (`refusal`) if the window holds
-        more than `limit`."""
-        self.now, self.minute = now, int(now.timestamp()) // 60
-        mine = self._key(self.minute)
-        others = [self._key(m) for m in self._window() if m != self.minute]
-        current, counts = count_and_read(mine, others, timeout=self.TIMEOUT)
-        self.taken = True
-        if current + sum(counts.values()) > limit:
-            counts[mine] = current - 1
-            raise PinRateLimited(refusal, retry_after=self._seconds_until_room(counts, limit))
-
-    def _seconds_until_room(self, counts: dict[str, int], limit: int) -> int:
-        """Until enough of the oldest minutes have left the window for one more send."""
-        to_leave = sum(counts.values()) - limit + 1
-        for minute in self._window():  # oldest first; limit >= 1, so the loop always stops
-            to_leave -= counts.get(self._key(minute), 0)
-            if to_leave <= 0:
-                break
-        leaves_at = datetime.fromtimestamp((minute + self.MINUTES) * 60, tz=UTC)
-        return _seconds_until(leaves_at, self.now)
-
-    def give_back(self) -> None:
-        """Undo `take` for a send that was refused or failed."""
-        if self.taken:
-            count_back(self._key(self.minute))
-            self.taken = False
-
-
 def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.PIN_LENGTH_DEFAULT) -> IssuedPin:
     """Send a new PIN to `receiver`; the receiver's older live PIN stops working."""
     if actor.team_id != team.pk:
@@ -255,31 +171,13 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
     if policy.allowed_countries and number_country(number) not in policy.allowed_countries:
         raise ValidationFailed("PINs cannot be sent to this country.", field="receiver")
 
-    team_count = _HourlyCount(f"otp:team-pins:{team.pk}")
-    receiver_count = _HourlyCount(f"otp:receiver-pins:{number}")  # every team's PINs to the number
+    caps = _caps(team=team, policy=policy, number=number)
+    now = timezone.now()
     try:
-        # The hourly caps first, in the cache: no network round trip inside the transaction below.
-        counted_at = timezone.now()
-        team_count.take(
-            limit=policy.team_hourly_limit,
-            now=counted_at,
-            refusal=f"Too many PINs sent by this account: at most {policy.team_hourly_limit} an hour.",
-        )
-        # Says nothing of other teams' PINs: only that this number has had enough for now.
-        receiver_count.take(
-            limit=conf.receiver_hourly_limit(),
-            now=counted_at,
-            refusal="Too many PINs for this receiver. Try again later.",
-        )
-        with transaction.atomic():
-            # The team's sends to this number one at a time, so its caps are counted one send at a time.
-            transaction_lock(f"otp-receiver:{team.pk}:{number}")
-            now = timezone.now()  # read after the lock: never before the receiver's last PIN
-            _check_receiver_caps(team=team, policy=policy, number=number, now=now)
-            issued = _pin_send(team=team, actor=actor, policy=policy, number=number, pin_length=pin_length, now=now)
+        caps_take(caps, now=now)
+        issued = _pin_send(team=team, actor=actor, policy=policy, number=number, pin_length=pin_length, now=now)
     except BaseException as error:  # refused, failed or not committed: this send does not use up the caps
-        team_count.give_back()
-        receiver_count.give_back()
+        caps_give_back(caps)
         if isinstance(error, PinRateLimited):
             metrics.pin_event(event="send", outcome="rate_limited")
         raise
@@ -288,43 +186,93 @@ def pin_issue(*, team: Team, actor: User, receiver: str, pin_length: int = conf.
     return issued
 
 
+def _caps(*, team: Team, policy: OtpPolicy, number: str) -> list[Window]:
+    """The windows a PIN to `number` counts in, in the order their refusals are told (otp/caps.py)."""
+    hourly = policy.team_hourly_limit
+    caps = [
+        Window(
+            f"otp:team-pins:{team.pk}",
+            3600,
+            hourly,
+            lambda wait: f"Too many PINs sent by this account: at most {hourly} an hour.",
+        ),
+        # Says nothing of other teams' PINs: only that this number has had enough for now.
+        Window(
+            f"otp:receiver-pins:{number}",
+            3600,
+            conf.receiver_hourly_limit(),
+            lambda wait: "Too many PINs for this receiver. Try again later.",
+        ),
+    ]
+    if policy.resend_cooldown_seconds:
+        caps.append(
+            Window(
+                f"otp:cooldown:{team.pk}:{number}",
+                policy.resend_cooldown_seconds,
+                1,
+                lambda wait: f"A PIN was just sent to this receiver. Wait {wait} seconds before requesting another.",
+            )
+        )
+    limit, seconds = policy.receiver_limit, policy.receiver_window_seconds
+    caps.append(
+        Window(
+            f"otp:receiver-window:{team.pk}:{number}",
+            seconds,
+            limit,
+            lambda wait: f"Too many PINs for this receiver: at most {limit} in {_span(seconds)}.",
+        )
+    )
+    return caps
+
+
 def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_length: int, now: datetime) -> IssuedPin:
-    """Send the SMS and store the PIN's row; the receiver's older live PIN expires now."""
+    """Send the SMS and store the PIN's row with it (one transaction, by group commit where single
+    sends are); the receiver's older live PIN expires now."""
     pin_id = _random(conf.ALPHANUMERIC, conf.PIN_ID_LENGTH)
     pin = pin_of(pin_id=pin_id, length=pin_length, digits_only=policy.digits_only)
     template = policy.text_template if PLACEHOLDER in policy.text_template else conf.default_text_template()
-    # Before the send: its charge locks the user's balance row until the commit, which every other
-    # PIN of this user waits for, so as little as possible comes after it.
-    Pin.objects.filter(team=team, receiver=number, verified_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-    result = message_send(
-        actor=actor,
-        recipients=[Recipient(number, e164=True, text=template.replace(PLACEHOLDER, MASK * pin_length), masked=True)],
-        sender=policy.sender,
-        request_dlr=False,
-        all_or_nothing=True,
-        source=SOURCE,
-    )
+    stored: list[Pin] = []
+
+    def store_pin(message: Message) -> None:
+        # Every other live PIN of the receiver ends: those of racing sends too, which may have been
+        # stamped a moment later than this one (and a PIN never expires before it was created).
+        Pin.objects.filter(team=team, receiver=number, verified_at__isnull=True, expires_at__gt=now).update(
+            expires_at=Greatest("created_at", Value(now, output_field=DateTimeField()))
+        )
+        stored.append(
+            Pin.objects.create(
+                team=team,
+                requested_by=actor,
+                pin_id=pin_id,
+                receiver=number,
+                pin_hash=pin_hash(pin_id=pin_id, pin=pin),
+                pin_length=pin_length,
+                digits_only=policy.digits_only,
+                text_offset=template.index(PLACEHOLDER),
+                max_attempts=policy.max_attempts,
+                message=message,
+                created_at=now,
+                expires_at=now + conf.pin_ttl(),
+            )
+        )
+
+    try:
+        result = message_send(
+            actor=actor,
+            recipients=[
+                Recipient(number, e164=True, text=template.replace(PLACEHOLDER, MASK * pin_length), masked=True)
+            ],
+            sender=policy.sender,
+            request_dlr=False,
+            all_or_nothing=True,
+            on_store=store_pin,
+            source=SOURCE,
+        )
+    except BlacklistedRecipient:  # nothing stored, sent or charged
+        raise ValidationFailed("The receiver is on the blacklist.", field="receiver") from None
     if result.rejected:  # an over-long template: nothing was stored
         raise ValidationFailed(result.rejected[0].reason, field="receiver")
-    message = result.messages[0]
-    if message.status == Status.BLACKLISTED:  # rolled back with the rest: nothing sent or charged
-        raise ValidationFailed("The receiver is on the blacklist.", field="receiver")
-
-    record = Pin.objects.create(
-        team=team,
-        requested_by=actor,
-        pin_id=pin_id,
-        receiver=number,
-        pin_hash=pin_hash(pin_id=pin_id, pin=pin),
-        pin_length=pin_length,
-        digits_only=policy.digits_only,
-        text_offset=template.index(PLACEHOLDER),
-        max_attempts=policy.max_attempts,
-        message=message,
-        created_at=now,
-        expires_at=now + conf.pin_ttl(),
-    )
-    return IssuedPin(pin=pin, pin_id=pin_id, record=record, message=message)
+    return IssuedPin(pin=pin, pin_id=pin_id, record=stored[-1], message=result.messages[0])
 
 
 class _Outcome(Enum):

@@ -10,7 +10,7 @@ one at a time, so only the ones the balance can't pay are refused."""
 
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
@@ -39,6 +39,7 @@ class PendingSend:
     counts: list[DailyCount]
     cost: Decimal
     memo: str
+    on_store: Callable[[Message], None] | None = None  # more rows stored with the message (message_send)
     log_context: dict = field(default_factory=structlog.contextvars.get_contextvars)  # the request's (its id)
 
 
@@ -101,6 +102,9 @@ def _store(items: Sequence[PendingSend]) -> list[Decimal | Exception | None]:
 def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
     messages_insert([item.message for item in items])
     _counts_insert([count for item in items for count in item.counts])
+    for item in items:
+        if item.on_store is not None:
+            item.on_store(item.message)
     # The charge last: it locks each user's balance row until the commit, and a user's concurrent
     # sends wait on that lock (inside a caller's transaction, for the rest of it: see otp.services).
     paid = [item for item in items if item.cost > 0]

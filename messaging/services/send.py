@@ -106,6 +106,13 @@ class EmptyText(ValidationFailed):
         super().__init__(EMPTY_TEXT, field="text")
 
 
+class BlacklistedRecipient(ValidationFailed):
+    """A send that stores work with its message (`on_store`) met a blacklisted number: nothing is stored."""
+
+    def __init__(self) -> None:
+        super().__init__("The number is on the blacklist.", field="recipients")
+
+
 class RejectionCode(StrEnum):
     """Why a recipient was not sent to: what a dialect maps to its own words (not `reason`)."""
 
@@ -202,11 +209,14 @@ def message_send(
     extras: Mapping[str, str] | None = None,
     all_or_nothing: bool = False,
     sender_required: bool = False,
+    on_store: Callable[[Message], None] | None = None,
     source: str,
 ) -> SendResult:
     """With `all_or_nothing`, one bad recipient stops the whole request (nothing stored or charged).
     `sender_required`: the caller's document requires a sender, so no platform default is used.
-    `extras` are values a dialect only answers back (seed 003 clientId, email, connection)."""
+    `extras` are values a dialect only answers back (seed 003 clientId, email, connection).
+    `on_store(message)` stores more rows in the message's own transaction (a 2FA PIN's): for one
+    recipient, refused with BlacklistedRecipient (nothing stored) when the number is blacklisted."""
     team = team_of(actor)
     _check_request(recipients=recipients, conversion=conversion, messages_per_minute=messages_per_minute)
     sender = _sender(team, refuse_nul(str(sender or ""), "sender"), required=sender_required)
@@ -222,6 +232,10 @@ def message_send(
     if not accepted or (rejected and all_or_nothing):
         return SendResult(messages=[], rejected=rejected)
     blocked = blocked_numbers(team=team, numbers=[a.number for a in accepted])
+    if on_store is not None and (blocked or len(accepted) != 1 or messages_per_minute):
+        if blocked:
+            raise BlacklistedRecipient()
+        raise ValueError("on_store is for a send to one recipient")
     cost = sum((a.price for a in accepted if a.number not in blocked), Decimal(0))
     if balance is not None and cost > balance and cost > _fresh_balance(actor):  # commit checks again
         raise InsufficientCredits(f"Insufficient credits: this costs {cost}.", field="credits")
@@ -230,8 +244,8 @@ def message_send(
                             callbacks=callbacks, extras=extras, now=now)  # fmt: skip
     schedule = _Schedule.of(now=now, scheduled_at=scheduled_at, messages_per_minute=messages_per_minute)
     write = _Write(actor=actor, team=team, accepted=accepted, shared=shared, schedule=schedule, cost=cost)
-    if len(accepted) == 1 and cost > 0 and not messages_per_minute:
-        message = _store_single(write, campaign=campaign, source=source)
+    if len(accepted) == 1 and (cost > 0 or on_store is not None) and not messages_per_minute:
+        message = _store_single(write, campaign=campaign, source=source, on_store=on_store)
         return SendResult(messages=[message], rejected=rejected, cost=cost, low_balance=_low(actor, team))
     built, batch = _store_many(
         write, blocked=blocked, campaign=campaign, source=source, messages_per_minute=messages_per_minute,
@@ -252,7 +266,7 @@ class _Write:
     cost: Decimal
 
 
-def _store_single(write: _Write, *, campaign: str, source: str) -> Message:
+def _store_single(write: _Write, *, campaign: str, source: str, on_store: Callable[[Message], None] | None) -> Message:
     """One message (the hottest path: every dialect's single send) stored with intake's group commit."""
     built = _Built(related={"team": write.team, "user": write.actor, "batch": None})
     [message] = built.messages_of(
@@ -262,7 +276,9 @@ def _store_single(write: _Write, *, campaign: str, source: str) -> Message:
         team=write.team, actor=write.actor, now=write.schedule.now, counts=built.counts, credits=built.credits
     )
     balance = send_store(
-        PendingSend(message=message, counts=counts, cost=write.cost, memo=f"1 message(s) via {source}")
+        PendingSend(
+            message=message, counts=counts, cost=write.cost, memo=f"1 message(s) via {source}", on_store=on_store
+        )
     )
     metrics.messages_accepted(source=source, count=1)
     if balance is not None:

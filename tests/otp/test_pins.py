@@ -445,9 +445,9 @@ def test_only_managers_change_the_policy(user):
 
 # ---- Queries ---------------------------------------------------------------------------------
 
-# (pin_issue, pin_verify), savepoints included. PostgreSQL adds the receiver's advisory lock and
-# charges the credits in one statement where SQLite takes three.
-QUERIES = {"postgresql": (16, 4), "sqlite": (17, 4)}
+# (pin_issue, pin_verify), savepoints included. PostgreSQL charges the credits in one statement
+# where SQLite takes three.
+QUERIES = {"postgresql": (8, 4), "sqlite": (9, 4)}
 
 
 def test_issue_and_verify_take_a_fixed_number_of_queries(user, django_assert_max_num_queries):

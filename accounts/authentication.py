@@ -49,14 +49,20 @@ def _password_user(request, email: str, password: str):
     return (user, None)
 
 
+def bearer_key_user(meta: dict):
+    """(user, key) of an `Authorization: Bearer` header; None without one, AuthenticationFailed
+    when its key is not usable."""
+    scheme, _, secret = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return _key_user(secret.strip())
+
+
 class BearerKeyAuthentication(BaseAuthentication):
     """`Authorization: Bearer <api key>` (SMS API V2, Blacklist, Outbound SMS)."""
 
     def authenticate(self, request):
-        scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            return None
-        return _key_user(secret.strip())
+        return bearer_key_user(request.META)
 
     def authenticate_header(self, request):
         return "Bearer"

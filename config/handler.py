@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
-from api.rest_v1 import express
+from api.express import ExpressLane
+from api.messenger import twofa
+from api.rest_v1 import sms
 from api.routing import is_api_path
 
 
@@ -34,15 +36,15 @@ class ApiHandler(WSGIHandler):
 
 
 class SplitHandler:
-    """Pages, the API, and the express lane of the hottest endpoint (api/rest_v1/express.py)."""
+    """Pages, the API, and the express lane of the hottest endpoints (api/express.py)."""
 
     def __init__(self) -> None:
         self.pages = WSGIHandler()
         self.api = ApiHandler()
-        self.express = express.ExpressLane(self.api)
+        self.express = ExpressLane(self.api, routes=[sms.EXPRESS, *twofa.EXPRESS])
 
     def __call__(self, environ, start_response):
-        if express.wants(environ):
+        if self.express.wants(environ):
             return self.express(environ, start_response)
         handler = self.api if is_api_path(environ.get("PATH_INFO", "")) else self.pages
         return handler(environ, start_response)

@@ -17,15 +17,19 @@ class MessengerView(DialectView):
     authentication_classes = [ApiTokenParamAuthentication, BearerKeyAuthentication]
 
     def render_error(self, error: ApiError) -> Response:
-        if error.status == 401:
-            return Response({"message": "Unauthenticated."}, status=401)
-        if error.status in (404, 405) or error.status >= 500:  # Laravel's {"message": ...} of HTTP errors
-            return Response({"message": error.message}, status=error.status)
-        if error.status == 429:
-            body = {"message": INVALID, "errors": error.fields} if error.fields else {"message": "Too Many Attempts."}
-            return Response(body, status=429)
-        fields = error.fields or {"error": [error.message]}
-        return Response({"message": INVALID, "errors": fields}, status=422)
+        status, body = error_answer(error)
+        return Response(body, status=status)
+
+
+def error_answer(error: ApiError, exc: Exception | None = None) -> tuple[int, dict]:
+    """The status and body of an error in this API's (Laravel's) shapes."""
+    if error.status == 401:
+        return 401, {"message": "Unauthenticated."}
+    if error.status in (404, 405) or error.status >= 500:  # Laravel's {"message": ...} of HTTP errors
+        return error.status, {"message": error.message}
+    if error.status == 429:
+        return 429, {"message": INVALID, "errors": error.fields} if error.fields else {"message": "Too Many Attempts."}
+    return 422, {"message": INVALID, "errors": error.fields or {"error": [error.message]}}
 
 
 def required(field: str) -> dict:

@@ -4,15 +4,17 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
+from accounts.authentication import email_token_user
 from accounts.models import KeyKind
 from accounts.services.keys import api_key_authenticate
+from api.express import Route
 from api.fields import IntegerField
 from api.items import validated_items
 from core.errors import ValidationFailed
 from messaging.schedule import parse_send_time
 from messaging.services import EmptyText, Recipient, message_send
 
-from .base import TAGS, RestV1View, bad_request, error_responses
+from .base import TAGS, RestV1View, bad_request, error_answer, error_responses
 
 SOURCE = "rest_v1"
 INVALID_NUMBER, EMPTY_MESSAGE = 2, 3  # the documented error codes of sms/send
@@ -303,3 +305,21 @@ class SmsSendBulkApi(SmsView):
             "dataField": "",
         }
         return Response({"sendSmsRequests": [example], "defaultDateToSend": "", "messagesPerMinute": 0})
+
+
+def _header_credentials(environ: dict):
+    """REST v1's `email` and `token` headers, when both are there (EmailTokenAuthentication reads
+    them first)."""
+    email, token = environ.get("HTTP_EMAIL", ""), environ.get("HTTP_TOKEN", "")
+    return email_token_user(email, token) if email and token else None
+
+
+# The plain single send, answered by the express lane (api/express.py) with these same rules.
+EXPRESS = Route(
+    path="api/rest/v1/sms/send",
+    view=SmsSendApi,
+    fields=SendInput,
+    credentials=_header_credentials,
+    answer=send_one,
+    render=lambda error, exc: error_answer(error, number=getattr(exc, "number", None)),
+)

@@ -1,6 +1,7 @@
-"""REST API v1 `sms/send` through the served WSGI application, whose express lane answers the plain
-requests (api/rest_v1/express.py): each answer must be the one the full view gives, headers included,
-and whatever the lane does not take must reach the full view untouched."""
+"""The hottest endpoints through the served WSGI application, whose express lane answers their plain
+requests (api/express.py): REST API v1 `sms/send` and the 2FA send and verify of seed 000. Each
+answer must be the one the full view gives, headers included, and whatever the lane does not take
+must reach the full view untouched."""
 
 import json
 from decimal import Decimal
@@ -12,9 +13,9 @@ from django.db import close_old_connections
 
 from accounts.models import CreditEntry
 from accounts.services import api_key_revoke
-from api.rest_v1 import express
 from config.handler import SplitHandler
 from messaging.models import Message
+from otp.models import Pin
 from tests.factories import issue_key
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +80,9 @@ def express_only(app, monkeypatch):
     monkeypatch.setattr(app.handler.express, "full", refuse)
 
 
-def both_lanes(app, body, headers):
+def both_lanes(app, body, headers, path=PATH):
     """The answer of the served application and of the full view alone, to the same request."""
-    return app(body, headers=headers), app(body, headers=headers, lane=app.handler.api)
+    return app(body, headers=headers, path=path), app(body, headers=headers, path=path, lane=app.handler.api)
 
 
 def assert_alike(first, second):
@@ -178,7 +179,7 @@ def test_refused_credentials_get_the_full_views_401(app, user, key, headers, pro
 
 
 def test_an_idempotency_key_or_a_query_string_takes_the_full_lane(app, headers):
-    assert not express.wants({"PATH_INFO": PATH, "REQUEST_METHOD": "POST", "HTTP_IDEMPOTENCY_KEY": "k1"})
+    assert not app.handler.express.wants({"PATH_INFO": PATH, "REQUEST_METHOD": "POST", "HTTP_IDEMPOTENCY_KEY": "k1"})
     once = app(PLAIN, headers={**headers, "Idempotency-Key": "k1"})
     again = app(PLAIN, headers={**headers, "Idempotency-Key": "k1"})
     assert once[0] == again[0] == 200 and once[2] == again[2]
@@ -194,3 +195,73 @@ def test_another_teams_key_with_this_email_is_refused(app, headers):
     status, _, body = app(PLAIN, headers={"Email": headers["Email"], "Token": issue_key(stranger)})
     assert status == 401 and body["message"] == "The email does not match the token."
     assert not Message.objects.exists()
+
+
+# ---- 2FA (seed 000) ------------------------------------------------------------------------------
+
+SEND_PIN, VERIFY_PIN = "/api/2fa/send", "/api/2fa/verify"
+
+
+@pytest.fixture
+def bearer(key):
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_a_pin_is_sent_and_verified_by_the_express_lane(app, express_only, bearer, user):
+    status, _, body = app({"receiver": "+37255555555", "pin_length": 6}, headers=bearer, path=SEND_PIN)
+    assert status == 200 and body["response"]["sms"] == "sent" and len(body["response"]["pin"]) == 6
+    pin = Pin.objects.get(pin_id=body["response"]["pin_id"])
+    assert pin.receiver == "+37255555555" and pin.message.recipient == "+37255555555"
+    user.refresh_from_db()
+    assert user.balance == Decimal(99)
+    check = {"pin": body["response"]["pin"].lower(), "pin_id": body["response"]["pin_id"]}
+    status, _, answer = app(check, headers=bearer, path=VERIFY_PIN)
+    assert status == 200 and answer["response"]["auth_status"] == "User has been authenticated"
+    assert answer["response"]["pin"] == body["response"]["pin"]
+
+
+def test_pin_answers_are_the_full_views_answers(app, bearer):
+    sent = [app({"receiver": f"+3725555555{i}"}, headers=bearer, path=SEND_PIN, lane=lane) for i, lane in
+            enumerate((app.handler, app.handler.api))]  # fmt: skip
+    assert_alike_pins(*sent)
+    wrong = {"pin": "000000", "pin_id": sent[0][2]["response"]["pin_id"]}
+    assert_alike(*both_lanes(app, wrong, bearer, path=VERIFY_PIN))
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (SEND_PIN, {"receiver": "12"}),  # an invalid number: a service refusal in the lane
+        (SEND_PIN, {"receiver": "+37255555555", "pin_length": 3}),  # out of range: the full lane
+        (SEND_PIN, {"receiver": "+37255555555", "api_token": "sk_wrong"}),  # a key in the body comes first
+        (SEND_PIN, {}),
+        (VERIFY_PIN, {"pin": "123", "pin_id": "A" * 20}),  # too short: the full lane
+        (VERIFY_PIN, {"pin": "123456", "pin_id": "A" * 20}),  # no such PIN: a service refusal
+    ],
+)
+def test_pin_refusals_are_the_full_views(app, bearer, path, body):
+    assert_alike(*both_lanes(app, body, bearer, path=path))
+    assert not Pin.objects.exists()
+
+
+def test_a_pin_length_in_a_string_is_read_by_the_full_view(app, bearer, monkeypatch):
+    taken = []
+    monkeypatch.setattr(app.handler.express, "full", lambda *args: taken.append(1) or app.handler.api(*args))
+    status, _, body = app({"receiver": "+37255555555", "pin_length": "8"}, headers=bearer, path=SEND_PIN)
+    assert status == 200 and len(body["response"]["pin"]) == 8 and taken == [1]
+
+
+def test_without_a_bearer_key_the_answer_is_the_full_views_401(app, key):
+    for headers in ({}, {"Authorization": "Bearer sk_not-a-key"}):
+        express_answer, full_answer = both_lanes(app, {"receiver": "+37255555555"}, headers, path=SEND_PIN)
+        assert_alike(express_answer, full_answer)
+        assert express_answer[0] == 401
+    assert not Pin.objects.exists()
+
+
+def assert_alike_pins(first, second):
+    """Two sent PINs: alike but for the PIN and its id."""
+    (status, head, body), (status_2, head_2, body_2) = first, second
+    assert status == status_2 == 200
+    assert {k: v for k, v in head.items() if k not in VARIES} == {k: v for k, v in head_2.items() if k not in VARIES}
+    assert body["message"] == body_2["message"] and set(body["response"]) == set(body_2["response"])

@@ -172,7 +172,7 @@ class _Prepared:
         is; otherwise None."""
         try:
             values = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the decoder: the full lane's 400
             return None
         if not isinstance(values, dict) or not self.route.reserved.isdisjoint(values):
             return None

@@ -157,6 +157,7 @@ def test_past_the_rate_limit_the_answer_is_429_with_retry_after(app, user, heade
         {"message": "Hi \ud800", "recipientNumber": "+27725551234"},  # a lone surrogate
         ["not", "an", "object"],
         b"{not json",
+        b'{"message": ' + b"[" * 50_000,  # nested past Python's decoder
     ],
 )
 def test_what_the_lane_does_not_take_gets_the_full_views_answer(app, headers, body):

@@ -25,6 +25,12 @@ def count_and_read_many(counts: Sequence[tuple[str, Sequence[str], int]]) -> lis
     client = redis_client()
     if client is None:
         return [_count_and_read_cached(key, others, timeout) for key, others, timeout in counts]
+    if len(counts) == 1 and not counts[0][1]:  # a plain count (a rate limit): no pipeline to build
+        key, _, timeout = counts[0]
+        mine = client.incr(key)
+        if mine == 1:  # its first count sets its expiry (a count left without one is only garbage)
+            client.expire(key, timeout)
+        return [(mine, {})]
     pipe = client.pipeline(transaction=False)
     for key, others, timeout in counts:
         pipe.incr(key)

@@ -1,9 +1,9 @@
-"""Counters in the shared cache, for limits that every process must see alike (API rate limits, the
-2FA hourly caps): on Redis one round trip a call through the plain client (core/shared_redis.py);
-on another cache through Django's cache API, whose `incr` is atomic on the in-memory cache and the
-embedded file cache (config/cache.py). Django's cache API would take three round trips to count on
-Redis, and check every key it reads in Python, which made reading an hour of minute counters the
-costliest step of sending a 2FA PIN."""
+"""Counters and flags in the shared cache, for what every process must see alike (API rate limits,
+the 2FA caps, a dispatch wake-up already waiting): on Redis one round trip a call through the plain
+client (core/shared_redis.py); on another cache through Django's cache API, whose `incr` is atomic
+on the in-memory cache and the embedded file cache (config/cache.py). Django's cache API would take
+three round trips to count on Redis, and check every key it reads in Python, which made reading an
+hour of minute counters the costliest step of sending a 2FA PIN."""
 
 import contextlib
 from collections.abc import Sequence
@@ -68,3 +68,20 @@ def count_back(key: str) -> None:
         return
     with contextlib.suppress(ValueError):  # expired meanwhile
         cache.decr(key)
+
+
+def flag_raise(key: str, *, timeout: int) -> bool:
+    """Raise the flag `key` for `timeout` seconds: True when it was down (this caller raised it),
+    False when it was already up."""
+    client = redis_client()
+    if client is not None:
+        return bool(client.set(key, 1, nx=True, ex=timeout))
+    return cache.add(key, 1, timeout)
+
+
+def flag_lower(key: str) -> None:
+    client = redis_client()
+    if client is not None:
+        client.delete(key)
+    else:
+        cache.delete(key)

@@ -19,6 +19,7 @@ from messaging.models import Callback, SimulatedSubmission
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
 from messaging.services.engine import get_gateway
 from messaging.services.inbound import inbound_parts_expire
+from messaging.services.intake import dispatch_woken
 from messaging.services.reports import EngineSink
 from messaging.services.stats import daily_counts_squash
 
@@ -30,6 +31,7 @@ PERIODIC = timedelta(seconds=60)
 @db_task()
 def dispatch() -> int:
     """Send everything that is due, chunk by chunk. Safe to run many at once: claims never overlap."""
+    dispatch_woken()  # first: a send committed from now on wakes another run
     gateway, sent = get_gateway(), 0
     for _ in range(MAX_CHUNKS_PER_RUN):
         claimed = dispatch_due(gateway=gateway, limit=settings.SMS_DISPATCH_CHUNK)

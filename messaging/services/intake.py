@@ -9,6 +9,7 @@ is charged exactly: a user whose balance can't pay all their messages of a group
 one at a time, so only the ones the balance can't pay are refused."""
 
 import functools
+import logging
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.db import connection, transaction
 
 from accounts.services.credits import ChargeLine, ShortOfCredits, credit_charge_many
 from core.copy import rows_insert
+from core.counters import flag_lower, flag_raise
 from core.enqueue import enqueue_now
 from core.errors import InsufficientCredits
 from core.group_commit import GroupCommit
@@ -144,10 +146,38 @@ def _counts_insert(counts: Sequence[DailyCount]) -> None:
     rows_insert(DailyCount, _COUNT_COLUMNS, list(summed.values()))
 
 
+# Up while a dispatch wake-up waits in the queue: the dispatch task lowers it as it starts, before it
+# claims anything, so a send committed while it is up is claimed by that waiting task.
+WAKE_WAITING = "dispatch:wake-waiting"
+WAKE_WAITING_SECONDS = 10  # a wake-up lost with a consumer stops no later one for longer
+
+
 def dispatch_wake(log_context: dict | None = None) -> None:
-    """Wake the dispatcher (after a commit), in `log_context` when given: its log lines carry that id."""
+    """Wake the dispatcher (after a commit) unless a wake-up is already waiting, in `log_context` when
+    given: its log lines carry that id. Hundreds of group commits a second then queue a few tasks, not
+    hundreds that each find nothing left to claim."""
+    if not _wake_flag_raised():
+        return
     with structlog.contextvars.bound_contextvars(**(log_context or {})):
-        enqueue_now("messaging.tasks.dispatch")  # a failed wake-up is logged: dispatch_periodic catches up
+        if not enqueue_now("messaging.tasks.dispatch"):  # logged: dispatch_periodic catches up
+            dispatch_woken()  # nothing waits: the next commit tries again
 
 
+def _wake_flag_raised() -> bool:
+    try:
+        return flag_raise(WAKE_WAITING, timeout=WAKE_WAITING_SECONDS)
+    except Exception as exc:  # the cache is out of reach: wake anyway (the queue may be elsewhere)
+        log.warning("dispatch wake-up flag unknown (cache unreachable): %r", exc)
+        return True
+
+
+def dispatch_woken() -> None:
+    """A dispatch run has started (or its wake-up never reached the queue): lower the flag."""
+    try:
+        flag_lower(WAKE_WAITING)
+    except Exception as exc:
+        log.warning("dispatch wake-up flag not lowered (cache unreachable): %r", exc)
+
+
+log = logging.getLogger(__name__)
 INTAKE: GroupCommit[PendingSend, Decimal | None] = GroupCommit(_store, name="intake")

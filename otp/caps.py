@@ -57,14 +57,14 @@ def caps_take(windows: Sequence[Window], *, now: datetime) -> None:
     holds more than its limit; the first such window, in the order given, says why."""
     stamp = now.timestamp()
     buckets = [int(stamp) // w.size for w in windows]
-    for window, bucket in zip(windows, buckets, strict=True):
-        window.taken = window.key(bucket)
     counted = count_and_read_many(
         [
-            (w.taken, [w.key(b) for b in w.span(bucket) if b != bucket], w.seconds + 2 * w.size + 60)
+            (w.key(bucket), [w.key(b) for b in w.span(bucket) if b != bucket], w.seconds + 2 * w.size + 60)
             for w, bucket in zip(windows, buckets, strict=True)
         ]
     )
+    for window, bucket in zip(windows, buckets, strict=True):
+        window.taken = window.key(bucket)  # counted: given back if the send goes no further
     for window, bucket, (mine, others) in zip(windows, buckets, counted, strict=True):
         if mine + sum(others.values()) > window.limit:
             others[window.taken] = mine - 1

@@ -25,6 +25,7 @@ import re
 import select
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections import deque
@@ -82,6 +83,8 @@ _POLL = 0.2  # seconds between checks of the stop flag and the deadlines
 _STORE_BATCH = 500  # deliver_sm handed to the sink at once, at most
 _HEADER_SIZE = 16  # command_length, command_id, command_status, sequence_number
 _RECV_SIZE = 65536
+_ANSWERS = ("submit_sm_resp", "generic_nack")
+_SUBMIT_SM, _SUBMIT_SM_RESP = 0x00000004, 0x80000004  # command_id
 
 
 class _SequenceNumbers(SimpleSequenceGenerator):
@@ -197,6 +200,19 @@ class _Inbox:
             self._cond.notify_all()
 
 
+@dataclass(frozen=True, slots=True)
+class _SubmitSmResp:
+    """A submit_sm_resp, read without smpplib: the PDU read most, one per part sent."""
+
+    sequence: int
+    status: int
+    message_id: bytes
+    command: str = "submit_sm_resp"
+
+
+_Pdu = Command | _SubmitSmResp
+
+
 class _PduReader:
     """The PDUs of a bound link's non-blocking socket, as many per recv as have arrived. After each
     wait on the socket the reader may wait up to 5 ms (sys.getswitchinterval) for the GIL while
@@ -206,7 +222,7 @@ class _PduReader:
         self._client = client
         self._buffer = bytearray()
 
-    def read(self, timeout: float) -> list[Command]:
+    def read(self, timeout: float) -> list[_Pdu]:
         """The whole PDUs that have arrived, waiting up to `timeout` seconds for more bytes or
         for a post to the link's outbox."""
         if self._readable(timeout):
@@ -227,7 +243,7 @@ class _PduReader:
             wakeup.recv(_RECV_SIZE)
         return sock in ready
 
-    def _whole_pdus(self) -> list[Command]:
+    def _whole_pdus(self) -> list[_Pdu]:
         pdus = []
         start = 0
         while len(self._buffer) - start >= _HEADER_SIZE:
@@ -244,8 +260,11 @@ class _PduReader:
         return pdus
 
 
-def _parse(client: Client, raw: bytes) -> Command | None:
+def _parse(client: Client, raw: bytes) -> _Pdu | None:
     """The PDU, or None for one smpplib cannot parse (it was read whole, so the stream is intact)."""
+    if int.from_bytes(raw[4:8], "big") == _SUBMIT_SM_RESP:
+        status, sequence = struct.unpack_from(">LL", raw, 8)
+        return _SubmitSmResp(sequence, status, raw[16:].split(b"\0", 1)[0][:64])
     try:
         return smpp.parse_pdu(raw, client=client, allow_unknown_opt_params=True)
     except (exceptions.UnknownCommandError, ValueError, IndexError) as exc:
@@ -466,23 +485,23 @@ class SmppGateway:
                     self._cond.wait(_POLL)
                     continue
             # Posting to a link that died meanwhile does nothing: _drop gave its parts back as lost.
-            client.post(_wire(pdus))
+            client.post(b"".join(pdus))
 
     def _take_sendable(
         self, queue: deque[_Part], inflight: dict[_Part, None], client: _Link, now: float
-    ) -> list[Command]:
+    ) -> list[bytes]:
         """submit_sm for the next parts, as many as the window allows; now pending (hold _cond)."""
         pdus = []
         while queue and len(self._pending) < self._window:
             part = queue.popleft()
             if part.job.error:  # a sibling part was refused: the message is lost anyway
                 continue
-            pdu = smpp.make_pdu("submit_sm", client=client, **part.fields)
+            sequence = self._sequence.next_sequence()
             part.client, part.sent_at, part.lost = client, now, False
-            self._pending[pdu.sequence] = part
+            self._pending[sequence] = part
             inflight[part] = None
-            pdus.append(pdu)
-            logger.debug("submit_sm seq=%s message=%s part=%s", pdu.sequence, part.job.message.message_id, part.index)
+            pdus.append(_submit_sm(sequence, part.fields))
+            logger.debug("submit_sm seq=%s message=%s part=%s", sequence, part.job.message.message_id, part.index)
         return pdus
 
     def _settle(self, inflight: dict[_Part, None], queue: deque[_Part], now: float) -> None:
@@ -609,9 +628,9 @@ class SmppGateway:
                 ping_sent_at = ping_sent_at or now
                 next_ping = now + self._enquire_link_interval
             self._flush(client)
-            for pdu in reader.read(max(0.0, min(_POLL, next_ping - now))):
+            if pdus := reader.read(max(0.0, min(_POLL, next_ping - now))):
                 ping_sent_at = None  # any PDU shows the link is alive
-                self._dispatch(client, pdu)
+                self._dispatch_all(client, pdus)
         if not self._inbox.wait_empty(self._response_timeout):  # answered before we unbind
             logger.warning("SMPP receipts still being stored at unbind; the SMSC will offer them again")
         self._unbind(client, reader)
@@ -628,10 +647,20 @@ class SmppGateway:
                 if pdu.command != "unbind":
                     self._dispatch(client, pdu)
 
-    def _dispatch(self, client: _Link, pdu: Command) -> None:
+    def _dispatch_all(self, client: _Link, pdus: list[_Pdu]) -> None:
+        """The PDUs of one read: the submitters hear of all its answers at once (one wake-up, not
+        one per submit_sm_resp), then the other PDUs are handled in order."""
+        answers = [pdu for pdu in pdus if pdu.command in _ANSWERS]
+        if answers:
+            self._answered(answers)
+        for pdu in pdus:
+            if pdu.command not in _ANSWERS:
+                self._dispatch(client, pdu)
+
+    def _dispatch(self, client: _Link, pdu: _Pdu) -> None:
         command = pdu.command
-        if command in ("submit_sm_resp", "generic_nack"):
-            self._answered(pdu)
+        if command in _ANSWERS:
+            self._answered([pdu])
         elif command == "deliver_sm":
             self._deliver(client, pdu)
         elif command == "enquire_link":
@@ -643,17 +672,18 @@ class SmppGateway:
         elif command not in ("enquire_link_resp", "unbind_resp"):
             logger.warning("ignoring SMPP %s from %s:%s", command, self.host, self.port)
 
-    def _answered(self, pdu: Command) -> None:
+    def _answered(self, pdus: list[_Pdu]) -> None:
         with self._cond:
-            part = self._pending.pop(pdu.sequence, None)
-            if part is None:
-                logger.warning("SMPP %s for unknown sequence %s (late or duplicate)", pdu.command, pdu.sequence)
-                return
-            part.answered = True
-            if pdu.command == "submit_sm_resp" and pdu.status == consts.SMPP_ESME_ROK:
-                part.network_id = (pdu.message_id or b"").decode("ascii", "replace")
-            else:
-                part.status = pdu.status or consts.SMPP_ESME_RUNKNOWNERR
+            for pdu in pdus:
+                part = self._pending.pop(pdu.sequence, None)
+                if part is None:
+                    logger.warning("SMPP %s for unknown sequence %s (late or duplicate)", pdu.command, pdu.sequence)
+                    continue
+                part.answered = True
+                if pdu.command == "submit_sm_resp" and pdu.status == consts.SMPP_ESME_ROK:
+                    part.network_id = (pdu.message_id or b"").decode("ascii", "replace")
+                else:
+                    part.status = pdu.status or consts.SMPP_ESME_RUNKNOWNERR
             self._cond.notify_all()
 
     def _deliver(self, client: _Link, pdu: Command) -> None:
@@ -742,6 +772,32 @@ def _encode(text: str, encoding: str) -> bytes:
     return text.encode("utf-16-be")
 
 
+def _submit_sm(sequence: int, fields: dict[str, object]) -> bytes:
+    """The submit_sm PDU for `fields` (as _prepare makes them), byte for byte what smpplib's
+    make_pdu(...).generate() writes for them (tested), at a fifth of its cost."""
+    message = fields["short_message"]
+    assert isinstance(message, bytes)
+    body = b"".join(
+        (
+            b"\0",  # service_type: the default
+            bytes((fields["source_addr_ton"], fields["source_addr_npi"])),  # type: ignore[arg-type]
+            _c_string(fields["source_addr"], 21),
+            bytes((fields["dest_addr_ton"], fields["dest_addr_npi"])),  # type: ignore[arg-type]
+            _c_string(fields["destination_addr"], 21),
+            bytes((fields["esm_class"], fields["protocol_id"], 0)),  # type: ignore[arg-type]  # priority_flag 0
+            b"\0\0",  # schedule_delivery_time, validity_period: none
+            bytes((fields["registered_delivery"], 0, fields["data_coding"], 0, len(message))),  # type: ignore[arg-type]
+            message,
+        )
+    )
+    return struct.pack(">LLLL", _HEADER_SIZE + len(body), _SUBMIT_SM, 0, sequence) + body
+
+
+def _c_string(value: object, size: int) -> bytes:
+    """A C-Octet String field of at most `size` octets, NUL included (cut as smpplib cuts it)."""
+    return str(value)[: size - 1].encode("latin-1") + b"\0"
+
+
 def _wire(pdus: Sequence[Command]) -> bytes:
     return b"".join(pdu.generate() for pdu in pdus)  # smpplib's send_pdu writes one PDU per call
 
@@ -803,11 +859,20 @@ def parse_receipt(pdu: Command) -> DeliveryReport | None:
 
 
 def _receipt_time(value: str) -> datetime:
-    # By length: strptime would also read "2501011201" as 12:00:01 with single-digit fields.
-    pattern = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}.get(len(value))
-    if pattern and value.isdigit():
+    """YYMMDDhhmm[ss] as UTC (years 69-99 are 1969-1999, as strptime's %y reads them); now if it
+    is not one. Sliced by hand: strptime was a twentieth of the dispatcher's time."""
+    if len(value) in (10, 12) and value.isdigit():
+        year = int(value[0:2])
         with contextlib.suppress(ValueError):
-            return datetime.strptime(value, pattern).replace(tzinfo=UTC)
+            return datetime(
+                year + (2000 if year < 69 else 1900),
+                int(value[2:4]),
+                int(value[4:6]),
+                int(value[6:8]),
+                int(value[8:10]),
+                int(value[10:12] or 0),
+                tzinfo=UTC,
+            )
     return datetime.now(UTC)
 
 

@@ -10,9 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from smpplib import smpp
+from smpplib.client import Client
 
-from messaging.gateways.base import DeliveryReport
-from messaging.gateways.smpp import SmppGateway, parse_mo, parse_receipt
+from messaging.gateways.base import DeliveryReport, Outbound
+from messaging.gateways.smpp import SmppGateway, _Job, _parse, _receipt_time, _submit_sm, parse_mo, parse_receipt
 from tests.gateways import RecordingSink, deliver_sm, sms
 from tests.smsc import MO_REPLY, WAIT, SmscProcess, wait_for
 
@@ -381,3 +383,42 @@ def test_mo_with_alphanumeric_source_and_udh() -> None:
     mo = parse_mo(pdu)
 
     assert (mo.sender, mo.to, mo.text) == ("Bank", "3725000001", "Hi €")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        sms(1, "+3725550001", "Hi"),
+        Outbound(2, "Bank", "+3725550002", ("Привет",), "UCS2", request_dlr=False, silent=True),
+        Outbound(3, "12345", "+3725550003", ("a" * 160, "b" * 10), "GSM7"),
+        Outbound(4, "+4915112345678", "+123456789012345678901234", ("x",), "GSM7"),  # addresses cut to 20
+    ],
+)
+def test_submit_sm_is_written_as_smpplib_writes_it(message: Outbound) -> None:
+    gateway = SmppGateway(host="127.0.0.1", port=1, system_id="test", password="x", sink=RecordingSink())
+    client = Client("127.0.0.1", 1, sequence_generator=gateway._sequence, allow_unknown_opt_params=True)
+    for part in gateway._prepare(_Job(message)):
+        expected = smpp.make_pdu("submit_sm", client=client, **part.fields)
+        assert _submit_sm(expected.sequence, part.fields) == expected.generate()
+
+
+def test_submit_sm_resp_is_read_as_smpplib_reads_it() -> None:
+    client = Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    for status, message_id in ((0, "0a1b2c3d"), (0x58, "")):
+        resp = smpp.make_pdu("submit_sm_resp", client=client, status=status, message_id=message_id or None)
+        resp.sequence = 4242
+        raw = resp.generate()
+        ours, theirs = _parse(client, raw), smpp.parse_pdu(raw, client=client)
+        assert (ours.command, ours.sequence, ours.status) == (theirs.command, theirs.sequence, theirs.status)
+        assert ours.message_id == theirs.message_id
+
+
+@pytest.mark.parametrize("value", ["2501011200", "250101120159", "6912312359", "6801010000", "9902281230"])
+def test_receipt_times_are_read_as_strptime_reads_them(value: str) -> None:
+    pattern = "%y%m%d%H%M%S" if len(value) == 12 else "%y%m%d%H%M"
+    assert _receipt_time(value) == datetime.strptime(value, pattern).replace(tzinfo=UTC)
+
+
+def test_a_receipt_time_that_is_no_date_is_now() -> None:
+    for value in ("2513011200", "25010112", "25O1011200"):
+        assert abs((_receipt_time(value) - datetime.now(UTC)).total_seconds()) < 5

@@ -84,7 +84,8 @@ _STORE_BATCH = 500  # deliver_sm handed to the sink at once, at most
 _HEADER_SIZE = 16  # command_length, command_id, command_status, sequence_number
 _RECV_SIZE = 65536
 _ANSWERS = ("submit_sm_resp", "generic_nack")
-_SUBMIT_SM, _SUBMIT_SM_RESP = 0x00000004, 0x80000004  # command_id
+_SUBMIT_SM, _SUBMIT_SM_RESP, _DELIVER_SM = 0x00000004, 0x80000004, 0x00000005  # command_id
+_TLV_RECEIPTED_MESSAGE_ID, _TLV_MESSAGE_PAYLOAD, _TLV_MESSAGE_STATE = 0x001E, 0x0424, 0x0427
 
 
 class _SequenceNumbers(SimpleSequenceGenerator):
@@ -210,7 +211,57 @@ class _SubmitSmResp:
     command: str = "submit_sm_resp"
 
 
-_Pdu = Command | _SubmitSmResp
+@dataclass(slots=True)
+class _DeliverSm:
+    """A deliver_sm (a receipt or an MO message), read without smpplib: the fields parse_receipt
+    and parse_mo read, named as smpplib names them."""
+
+    sequence: int
+    source_addr_ton: int
+    source_addr: bytes
+    destination_addr: bytes
+    esm_class: int
+    data_coding: int
+    short_message: bytes
+    message_payload: bytes | None = None
+    receipted_message_id: bytes | None = None
+    message_state: int | None = None
+    command: str = "deliver_sm"
+
+
+_Pdu = Command | _SubmitSmResp | _DeliverSm
+
+
+def _read_deliver_sm(raw: bytes) -> _DeliverSm:
+    """The deliver_sm in `raw` (a whole PDU); ValueError or IndexError if it is not a sound one.
+    Reads what smpplib reads (tested), at a fraction of its cost, except that a receipted_message_id
+    sent without its NUL keeps its last character (smpplib cuts it)."""
+    pos = raw.index(b"\0", _HEADER_SIZE) + 1  # after service_type
+    source_ton = raw[pos]
+    end = raw.index(b"\0", pos + 2)  # after source_addr_ton and _npi
+    source, pos = raw[pos + 2 : end], end + 3  # then dest_addr_ton and _npi
+    end = raw.index(b"\0", pos)
+    destination, esm_class = raw[pos:end], raw[end + 1]
+    pos = raw.index(b"\0", end + 4) + 1  # after protocol_id, priority_flag and schedule_delivery_time
+    pos = raw.index(b"\0", pos) + 1  # after validity_period
+    # registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id, sm_length
+    data_coding, length = raw[pos + 2], raw[pos + 4]
+    short_message, pos = raw[pos + 5 : pos + 5 + length], pos + 5 + length
+    if len(short_message) != length or pos > len(raw):
+        raise ValueError("short_message runs past the PDU")
+    pdu = _DeliverSm(
+        int.from_bytes(raw[12:16], "big"), source_ton, source, destination, esm_class, data_coding, short_message
+    )
+    while pos + 4 <= len(raw):
+        tag, size = struct.unpack_from(">HH", raw, pos)
+        value, pos = raw[pos + 4 : pos + 4 + size], pos + 4 + size
+        if tag == _TLV_RECEIPTED_MESSAGE_ID:
+            pdu.receipted_message_id = value.split(b"\0", 1)[0]
+        elif tag == _TLV_MESSAGE_PAYLOAD:
+            pdu.message_payload = value
+        elif tag == _TLV_MESSAGE_STATE and size == 1:
+            pdu.message_state = value[0]
+    return pdu
 
 
 class _PduReader:
@@ -262,9 +313,13 @@ class _PduReader:
 
 def _parse(client: Client, raw: bytes) -> _Pdu | None:
     """The PDU, or None for one smpplib cannot parse (it was read whole, so the stream is intact)."""
-    if int.from_bytes(raw[4:8], "big") == _SUBMIT_SM_RESP:
+    command_id = int.from_bytes(raw[4:8], "big")
+    if command_id == _SUBMIT_SM_RESP:
         status, sequence = struct.unpack_from(">LL", raw, 8)
         return _SubmitSmResp(sequence, status, raw[16:].split(b"\0", 1)[0][:64])
+    if command_id == _DELIVER_SM:
+        with contextlib.suppress(ValueError, IndexError):  # smpplib has its say on a strange one
+            return _read_deliver_sm(raw)
     try:
         return smpp.parse_pdu(raw, client=client, allow_unknown_opt_params=True)
     except (exceptions.UnknownCommandError, ValueError, IndexError) as exc:
@@ -294,10 +349,21 @@ class _Job:
 
 
 @dataclass(eq=False)
+class _Call:
+    """One submit() call, as the connection thread sees it to decide whether to wake its thread:
+    once the call's last part is answered, or when the window has room and the call has parts to
+    write. (Waking every submitter on every read cost a tenth of the dispatcher's time.)"""
+
+    unanswered: int = 0  # parts written and not answered, lost or given up yet
+    queued: bool = True  # parts still to write
+
+
+@dataclass(eq=False)
 class _Part:
     job: _Job
     index: int
     fields: dict[str, object]  # submit_sm parameters
+    call: _Call = field(default_factory=_Call)  # set by _send_all
     client: _Link | None = None  # the connection it was last written to
     sent_at: float = 0.0
     answered: bool = False  # a submit_sm_resp came back: never send this part again
@@ -355,6 +421,8 @@ class SmppGateway:
         self._cond = threading.Condition()  # guards _client, _pending, _thread, _last_error
         self._client: _Link | None = None  # set while bound
         self._pending: dict[int, _Part] = {}  # sequence_number -> part awaiting its submit_sm_resp
+        self._calls: set[_Call] = set()  # the submit() calls under way
+        self._refill = max(1, window // 4)  # room in the window worth waking a call with parts to write
         self._last_error = "not connected yet"
         self._state = ("down", datetime.now(UTC))  # for the status page: (state, since)
         self._started_at = datetime.now(UTC)  # when the connection thread last started
@@ -462,6 +530,18 @@ class SmppGateway:
 
     def _send_all(self, queue: deque[_Part]) -> None:
         """Write every part, at most `window` unanswered, and wait for their answers."""
+        call = _Call()
+        for part in queue:
+            part.call = call
+        with self._cond:
+            self._calls.add(call)
+        try:
+            self._send_parts(queue, call)
+        finally:
+            with self._cond:
+                self._calls.discard(call)
+
+    def _send_parts(self, queue: deque[_Part], call: _Call) -> None:
         inflight: dict[_Part, None] = {}  # sent and unanswered, in sending order
         outage_since: float | None = None
         while queue or inflight:
@@ -481,6 +561,7 @@ class SmppGateway:
                     continue
                 outage_since = None
                 pdus = self._take_sendable(queue, inflight, client, now)
+                call.queued = bool(queue)
                 if not pdus:
                     self._cond.wait(_POLL)
                     continue
@@ -501,6 +582,7 @@ class SmppGateway:
             self._pending[sequence] = part
             inflight[part] = None
             pdus.append(_submit_sm(sequence, part.fields))
+            part.call.unanswered += 1
             logger.debug("submit_sm seq=%s message=%s part=%s", sequence, part.job.message.message_id, part.index)
         return pdus
 
@@ -521,6 +603,7 @@ class SmppGateway:
             elif now - part.sent_at > self._response_timeout:
                 del inflight[part]
                 self._pending = {seq: p for seq, p in self._pending.items() if p is not part}
+                part.call.unanswered -= 1
                 part.job.uncertain = True
                 part.job.fail("no submit_sm_resp in time", permanent=False)
         queue.extendleft(reversed(lost))
@@ -530,6 +613,8 @@ class SmppGateway:
             part.job.uncertain |= part.client is not None  # written once: the SMSC may have it
             part.job.fail(reason, permanent=False)
         self._pending = {seq: p for seq, p in self._pending.items() if p not in inflight}
+        for part in inflight:
+            part.call.unanswered -= 1
         inflight.clear()
         queue.clear()
 
@@ -673,20 +758,26 @@ class SmppGateway:
             logger.warning("ignoring SMPP %s from %s:%s", command, self.host, self.port)
 
     def _answered(self, pdus: list[_Pdu]) -> None:
+        """Give the answers to their parts; wake the submitters if one of them can act (see _Call)."""
         with self._cond:
+            done = False
             for pdu in pdus:
                 part = self._pending.pop(pdu.sequence, None)
                 if part is None:
                     logger.warning("SMPP %s for unknown sequence %s (late or duplicate)", pdu.command, pdu.sequence)
                     continue
                 part.answered = True
+                part.call.unanswered -= 1
+                done |= not part.call.unanswered and not part.call.queued
                 if pdu.command == "submit_sm_resp" and pdu.status == consts.SMPP_ESME_ROK:
                     part.network_id = (pdu.message_id or b"").decode("ascii", "replace")
                 else:
                     part.status = pdu.status or consts.SMPP_ESME_RUNKNOWNERR
-            self._cond.notify_all()
+            room = self._window - len(self._pending) >= self._refill
+            if done or (room and any(call.queued for call in self._calls)):
+                self._cond.notify_all()
 
-    def _deliver(self, client: _Link, pdu: Command) -> None:
+    def _deliver(self, client: _Link, pdu: Command | _DeliverSm) -> None:
         """Queue a receipt or an MO message for the storing thread, which answers it once stored."""
         try:
             if pdu.esm_class & ESM_RECEIPT:
@@ -759,7 +850,9 @@ class SmppGateway:
                 self._last_error = reason
                 self._set_state("down")
             for seq in [seq for seq, part in self._pending.items() if part.client is client]:
-                self._pending.pop(seq).lost = True
+                part = self._pending.pop(seq)
+                part.lost = True
+                part.call.unanswered -= 1
             self._cond.notify_all()
 
 
@@ -838,7 +931,7 @@ def _text(raw: object) -> str:
     return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw or "")
 
 
-def parse_receipt(pdu: Command) -> DeliveryReport | None:
+def parse_receipt(pdu: Command | _DeliverSm) -> DeliveryReport | None:
     """A delivery receipt from its TLVs (receipted_message_id, message_state) or its text.
 
     Text form (SMPP 3.4 appendix B): "id:IIII sub:001 dlvrd:001 submit date:YYMMDDhhmm
@@ -876,7 +969,7 @@ def _receipt_time(value: str) -> datetime:
     return datetime.now(UTC)
 
 
-def parse_mo(pdu: Command) -> InboundSms:
+def parse_mo(pdu: Command | _DeliverSm) -> InboundSms:
     """A mobile-originated message, or one part of a longer one (`concat` says which)."""
     body: bytes = pdu.short_message or pdu.message_payload or b""
     concat = None

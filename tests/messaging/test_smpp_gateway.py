@@ -14,7 +14,16 @@ from smpplib import smpp
 from smpplib.client import Client
 
 from messaging.gateways.base import DeliveryReport, Outbound
-from messaging.gateways.smpp import SmppGateway, _Job, _parse, _receipt_time, _submit_sm, parse_mo, parse_receipt
+from messaging.gateways.smpp import (
+    SmppGateway,
+    _DeliverSm,
+    _Job,
+    _parse,
+    _receipt_time,
+    _submit_sm,
+    parse_mo,
+    parse_receipt,
+)
 from tests.gateways import RecordingSink, deliver_sm, sms
 from tests.smsc import MO_REPLY, WAIT, SmscProcess, wait_for
 
@@ -422,3 +431,40 @@ def test_receipt_times_are_read_as_strptime_reads_them(value: str) -> None:
 def test_a_receipt_time_that_is_no_date_is_now() -> None:
     for value in ("2513011200", "25010112", "25O1011200"):
         assert abs((_receipt_time(value) - datetime.now(UTC)).total_seconds()) < 5
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"esm_class": 0x04, "short_message": b"id:0A1B sub:001 dlvrd:001 stat:DELIVRD err:000 text:"},
+        {"esm_class": 0x04, "receipted_message_id": "77", "message_state": 3, "source_addr": "3725550001"},
+        {
+            "esm_class": 0x40,
+            "source_addr": "Bank",
+            "source_addr_ton": 5,
+            "destination_addr": "3725000001",
+            "short_message": bytes((5, 0, 3, 9, 2, 1)) + b"Hi",
+            "data_coding": 8,
+        },
+        {
+            "esm_class": 0,
+            "message_payload": b"x" * 300,
+            "source_addr": "37255500",
+            "network_error_code": b"\x03\x00\x01",
+        },
+    ],
+)
+def test_deliver_sm_is_read_as_smpplib_reads_it(fields: dict) -> None:
+    raw = deliver_sm(**fields).generate()
+    client = Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    ours, theirs = _parse(client, raw), smpp.parse_pdu(raw, client=client, allow_unknown_opt_params=True)
+    assert isinstance(ours, _DeliverSm)
+    for name in ("command", "sequence", "source_addr_ton", "source_addr", "destination_addr", "esm_class"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    for name in ("data_coding", "short_message", "message_payload", "receipted_message_id", "message_state"):
+        assert (getattr(ours, name) or None) == (getattr(theirs, name) or None), name
+    if fields["esm_class"] & 0x04:
+        mine, smpplibs = parse_receipt(ours), parse_receipt(theirs)
+        assert (mine.part_id, mine.state, mine.error) == (smpplibs.part_id, smpplibs.state, smpplibs.error)
+    else:
+        assert (parse_mo(ours).sender, parse_mo(ours).text) == (parse_mo(theirs).sender, parse_mo(theirs).text)

@@ -84,6 +84,7 @@ _STORE_BATCH = 500  # deliver_sm handed to the sink at once, at most
 _HEADER_SIZE = 16  # command_length, command_id, command_status, sequence_number
 _RECV_SIZE = 65536
 _ANSWERS = ("submit_sm_resp", "generic_nack")
+BIND_MODES = ("transceiver", "transmitter", "receiver")
 _SUBMIT_SM, _SUBMIT_SM_RESP, _DELIVER_SM = 0x00000004, 0x80000004, 0x00000005  # command_id
 _TLV_RECEIPTED_MESSAGE_ID, _TLV_MESSAGE_PAYLOAD, _TLV_MESSAGE_STATE = 0x001E, 0x0424, 0x0427
 
@@ -397,12 +398,12 @@ class SmppGateway:
         backoff_max: float = 30.0,
         tls: bool = False,
         tls_ca_file: str = "",  # CA bundle for the SMSC's certificate; empty: the system's CAs
-        bind_mode: str = "transceiver",  # or "transmitter": submits only, receipts come on another bind
+        bind_mode: str = "transceiver",  # "transmitter": submits only; "receiver": receipts and MO only
     ) -> None:
         if window < 1:
             raise ValueError("window must be at least 1")
-        if bind_mode not in ("transceiver", "transmitter"):
-            raise ValueError("bind_mode must be transceiver or transmitter")
+        if bind_mode not in BIND_MODES:
+            raise ValueError(f"bind_mode must be one of {', '.join(BIND_MODES)}")
         self._bind_mode = bind_mode
         self.host, self.port = host, int(port)
         self._credentials = {"system_id": system_id, "password": password, "system_type": system_type}
@@ -433,6 +434,9 @@ class SmppGateway:
     # -- the Gateway contract ------------------------------------------------------------
 
     def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
+        if self._bind_mode == "receiver":  # nothing sent: free to go to the next connector
+            error = "a receiver bind sends nothing"
+            return [SubmitResult(m.message_id, False, error=error, permanent=False, untouched=True) for m in messages]
         jobs = [_Job(message) for message in messages]
         queue: deque[_Part] = deque()
         for job in jobs:

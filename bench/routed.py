@@ -196,6 +196,13 @@ def _reset() -> None:
 
 
 def _steady(n: int, a: Smsc, b: Smsc) -> list[Figure]:
+    # A live system has its binds up and statistics of non-empty tables: analysed while messagepart
+    # was still empty, the planner read every batch of receipts' parts with a sequential scan of it.
+    warm_up = max(100, n // 50)
+    early = _team_user(credits=warm_up * 2)
+    _queue(early, warm_up, "+37256")
+    _drain()
+    _wait_delivered(early, warm_up)
     user = _team_user(credits=n * 2)
     _queue(user, n, "+37257")
     _set_aside_queued(but=user)
@@ -206,10 +213,10 @@ def _steady(n: int, a: Smsc, b: Smsc) -> list[Figure]:
     delivered = _wait_delivered(user, n)
     total_time = time.perf_counter() - started
     assert claimed == n and delivered == n, (claimed, delivered)
-    shares = f"{len(a.submits())}/{len(b.submits())}"
+    shares = f"{len(a.submits()) - warm_up // 2}/{len(b.submits()) - warm_up // 2}"
     how = (
         f"{n:,} one-part messages, weighted route over 2 SMSC processes x {BINDS} binds (window {WINDOW}), "
-        f"2 dispatcher threads, shares {shares}, {_database()}"
+        f"2 dispatcher threads, shares about {shares}, {_database()}, after a warm-up of {warm_up:,} messages"
     )
     return [
         Figure("dispatch_routed", "submit_sm per second, both SMSCs", round(n / submit_time), "PDU/s", ">= 2000", how),

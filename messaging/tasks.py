@@ -17,7 +17,7 @@ from messaging.callbacks.workers import callback_pool
 from messaging.gateways.simulator import SimulatorGateway
 from messaging.models import Callback, SimulatedSubmission
 from messaging.services.dispatch import dispatch_due, next_due_at, requeue_stale_claims
-from messaging.services.engine import get_gateway
+from messaging.services.engine import get_gateway, receivers_start
 from messaging.services.inbound import inbound_parts_expire
 from messaging.services.intake import dispatch_woken
 from messaging.services.reports import EngineSink
@@ -30,8 +30,10 @@ PERIODIC = timedelta(seconds=60)
 
 @db_task()
 def dispatch() -> int:
-    """Send everything that is due, chunk by chunk. Safe to run many at once: claims never overlap."""
+    """Send everything that is due, chunk by chunk. Safe to run many at once: claims never overlap.
+    Receive-only connectors are bound here too (the periodic run starts them within a minute)."""
     dispatch_woken()  # first: a send committed from now on wakes another run
+    receivers_start()
     gateway, sent = get_gateway(), 0
     for _ in range(MAX_CHUNKS_PER_RUN):
         claimed = dispatch_due(gateway=gateway, limit=settings.SMS_DISPATCH_CHUNK)

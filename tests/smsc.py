@@ -155,12 +155,14 @@ class Smsc:
 
     def session_for(self, event: smpp34.SubmitSmEvent) -> smpp34.Esme | None:
         """The submitting session, else any bound one (a reconnected client still gets its receipts).
-        With --receipts-elsewhere, another bound session than the submitting one when there is one."""
+        With --receipts-elsewhere, another bound session than the submitting one when there is one.
+        Only sessions that may receive (transceiver or receiver binds): a transmitter gets none."""
+        receiving = {sid: esme for sid, esme in self.sessions.items() if esme.can_receive}
         if self.options.receipts_elsewhere:
-            others = [esme for sid, esme in self.sessions.items() if sid != event.session_id]
+            others = [esme for sid, esme in receiving.items() if sid != event.session_id]
             if others:
                 return others[0]
-        return self.sessions.get(event.session_id) or next(iter(self.sessions.values()), None)
+        return receiving.get(event.session_id) or next(iter(receiving.values()), None)
 
     async def send_receipt(self, event: smpp34.SubmitSmEvent, message_id: str, *, failed: bool) -> None:
         await asyncio.sleep(self.options.receipt_delay)

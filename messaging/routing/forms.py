@@ -16,8 +16,15 @@ SECRET_KINDS = ("smpp", "http")
 
 
 def _field(option: Option) -> forms.Field:
-    kinds = {bool: forms.BooleanField, int: forms.IntegerField, float: forms.FloatField}
-    field = kinds.get(type(option.default), forms.CharField)(label=option.label, required=False, help_text=option.help)
+    field: forms.Field
+    if option.choices:
+        choices = [(choice, choice) for choice in option.choices]
+        field = forms.ChoiceField(choices=choices, label=option.label, required=False, help_text=option.help)
+    else:
+        kinds = {bool: forms.BooleanField, int: forms.IntegerField, float: forms.FloatField}
+        field = kinds.get(type(option.default), forms.CharField)(
+            label=option.label, required=False, help_text=option.help
+        )
     field.initial = option.default
     return field
 

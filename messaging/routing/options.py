@@ -17,6 +17,7 @@ class Option:
     check: Callable[[Any], str] = lambda value: ""  # the error for a bad value, "" when it is fine
     help: str = ""
     required: bool = False
+    choices: tuple[str, ...] = ()  # the only values it takes (the form offers them as a list)
 
 
 def _between(low: float, high: float) -> Callable[[Any], str]:
@@ -36,6 +37,7 @@ def _one_of(*choices: str) -> Callable[[Any], str]:
     return lambda value: "" if value in choices else f"must be one of: {', '.join(choices)}"
 
 
+BIND_MODES = ("transceiver", "transmitter", "receiver")
 OPTIONS: dict[str, tuple[Option, ...]] = {
     ConnectorKind.SMPP: (
         Option("host", "host", "", required=True, help="The SMSC's name or address."),
@@ -46,8 +48,11 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
             "bind_mode",
             "bind mode",
             "transceiver",
-            _one_of("transceiver", "transmitter"),
-            help="transceiver: submits and receipts on one bind; transmitter: submits only.",
+            _one_of(*BIND_MODES),
+            help="transceiver: submits and receipts on one bind; transmitter: submits only; receiver: "
+            "receipts and replies only, for a carrier that sends them on a bind of their own (add the "
+            "transmitter as another connector; routes name the transmitter).",
+            choices=BIND_MODES,
         ),
         Option("tls", "TLS", False, help="Bind over TLS; the SMSC's certificate and host name are checked."),
         Option("tls_ca_file", "TLS CA file", "", help="CA bundle for the SMSC's certificate; empty: the system's."),
@@ -64,7 +69,7 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     ConnectorKind.HTTP: (
         Option("url", "URL", "", _http_url, required=True, help="Where each message is POSTed."),
         Option("username", "user name", "", help="HTTP Basic user; the password is the connector's secret."),
-        Option("payload", "payload style", "json", _one_of("json", "form")),
+        Option("payload", "payload style", "json", _one_of("json", "form"), choices=("json", "form")),
         Option("timeout", "timeout (s)", 10.0, _between(0.5, 120)),
     ),
     ConnectorKind.SIMULATOR: (

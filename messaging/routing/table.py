@@ -8,9 +8,9 @@ With the cache unreachable, sending goes on: the snapshot is read from the datab
 minute at most (MAX_AGE_SECONDS), so a change still arrives, later."""
 
 import logging
-import random
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -74,12 +74,31 @@ class RouteInfo:
             ranked = sorted(enumerate(steps), key=lambda s: _cost_rank(s[1][0].cost_to(country), s[0]))
             return [c for _, (c, _) in ranked]
         if self.mode == RouteMode.WEIGHTED:
-            draw, order = random.Random(key), []
+            order, draws = [], _draws(key)
             while steps:
-                pick = draw.choices(range(len(steps)), weights=[max(w, 0) or 0.0001 for _, w in steps])[0]
+                weights = [max(w, 0) or 0.0001 for _, w in steps]
+                point, pick = next(draws) * sum(weights), 0
+                while pick < len(steps) - 1 and point >= weights[pick]:
+                    point -= weights[pick]
+                    pick += 1
                 order.append(steps.pop(pick)[0])
             return order
         return [c for c, _ in steps]
+
+
+_MASK = 2**64 - 1
+
+
+def _draws(key: int) -> Iterator[float]:
+    """Numbers in [0, 1), evenly spread and fixed by `key` (splitmix64): the same message draws the
+    same order every time. Seeding a random.Random per message cost the dispatcher a twelfth of its
+    time."""
+    state = key & _MASK
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & _MASK
+        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        yield (z ^ (z >> 31)) / 2**64
 
 
 def _cost_rank(cost: Decimal | None, position: int) -> tuple:

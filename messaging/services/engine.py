@@ -27,7 +27,7 @@ from messaging.models import ConnectorKind
 from messaging.routing.options import options_of
 from messaging.routing.secrets import secret_open
 from messaging.routing.status import binds_publish
-from messaging.routing.table import ConnectorInfo
+from messaging.routing.table import ConnectorInfo, routing_table
 from messaging.services.reports import EngineSink
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,19 @@ def connector_gateway(connector: ConnectorInfo) -> Gateway:
         _by_connector[connector.id] = (connector.fingerprint, gateway)
         _status_reporter.start()
         return gateway
+
+
+def receivers_start() -> None:
+    """Bind every enabled receive-only SMPP connector (bind mode "receiver"): nothing is sent
+    through it, so no submit binds it. Its receipts are matched to their messages by network id,
+    whichever connector sent them (the carrier's transmitter). One already bound is left alone."""
+    for connector in routing_table().connectors.values():
+        receiver = connector.kind == ConnectorKind.SMPP and dict(connector.options).get("bind_mode") == "receiver"
+        if connector.enabled and receiver:
+            try:
+                connector_gateway(connector).ready(0)  # type: ignore[attr-defined]  # a BindPool
+            except Exception:  # a password no key opens: the others still bind
+                log.exception("Receiver connector %s cannot be set up", connector.name)
 
 
 def connector_gateways() -> dict[int, Gateway]:

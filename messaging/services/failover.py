@@ -12,7 +12,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 _CONNECTOR_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="connector-submit")
 READY_SECONDS = 2.0  # how long a connector with a successor on the route gets to bind
 NO_ROUTE = "No route to this number"
+_ZERO = Decimal(0)
 
 
 @dataclass
@@ -37,9 +39,22 @@ class Placed:
     already hold, and the gateways to tell once the results are stored."""
 
     results: dict[int, SubmitResult] = field(default_factory=dict)
-    attempts: list[SubmitAttempt] = field(default_factory=list)
+    attempts: list["Attempt"] = field(default_factory=list)
     reports: list[DeliveryReport] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A SubmitAttempt row to store (a model instance per message cost more than the insert)."""
+
+    message_id: int
+    connector_id: int
+    connector_name: str
+    outcome: str
+    error: str
+    country: str
+    cost: Decimal
 
 
 @dataclass
@@ -173,7 +188,7 @@ def _submit(gateway: Gateway, connector: ConnectorInfo, messages: list[Outbound]
         return [SubmitResult(m.message_id, False, error=str(exc)[:200], permanent=False) for m in messages]
 
 
-def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult) -> SubmitAttempt:
+def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult) -> Attempt:
     outcome = SubmitAttempt.Outcome
     if result.accepted:
         kind = outcome.ACCEPTED
@@ -181,8 +196,8 @@ def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult) -> Sub
         kind = outcome.REFUSED
     else:
         kind = outcome.TEMPORARY if result.untouched else outcome.UNCERTAIN
-    cost = (connector.cost_to(plan.country) or 0) * len(plan.message.parts) if result.accepted else 0
-    return SubmitAttempt(
+    cost = (connector.cost_to(plan.country) or _ZERO) * len(plan.message.parts) if result.accepted else _ZERO
+    return Attempt(
         message_id=plan.message.message_id,
         connector_id=connector.id,
         connector_name=connector.name,
@@ -193,12 +208,12 @@ def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult) -> Sub
     )
 
 
-def attempts_add(attempts: Sequence[SubmitAttempt]) -> None:
+def attempts_add(attempts: Sequence[Attempt]) -> None:
     """Store the attempts of a chunk: one statement (on PostgreSQL, one array per column)."""
     if not attempts:
         return
     if connection.vendor != "postgresql":
-        SubmitAttempt.objects.bulk_create(attempts)
+        SubmitAttempt.objects.bulk_create([SubmitAttempt(**asdict(a)) for a in attempts])
         return
     now = timezone.now()
     columns = (

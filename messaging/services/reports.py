@@ -42,9 +42,15 @@ class EngineSink:
 
 def _replace_broken_connection() -> None:
     """Close this thread's connection if it failed (the next query opens a new one); never inside
-    a caller's transaction, which must see its own connection through."""
-    if not connection.in_atomic_block:
-        connection.close_if_unusable_or_obsolete()
+    a caller's transaction, which must see its own connection through. CONN_MAX_AGE=0 means "one
+    connection per request": a gateway thread serves no requests, and a new connection (a server
+    process forked) for each batch of receipts cost more than storing them, so its connection is
+    kept until it fails (a set CONN_MAX_AGE still applies)."""
+    if connection.in_atomic_block:
+        return
+    if not connection.settings_dict["CONN_MAX_AGE"]:
+        connection.close_at = None
+    connection.close_if_unusable_or_obsolete()
 
 
 def combined_status(states: Sequence[str]) -> str:

@@ -10,9 +10,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from smpplib import smpp
+from smpplib.client import Client
 
-from messaging.gateways.base import DeliveryReport
-from messaging.gateways.smpp import SmppGateway, parse_mo, parse_receipt
+from messaging.gateways.base import DeliveryReport, Outbound
+from messaging.gateways.smpp import (
+    SmppGateway,
+    _DeliverSm,
+    _Job,
+    _parse,
+    _receipt_time,
+    _submit_sm,
+    parse_mo,
+    parse_receipt,
+)
 from tests.gateways import RecordingSink, deliver_sm, sms
 from tests.smsc import MO_REPLY, WAIT, SmscProcess, wait_for
 
@@ -381,3 +392,79 @@ def test_mo_with_alphanumeric_source_and_udh() -> None:
     mo = parse_mo(pdu)
 
     assert (mo.sender, mo.to, mo.text) == ("Bank", "3725000001", "Hi €")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        sms(1, "+3725550001", "Hi"),
+        Outbound(2, "Bank", "+3725550002", ("Привет",), "UCS2", request_dlr=False, silent=True),
+        Outbound(3, "12345", "+3725550003", ("a" * 160, "b" * 10), "GSM7"),
+        Outbound(4, "+4915112345678", "+123456789012345678901234", ("x",), "GSM7"),  # addresses cut to 20
+    ],
+)
+def test_submit_sm_is_written_as_smpplib_writes_it(message: Outbound) -> None:
+    gateway = SmppGateway(host="127.0.0.1", port=1, system_id="test", password="x", sink=RecordingSink())
+    client = Client("127.0.0.1", 1, sequence_generator=gateway._sequence, allow_unknown_opt_params=True)
+    for part in gateway._prepare(_Job(message)):
+        expected = smpp.make_pdu("submit_sm", client=client, **part.fields)
+        assert _submit_sm(expected.sequence, part.fields) == expected.generate()
+
+
+def test_submit_sm_resp_is_read_as_smpplib_reads_it() -> None:
+    client = Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    for status, message_id in ((0, "0a1b2c3d"), (0x58, "")):
+        resp = smpp.make_pdu("submit_sm_resp", client=client, status=status, message_id=message_id or None)
+        resp.sequence = 4242
+        raw = resp.generate()
+        ours, theirs = _parse(client, raw), smpp.parse_pdu(raw, client=client)
+        assert (ours.command, ours.sequence, ours.status) == (theirs.command, theirs.sequence, theirs.status)
+        assert ours.message_id == theirs.message_id
+
+
+@pytest.mark.parametrize("value", ["2501011200", "250101120159", "6912312359", "6801010000", "9902281230"])
+def test_receipt_times_are_read_as_strptime_reads_them(value: str) -> None:
+    pattern = "%y%m%d%H%M%S" if len(value) == 12 else "%y%m%d%H%M"
+    assert _receipt_time(value) == datetime.strptime(value, pattern).replace(tzinfo=UTC)
+
+
+def test_a_receipt_time_that_is_no_date_is_now() -> None:
+    for value in ("2513011200", "25010112", "25O1011200"):
+        assert abs((_receipt_time(value) - datetime.now(UTC)).total_seconds()) < 5
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"esm_class": 0x04, "short_message": b"id:0A1B sub:001 dlvrd:001 stat:DELIVRD err:000 text:"},
+        {"esm_class": 0x04, "receipted_message_id": "77", "message_state": 3, "source_addr": "3725550001"},
+        {
+            "esm_class": 0x40,
+            "source_addr": "Bank",
+            "source_addr_ton": 5,
+            "destination_addr": "3725000001",
+            "short_message": bytes((5, 0, 3, 9, 2, 1)) + b"Hi",
+            "data_coding": 8,
+        },
+        {
+            "esm_class": 0,
+            "message_payload": b"x" * 300,
+            "source_addr": "37255500",
+            "network_error_code": b"\x03\x00\x01",
+        },
+    ],
+)
+def test_deliver_sm_is_read_as_smpplib_reads_it(fields: dict) -> None:
+    raw = deliver_sm(**fields).generate()
+    client = Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    ours, theirs = _parse(client, raw), smpp.parse_pdu(raw, client=client, allow_unknown_opt_params=True)
+    assert isinstance(ours, _DeliverSm)
+    for name in ("command", "sequence", "source_addr_ton", "source_addr", "destination_addr", "esm_class"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    for name in ("data_coding", "short_message", "message_payload", "receipted_message_id", "message_state"):
+        assert (getattr(ours, name) or None) == (getattr(theirs, name) or None), name
+    if fields["esm_class"] & 0x04:
+        mine, smpplibs = parse_receipt(ours), parse_receipt(theirs)
+        assert (mine.part_id, mine.state, mine.error) == (smpplibs.part_id, smpplibs.state, smpplibs.error)
+    else:
+        assert (parse_mo(ours).sender, parse_mo(ours).text) == (parse_mo(theirs).sender, parse_mo(theirs).text)

@@ -50,6 +50,16 @@ def test_bad_smpp_settings_get_clear_errors_all_at_once(staff_client):
     assert not Connector.objects.exists()
 
 
+def test_the_bind_mode_is_a_choice_and_a_receive_only_connector_can_be_added(staff_client):
+    page = staff_client.get(reverse("admin:messaging_connector_add")).content.decode()
+    assert '<option value="receiver">receiver</option>' in page
+    response = staff_client.post(reverse("admin:messaging_connector_add"), {**SMPP, "bind_mode": "listener"})
+    assert "bind_mode" in response.context["adminform"].form.errors
+    response = staff_client.post(reverse("admin:messaging_connector_add"), {**SMPP, "bind_mode": "receiver"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Connector.objects.get(name="carrier-a").settings["bind_mode"] == "receiver"
+
+
 def test_the_password_is_stored_encrypted_and_never_shown_back(staff_client):
     response = staff_client.post(reverse("admin:messaging_connector_add"), SMPP)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -9,7 +9,7 @@ import pytest
 
 from messaging.models import Message, RouteMode, Status, SubmitAttempt
 from messaging.services.dispatch import dispatch_due
-from messaging.services.engine import get_gateway
+from messaging.services.engine import get_gateway, receivers_start
 from tests.factories import UserFactory
 from tests.messaging.routing.helpers import route, send, smpp_connector, statuses
 from tests.smsc import SmscProcess as Smsc
@@ -146,3 +146,30 @@ def test_an_smsc_dying_mid_run_loses_nothing_and_sends_nothing_twice(start_smsc)
     assert not set(before_the_crash + submitted(dying)) & set(submitted(backup))  # never on both
     user.refresh_from_db()
     assert user.balance == Decimal(70)  # 30 charged, none refunded: the ledger is exact
+
+
+def test_receipts_on_a_receive_only_connector_are_matched_to_what_the_transmitter_sent(start_smsc):
+    smsc = start_smsc()  # sends receipts only to binds that may receive them: never to a transmitter
+    transmitter = smpp_connector("carrier-tx", smsc.port, settings={"bind_mode": "transmitter"})
+    smpp_connector("carrier-rx", smsc.port, settings={"bind_mode": "receiver"})
+    route(transmitter)
+    receivers_start()  # as each dispatch run does: the receiver binds with nothing to send
+    wait_for(lambda: len(smsc.events("bind")) == 1)
+    messages = send(*(f"+3725556{i:04d}" for i in range(10)))
+    dispatch()
+    # Delivered: their receipts came on the receiver's bind, the only one that may receive. (The
+    # test SMSC, smpp34, answers a receiver's deliver_sm_resp with a generic_nack, so its journal
+    # does not show them as delivered; what we stored is what counts here.)
+    wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 10)
+    assert len(smsc.events("bind")) == 2 and len(submitted(smsc)) == 10
+    assert carried_by(messages[0]) == [("carrier-tx", "accepted")]
+
+
+def test_a_receive_only_connector_on_a_route_hands_its_messages_on(start_smsc):
+    smsc = start_smsc()
+    receiver = smpp_connector("carrier-rx", smsc.port, settings={"bind_mode": "receiver"})
+    route(receiver, smpp_connector("carrier", smsc.port))
+    messages = send("+37255570000")
+    dispatch()
+    wait_for(lambda: statuses(messages) == [Status.DELIVRD])
+    assert carried_by(messages[0]) == [("carrier-rx", "temporary"), ("carrier", "accepted")]

@@ -99,22 +99,30 @@ class ExpressLane:
         environ["wsgi.input"] = BytesIO(body)  # so the full lane can still read it
         request = WSGIRequest(environ)
         data = route.plain(body)
-        if data is None or any(hook(request) is not None for hook in self.request_hooks):
+        if data is None or self._declined(request):
             return self.full(environ, start_response)
         signals.request_started.send(sender=type(self), environ=environ)
         try:
             try:
                 credentials = route.route.credentials(environ)
-            except exceptions.AuthenticationFailed:
+            except Exception:  # wrong ones (its 401, counted by client address), or the database out of reach
                 credentials = None
             if credentials is None:
-                return self.full(environ, start_response)  # its 401, counted by client address
+                return self.full(environ, start_response)  # which answers them in the dialect's shape
             user, key = credentials
             response = self.answer(route, request, user, key, data)
             start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
             return [response.content]
         finally:
             signals.request_finished.send(sender=type(self))
+
+    def _declined(self, request) -> bool:
+        """Whether a request hook of the API's middleware answers this request itself (an HTTPS
+        redirect), or refuses it (a host not allowed): the full lane then does the same."""
+        try:
+            return any(hook(request) is not None for hook in self.request_hooks)
+        except Exception:
+            return True
 
     def answer(self, route: "_Prepared", request, user, key, data: dict) -> HttpResponse:
         started = time.perf_counter()

@@ -57,7 +57,7 @@ def app(django_capture_on_commit_callbacks):
             chunks = lane(environ, start_response)
             content = b"".join(chunks)
             getattr(chunks, "close", lambda: None)()
-        return started["status"], started["headers"], json.loads(content)
+        return started["status"], started["headers"], json.loads(content) if content else None
 
     call.handler = handler
     yield call
@@ -187,6 +187,27 @@ def test_an_idempotency_key_or_a_query_string_takes_the_full_lane(app, headers):
     assert Message.objects.count() == 1
     status, _, _ = app(PLAIN, headers=headers, query=f"email={headers['Email']}")
     assert status == 200 and Message.objects.count() == 2
+
+
+def test_an_https_redirect_of_the_security_middleware_is_the_full_views(app, headers, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    app.handler = SplitHandler()  # its middleware reads the setting when built
+    express_answer = app(PLAIN, headers=headers, lane=app.handler)
+    assert express_answer[0] == 301 and express_answer[1]["Location"].startswith("https://")
+    assert not Message.objects.exists()
+
+
+def test_credentials_that_cannot_be_checked_go_to_the_full_view(app, headers, monkeypatch):
+    from django.db import OperationalError
+
+    from api.rest_v1 import sms
+
+    def unreachable(email, token):
+        raise OperationalError("the database is out of reach")
+
+    monkeypatch.setattr(sms, "email_token_user", unreachable)  # the lane's lookup only
+    status, _, body = app(PLAIN, headers=headers)
+    assert status == 200 and Message.objects.filter(uuid=body["messageId"]).exists()
 
 
 def test_another_teams_key_with_this_email_is_refused(app, headers):

@@ -28,6 +28,7 @@ from core.errors import InsufficientCredits
 from core.group_commit import GroupCommit
 from messaging.models import DailyCount, Message
 
+log = logging.getLogger(__name__)
 MESSAGE_COLUMNS = [(f.attname, cast(str, f.column)) for f in Message._meta.concrete_fields if not f.primary_key]
 _ROW = operator.itemgetter(*[attname for attname, _ in MESSAGE_COLUMNS])
 _JSON = [i for i, (attname, _) in enumerate(MESSAGE_COLUMNS) if attname in ("callbacks", "extras")]
@@ -179,5 +180,4 @@ def dispatch_woken() -> None:
         log.warning("dispatch wake-up flag not lowered (cache unreachable): %r", exc)
 
 
-log = logging.getLogger(__name__)
 INTAKE: GroupCommit[PendingSend, Decimal | None] = GroupCommit(_store, name="intake")

@@ -83,14 +83,29 @@ def connector_gateway(connector: ConnectorInfo) -> Gateway:
 def receivers_start() -> None:
     """Bind every enabled receive-only SMPP connector (bind mode "receiver"): nothing is sent
     through it, so no submit binds it. Its receipts are matched to their messages by network id,
-    whichever connector sent them (the carrier's transmitter). One already bound is left alone."""
-    for connector in routing_table().connectors.values():
+    whichever connector sent them (the carrier's transmitter). One already bound is left alone; one
+    disabled or deleted since it was bound here is unbound."""
+    table = routing_table()
+    for connector in table.connectors.values():
         receiver = connector.kind == ConnectorKind.SMPP and dict(connector.options).get("bind_mode") == "receiver"
-        if connector.enabled and receiver:
+        if receiver and not connector.enabled:
+            _connector_close(connector.id)
+        elif receiver:
             try:
                 connector_gateway(connector).ready(0)  # type: ignore[attr-defined]  # a BindPool
             except Exception:  # a password no key opens: the others still bind
                 log.exception("Receiver connector %s cannot be set up", connector.name)
+    for connector_id in set(connector_gateways()) - set(table.connectors):
+        _connector_close(connector_id)
+
+
+def _connector_close(connector_id: int) -> None:
+    """Close this process's gateway of a connector, if it has one, in the background (an SMPP unbind
+    waits for its receipts to be stored)."""
+    with _lock:
+        held = _by_connector.pop(connector_id, None)
+    if held is not None:
+        threading.Thread(target=held[1].close, name=f"close-connector-{connector_id}", daemon=True).start()
 
 
 def connector_gateways() -> dict[int, Gateway]:

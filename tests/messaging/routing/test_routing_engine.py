@@ -9,7 +9,7 @@ import pytest
 
 from messaging.models import Message, RouteMode, Status, SubmitAttempt
 from messaging.services.dispatch import dispatch_due
-from messaging.services.engine import get_gateway, receivers_start
+from messaging.services.engine import connector_gateways, get_gateway, receivers_start
 from tests.factories import UserFactory
 from tests.messaging.routing.helpers import route, send, smpp_connector, statuses
 from tests.smsc import SmscProcess as Smsc
@@ -163,6 +163,25 @@ def test_receipts_on_a_receive_only_connector_are_matched_to_what_the_transmitte
     wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 10)
     assert len(smsc.events("bind")) == 2 and len(submitted(smsc)) == 10
     assert carried_by(messages[0]) == [("carrier-tx", "accepted")]
+
+
+def test_a_receive_only_connector_disabled_or_deleted_is_unbound_by_the_next_run(start_smsc, settings):
+    settings.SMS_ROUTING_REFRESH_SECONDS = 0  # each run reads the connectors as they are now
+    smsc = start_smsc()
+    first = smpp_connector("carrier-rx", smsc.port, settings={"bind_mode": "receiver"})
+    second = smpp_connector("carrier-rx-2", smsc.port, settings={"bind_mode": "receiver"})
+    route(smpp_connector("carrier-tx", smsc.port, settings={"bind_mode": "transmitter"}))
+    receivers_start()
+    wait_for(lambda: len(smsc.events("bind")) == 2)
+    first.enabled = False
+    first.save()
+    receivers_start()
+    wait_for(lambda: len(smsc.events("unbind")) == 1)
+    assert first.pk not in connector_gateways() and second.pk in connector_gateways()
+    second.delete()
+    receivers_start()
+    wait_for(lambda: len(smsc.events("unbind")) == 2)
+    assert not connector_gateways()
 
 
 def test_a_receive_only_connector_on_a_route_hands_its_messages_on(start_smsc):

@@ -10,18 +10,8 @@ from django.urls import path, reverse
 from accounts.forms import CreditMovementForm
 from accounts.models import ApiKey, CreditEntry, StaffPermissionGroup, Team, User
 from accounts.services import api_key_revoke, credit_adjust, credit_top_up, team_set_active
+from core.admin_readonly import ReadOnlyMixin
 from core.errors import DomainError
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class UserInline(ReadOnlyMixin, admin.TabularInline):

@@ -18,7 +18,7 @@ from tempfile import TemporaryDirectory
 
 from . import serve
 from .core import Figure, scenario
-from .scenarios import _analyze, _database, _set_aside_queued, _team_user
+from .scenarios import _analyze, _database, _set_aside_queued, _team_user, _wait_delivered
 
 BINDS, WINDOW = 2, 50
 
@@ -96,21 +96,6 @@ def _drain(threads: int = 2) -> int:
     for w in workers:
         w.join()
     return sum(counts)
-
-
-def _wait_delivered(user, n: int, *, timeout: float = 120, quiet: float = 0) -> int:
-    """The messages delivered once all `n` are, or after `timeout` seconds (after `quiet` seconds
-    without a new receipt, if given: an SMSC that died owes receipts that never come)."""
-    from messaging.models import Message, Status
-
-    delivered = Message.objects.filter(user=user, status=Status.DELIVRD)
-    deadline = time.monotonic() + timeout
-    count, changed_at = delivered.count(), time.monotonic()
-    while count < n and time.monotonic() < deadline and not (quiet and time.monotonic() - changed_at > quiet):
-        time.sleep(0.05)
-        if (now := delivered.count()) != count:
-            count, changed_at = now, time.monotonic()
-    return count
 
 
 # What became of each message after a kill. Only the last three are lost: a message the network took

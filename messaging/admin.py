@@ -3,6 +3,7 @@ parts of long replies still waiting for the rest; a team's blacklist."""
 
 from django.contrib import admin, messages
 
+from core.admin_readonly import ReadOnlyMixin
 from core.errors import DomainError
 from messaging.callbacks.delivery import callback_resend
 from messaging.models import (
@@ -154,21 +155,12 @@ class CallbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundPart)
-class InboundPartAdmin(admin.ModelAdmin):
+class InboundPartAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: the reply is stored by the part that completes it, or by the periodic clean-up."""
 
     list_display = ("sender", "to", "reference", "sequence", "total", "at", "created_at", "completed_at")
     search_fields = ("sender", "to")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BlacklistEntry)

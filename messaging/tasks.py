@@ -4,13 +4,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from accounts.services.credits import low_balance_notify
+from core.counters import flag_raise
 from core.locks import task_lock, transaction_lock
 from messaging.callbacks.delivery import callback_run
 from messaging.callbacks.workers import callback_pool
@@ -52,7 +52,7 @@ def wake_for_next_due() -> None:
     if due is None or due - timezone.now() > PERIODIC:
         return
     # One wake-up per second of due time, however many dispatch runs ask for it.
-    if cache.add(f"dispatch-wake:{int(due.timestamp())}", 1, timeout=120):
+    if flag_raise(f"dispatch-wake:{int(due.timestamp())}", timeout=120):
         dispatch.schedule(eta=due)
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.html import format_html_join
 
+from core.admin_readonly import ReadOnlyMixin
 from messaging.models import Connector, ConnectorCost, Route, RouteConnector, SubmitAttempt
 from messaging.routing.forms import ConnectorForm, MarginsForm, RouteTestForm
 from messaging.routing.margins import MarginRow, margin_list
@@ -145,22 +146,13 @@ class RouteAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubmitAttempt)
-class SubmitAttemptAdmin(admin.ModelAdmin):
+class SubmitAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
     change_list_template = "admin/messaging/submitattempt/change_list.html"
     list_display = ("at", "message", "connector_name", "outcome", "country", "cost", "error")
     list_filter = ("outcome", "connector_name", "country")
     search_fields = ("=message__uuid", "connector_name")
     date_hierarchy = "at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         own = [path("margins/", self.admin_site.admin_view(self.margins_view), name="messaging_margins")]

@@ -73,7 +73,7 @@ def connector_gateway(connector: ConnectorInfo) -> Gateway:
         if held is not None and held[0] == connector.fingerprint:
             return held[1]
         if held is not None:
-            threading.Thread(target=held[1].close, name=f"close-{connector.name}", daemon=True).start()
+            _close_in_background(held[1], connector.id)
         gateway = _build(connector)
         _by_connector[connector.id] = (connector.fingerprint, gateway)
         _status_reporter.start()
@@ -100,12 +100,16 @@ def receivers_start() -> None:
 
 
 def _connector_close(connector_id: int) -> None:
-    """Close this process's gateway of a connector, if it has one, in the background (an SMPP unbind
-    waits for its receipts to be stored)."""
+    """Close this process's gateway of a connector, if it has one."""
     with _lock:
         held = _by_connector.pop(connector_id, None)
     if held is not None:
-        threading.Thread(target=held[1].close, name=f"close-connector-{connector_id}", daemon=True).start()
+        _close_in_background(held[1], connector_id)
+
+
+def _close_in_background(gateway: Gateway, connector_id: int) -> None:
+    """An SMPP unbind waits for its receipts to be stored: nobody waits for it."""
+    threading.Thread(target=gateway.close, name=f"close-connector-{connector_id}", daemon=True).start()
 
 
 def connector_gateways() -> dict[int, Gateway]:

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from accounts.lockout import client_address
 from accounts.models import ApiKey
-from core.counters import count_and_read
+from core.counters import count
 
 from .errors import UNAVAILABLE
 
@@ -51,8 +51,8 @@ def _hit(bucket: str, limit: int) -> RateLimit:
     window = int(now // WINDOW)
     retry_after = max(1, int((window + 1) * WINDOW - now))
     try:
-        count, _ = count_and_read(f"ratelimit:{bucket}:{window}", timeout=WINDOW + 5)
+        hits = count(f"ratelimit:{bucket}:{window}", timeout=WINDOW + 5)
     except UNAVAILABLE as exc:
         logger.warning("Rate limit not counted, the request goes through (cache unreachable): %r", exc)
-        count = 0
-    return RateLimit(limit=limit, remaining=limit - count, retry_after=retry_after)
+        hits = 0
+    return RateLimit(limit=limit, remaining=limit - hits, retry_after=retry_after)

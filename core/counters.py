@@ -13,24 +13,36 @@ from django.core.cache import cache
 from core.shared_redis import redis_client
 
 
-def count_and_read(key: str, others: Sequence[str] = (), *, timeout: int) -> tuple[int, dict[str, int]]:
-    """Add one to `key` (kept `timeout` seconds from its first count), then read `others`: the new
-    count and the others' counts (those never counted are left out). The read comes after the
-    addition, so of two racing callers the later one always sees the earlier one's count."""
-    return count_and_read_many([(key, others, timeout)])[0]
+def count(key: str, *, timeout: int, amount: int = 1) -> int:
+    """Add `amount` (negative: take back) to `key`, kept `timeout` seconds from its first count: the
+    new count."""
+    client = redis_client()
+    if client is None:
+        return _count_cached(key, amount, timeout)
+    mine = client.incr(key, amount)
+    if mine == amount:  # its first count sets its expiry (a count left without one is only garbage)
+        client.expire(key, timeout)
+    return mine
+
+
+def counts_read(keys: Sequence[str]) -> dict[str, int]:
+    """The counts of `keys` (those never counted are left out)."""
+    client = redis_client()
+    if client is None:
+        return cache.get_many(list(keys))
+    return {name: int(v) for name, v in zip(keys, client.mget(keys), strict=True) if v is not None}
 
 
 def count_and_read_many(counts: Sequence[tuple[str, Sequence[str], int]]) -> list[tuple[int, dict[str, int]]]:
-    """`count_and_read` of each (key, others, timeout), in one round trip on Redis."""
+    """For each (key, others, timeout): add one to `key` (kept `timeout` seconds from its first
+    count), then read `others`; the new count and the others' counts (those never counted are left
+    out), in one round trip on Redis. The read comes after the addition, so of two racing callers
+    the later one always sees the earlier one's count."""
     client = redis_client()
     if client is None:
-        return [_count_and_read_cached(key, others, timeout) for key, others, timeout in counts]
-    if len(counts) == 1 and not counts[0][1]:  # a plain count (a rate limit): no pipeline to build
-        key, _, timeout = counts[0]
-        mine = client.incr(key)
-        if mine == 1:  # its first count sets its expiry (a count left without one is only garbage)
-            client.expire(key, timeout)
-        return [(mine, {})]
+        return [
+            (_count_cached(key, 1, timeout), counts_read(others) if others else {}) for key, others, timeout in counts
+        ]
     pipe = client.pipeline(transaction=False)
     for key, others, timeout in counts:
         pipe.incr(key)
@@ -46,14 +58,13 @@ def count_and_read_many(counts: Sequence[tuple[str, Sequence[str], int]]) -> lis
     return answers
 
 
-def _count_and_read_cached(key: str, others: Sequence[str], timeout: int) -> tuple[int, dict[str, int]]:
+def _count_cached(key: str, amount: int, timeout: int) -> int:
     cache.add(key, 0, timeout)
     try:
-        mine = cache.incr(key)
+        return cache.incr(key, amount)
     except ValueError:  # expired between the two calls
-        cache.set(key, 1, timeout)
-        mine = 1
-    return mine, cache.get_many(list(others)) if others else {}
+        cache.set(key, amount, timeout)
+        return amount
 
 
 def count_back(key: str) -> None:

@@ -5,7 +5,7 @@ the same counters give the status page its "per second now"."""
 import logging
 import time
 
-from django.core.cache import cache
+from core.counters import count, counts_read
 
 log = logging.getLogger(__name__)
 
@@ -16,21 +16,12 @@ def _key(connector_id: int, second: int) -> str:
     return f"routing:tps:{connector_id}:{second}"
 
 
-def _add(key: str, amount: int) -> int:
-    cache.add(key, 0, timeout=WINDOW_KEEP)
-    try:
-        return cache.incr(key, amount)
-    except ValueError:  # expired between the two calls
-        cache.set(key, amount, timeout=WINDOW_KEEP)
-        return amount
-
-
 def throughput_take(*, connector_id: int, cap: int, want: int) -> int:
     """How many of `want` parts may go now (0 < cap: within this second's cap; 0: all of them).
     What is granted is counted; what is not is given back. With the cache unreachable, all of them:
     the carrier's own throttling (a temporary refusal) is the cap then."""
     try:
-        used = _add(_key(connector_id, int(time.time())), want)
+        used = count(_key(connector_id, int(time.time())), amount=want, timeout=WINDOW_KEEP)
     except Exception as exc:
         log.warning("Throughput not counted (cache unreachable): %r", exc)
         return want
@@ -38,7 +29,7 @@ def throughput_take(*, connector_id: int, cap: int, want: int) -> int:
         return want
     granted = max(0, min(want, cap - (used - want)))
     if granted < want:
-        _add(_key(connector_id, int(time.time())), granted - want)
+        count(_key(connector_id, int(time.time())), amount=granted - want, timeout=WINDOW_KEEP)
     return granted
 
 
@@ -52,5 +43,5 @@ def throughput_wait(*, connector_id: int, cap: int, want: int) -> int:
 def throughput_now(*, connector_id: int, seconds: int = 5) -> float:
     """Parts per second over the last `seconds` whole seconds."""
     now = int(time.time())
-    counts = cache.get_many([_key(connector_id, now - i) for i in range(1, seconds + 1)])
+    counts = counts_read([_key(connector_id, now - i) for i in range(1, seconds + 1)])
     return sum(counts.values()) / seconds

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from messaging.models import Message, RouteMode, Status, SubmitAttempt
+from messaging.routing.table import routing_table
 from messaging.services.dispatch import dispatch_due
-from messaging.services.engine import connector_gateways, get_gateway, receivers_start
+from messaging.services.engine import connector_gateway, connector_gateways, get_gateway, receivers_start
 from tests.factories import UserFactory
 from tests.messaging.routing.helpers import route, send, smpp_connector, statuses
 from tests.smsc import SmscProcess as Smsc
@@ -127,7 +128,8 @@ def test_receipts_that_come_on_another_bind_are_matched(start_smsc):
 
 def test_an_smsc_dying_mid_run_loses_nothing_and_sends_nothing_twice(start_smsc):
     dying, backup = start_smsc("--crash-after", "5"), start_smsc()
-    route(smpp_connector("dying", dying.port), smpp_connector("backup", backup.port))
+    dying_connector = smpp_connector("dying", dying.port)
+    route(dying_connector, smpp_connector("backup", backup.port))
     user = UserFactory(credits=100)
     messages = send(*(f"+3725554{i:04d}" for i in range(30)), user=user)
     dispatch()
@@ -140,6 +142,9 @@ def test_an_smsc_dying_mid_run_loses_nothing_and_sends_nothing_twice(start_smsc)
 
     dying.start()  # back on its port: the connector binds again by itself; the waiting messages'
     wait_for(lambda: dying.events("bind"), timeout=15)  # back-off is skipped
+    # Bound on our side too (the SMSC logs the bind before its answer reaches us): a dispatch before
+    # that finds the connector down and puts the waiting messages back for a minute.
+    assert connector_gateway(routing_table().connectors[dying_connector.pk]).ready(15)
     waiting.update(scheduled_at=None)
     dispatch()
     wait_for(lambda: statuses(messages) == [Status.DELIVRD] * 30)

@@ -271,7 +271,29 @@ class GroupExportView(TeamPageMixin, View):
         return csv_response(csv_export.groups_csv(team=self.team), "groups")
 
 
-class SendView(TeamPageMixin, View):
+class _SendPage(TeamPageMixin, View):
+    """What both send pages do with a POST: check the form, then quote, confirm and send
+    (contacts.send_pages). Each page gives its form and the send's arguments."""
+
+    def bound_form(self, data):
+        raise NotImplementedError
+
+    def send_arguments(self, form) -> tuple[dict, dict]:
+        """`confirm_then_send`'s recipients and send arguments from the valid form."""
+        raise NotImplementedError
+
+    def post(self, request):
+        form = self.bound_form(request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        recipients, send = self.send_arguments(form)
+        outcome = confirm_then_send(form=form, actor=request.user, post=request.POST, recipients=recipients, send=send)
+        if outcome.result is None:  # a quote to confirm, or the form's errors
+            return self.get(request, form=form, confirm=outcome.confirm)
+        return sent(request, outcome.result)
+
+
+class SendView(_SendPage):
     """Send to numbers: the numbers box of the group send (the same confirmation and resolution), a send
     to more than one recipient confirmed first (contacts.send_pages)."""
 
@@ -281,31 +303,25 @@ class SendView(TeamPageMixin, View):
         )
         return render(request, "messaging/send.html", {"form": form, "confirm": confirm})
 
-    def post(self, request):
-        form = SendForm(request.POST, templates=selectors.template_list(team=self.team))
-        if not form.is_valid():
-            return self.get(request, form=form)
+    def bound_form(self, data):
+        return SendForm(data, templates=selectors.template_list(team=self.team))
+
+    def send_arguments(self, form) -> tuple[dict, dict]:
         data = form.cleaned_data
         when = data["scheduled_at"]
         if when and timezone.is_naive(when):
             when = when.replace(tzinfo=zoneinfo.ZoneInfo(self.team.time_zone))
-        outcome = confirm_then_send(
-            form=form,
-            actor=request.user,
-            post=request.POST,
-            recipients={
-                "numbers": form.numbers_list(),
-                "text": data["text"],
-                "conversion": data["conversion"],
-                "scheduled_at": when,
-            },
-            send={"sender": data["sender"], "messages_per_minute": data["messages_per_minute"], "source": "dashboard"},
-        )
-        if outcome.confirm:
-            return self.get(request, form=form, confirm=outcome.confirm)
-        if outcome.result is None:
-            return self.get(request, form=form)
-        return sent(request, outcome.result)
+        recipients = {
+            "numbers": form.numbers_list(),
+            "text": data["text"],
+            "conversion": data["conversion"],
+            "scheduled_at": when,
+        }
+        return recipients, {
+            "sender": data["sender"],
+            "messages_per_minute": data["messages_per_minute"],
+            "source": "dashboard",
+        }
 
 
 class QuoteView(TeamPageMixin, View):
@@ -351,7 +367,7 @@ class QuoteView(TeamPageMixin, View):
         )
 
 
-class GroupSendView(TeamPageMixin, View):
+class GroupSendView(_SendPage):
     """Send one text (or a template) to groups and loose numbers, personalised per contact; a send to
     more than one recipient is confirmed first (contacts.send_pages)."""
 
@@ -360,28 +376,18 @@ class GroupSendView(TeamPageMixin, View):
         form = form or GroupSendForm(team=self.team, initial=initial)
         return render(request, "contacts/group_send.html", {"form": form, "confirm": confirm})
 
-    def post(self, request):
-        form = GroupSendForm(request.POST, team=self.team)
-        if not form.is_valid():
-            return self.get(request, form=form)
+    def bound_form(self, data):
+        return GroupSendForm(data, team=self.team)
+
+    def send_arguments(self, form) -> tuple[dict, dict]:
         data = form.cleaned_data
-        outcome = confirm_then_send(
-            form=form,
-            actor=request.user,
-            post=request.POST,
-            recipients={
-                "group_ids": [g.pk for g in data["groups"]],
-                "numbers": data["numbers"],
-                "text": data["text"],  # a picked template's text, as filled (core.pages.TemplateTextForm)
-                "scheduled_at": data["scheduled_at"],
-            },
-            send={"sender": data["sender"], "source": "dashboard"},
-        )
-        if outcome.confirm:
-            return self.get(request, form=form, confirm=outcome.confirm)
-        if outcome.result is None:
-            return self.get(request, form=form)
-        return sent(request, outcome.result)
+        recipients = {
+            "group_ids": [g.pk for g in data["groups"]],
+            "numbers": data["numbers"],
+            "text": data["text"],  # a picked template's text, as filled (core.pages.TemplateTextForm)
+            "scheduled_at": data["scheduled_at"],
+        }
+        return recipients, {"sender": data["sender"], "source": "dashboard"}
 
 
 # Templates

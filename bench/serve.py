@@ -83,14 +83,37 @@ def gunicorn(
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of a process and its children so far (Linux /proc): gunicorn's
     master and workers. A figure that other load on the machine barely moves, unlike a rate."""
-    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = _own_cpu(pid)
     except OSError:
         return 0.0
-    total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total + sum(cpu_seconds(int(child)) for child in children)
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+def own_cpu_seconds() -> float:
+    """CPU time (user + system) of this process so far: the load generator's client threads."""
+    times = os.times()
+    return times.user + times.system
+
+
+def database_cpu_seconds() -> float:
+    """CPU time so far of the PostgreSQL server's processes on this machine (its backends, WAL writer
+    and checkpointer: whatever any client makes it do), 0 when none is visible here."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "postgres":
+                total += _own_cpu(int(proc.name))
+        except OSError:
+            continue  # ended meanwhile
+    return total
+
+
+def _own_cpu(pid: int) -> float:
+    """utime + stime of one process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_port(port: int, seconds: float = 20) -> None:
@@ -112,6 +135,8 @@ class Load:
     warmup_calls: int = 0  # calls in the warm-up second, not counted in the figures
     warmup_errors: int = 0
     server_cpu: float = 0.0  # seconds of the server's CPU in the timed window (run_clients(server_pid=))
+    client_cpu: float = 0.0  # seconds of the load generator's CPU (this process) in the timed window
+    database_cpu: float = 0.0  # seconds of the local PostgreSQL's CPU in the timed window
 
     @property
     def succeeded(self) -> int:
@@ -174,6 +199,7 @@ def run_clients(
             for n in range(clients)
         ]
         started, cpu = time.perf_counter(), cpu_seconds(server_pid) if server_pid else 0.0
+        own, database = own_cpu_seconds(), database_cpu_seconds()
         for t in threads:
             t.start()
         for t in threads:
@@ -181,4 +207,6 @@ def run_clients(
         if record:
             load.elapsed = time.perf_counter() - started
             load.server_cpu = (cpu_seconds(server_pid) - cpu) if server_pid else 0.0
+            load.client_cpu = own_cpu_seconds() - own
+            load.database_cpu = database_cpu_seconds() - database
     return load

@@ -128,4 +128,3 @@ def inbound_parts_expire_periodic() -> None:
 def low_balance_email(user_id: int) -> None:
     """A balance went below its team's threshold: mail the team's owners and admins."""
     low_balance_notify(user_id=user_id)
-

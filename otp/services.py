@@ -29,14 +29,14 @@ from enum import Enum
 from typing import cast
 
 import phonenumbers
-from django.db import transaction
-from django.db.models import DateTimeField, F, Value
-from django.db.models.functions import Greatest
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Team, User
 from accounts.permissions import Action, require
 from core import metrics
+from core.copy import instances_insert
 from core.errors import Forbidden, ValidationFailed
 from core.generations import ProcessCache
 from core.numbers import normalize_number, number_country
@@ -234,27 +234,25 @@ def _pin_send(*, team: Team, actor: User, policy: OtpPolicy, number: str, pin_le
     stored: list[Pin] = []
 
     def store_pin(message: Message) -> None:
-        # Every other live PIN of the receiver ends: those of racing sends too, which may have been
-        # stamped a moment later than this one (and a PIN never expires before it was created).
-        Pin.objects.filter(team=team, receiver=number, verified_at__isnull=True, expires_at__gt=now).update(
-            expires_at=Greatest("created_at", Value(now, output_field=DateTimeField()))
+        # In the group commit's transaction (its serial section): two statements of cached text,
+        # not the ORM's compiled update and create.
+        _live_pins_end(team=team, number=number, now=now)
+        pin_row = Pin(
+            team=team,
+            requested_by=actor,
+            pin_id=pin_id,
+            receiver=number,
+            pin_hash=pin_hash(pin_id=pin_id, pin=pin),
+            pin_length=pin_length,
+            digits_only=policy.digits_only,
+            text_offset=template.index(PLACEHOLDER),
+            max_attempts=policy.max_attempts,
+            message=message,
+            created_at=now,
+            expires_at=now + conf.pin_ttl(),
         )
-        stored.append(
-            Pin.objects.create(
-                team=team,
-                requested_by=actor,
-                pin_id=pin_id,
-                receiver=number,
-                pin_hash=pin_hash(pin_id=pin_id, pin=pin),
-                pin_length=pin_length,
-                digits_only=policy.digits_only,
-                text_offset=template.index(PLACEHOLDER),
-                max_attempts=policy.max_attempts,
-                message=message,
-                created_at=now,
-                expires_at=now + conf.pin_ttl(),
-            )
-        )
+        instances_insert([pin_row])
+        stored.append(pin_row)
 
     try:
         result = message_send(
@@ -325,19 +323,33 @@ def pin_verify(*, team: Team, actor: User, pin_id: str, pin: str) -> Pin:
     return row
 
 
+# Every other live PIN of a receiver ends: those of racing sends too, which may have been stamped a
+# moment later than the new one (and a PIN never expires before it was created).
+_END_LIVE_SQL = """
+UPDATE {pins} SET expires_at = CASE WHEN created_at > %s THEN created_at ELSE %s END
+WHERE team_id = %s AND receiver = %s AND verified_at IS NULL AND expires_at > %s
+""".format(pins=Pin._meta.db_table)
+# The right PIN of a live pin_id, verified and read back in one statement.
+_VERIFY_SQL = """
+UPDATE {pins} SET verified_at = %s, pin_hash = ''
+WHERE team_id = %s AND pin_id = %s AND pin_hash = %s
+  AND verified_at IS NULL AND attempts < max_attempts AND expires_at > %s
+RETURNING *
+""".format(pins=Pin._meta.db_table)
+
+
+def _live_pins_end(*, team: Team, number: str, now: datetime) -> None:
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_END_LIVE_SQL, [at, at, team.pk, number, at])
+
+
 def _verified_at_once(*, team: Team, pin_id: str, pin: str) -> Pin | None:
     """The right PIN of a live pin_id, verified by one guarded statement (no transaction of its own
-    to open, no lock to wait for): the row, or None when the statement changed nothing."""
+    to open, no lock to wait for): the row as stored, or None when the statement changed nothing."""
     now = timezone.now()
-    won = Pin.objects.filter(
-        team=team,
-        pin_id=pin_id,
-        pin_hash=pin_hash(pin_id=pin_id, pin=pin),
-        verified_at__isnull=True,
-        attempts__lt=F("max_attempts"),
-        expires_at__gt=now,
-    ).update(verified_at=now, pin_hash="")
-    return Pin.objects.get(team=team, pin_id=pin_id) if won else None
+    params = [now, team.pk, pin_id, pin_hash(pin_id=pin_id, pin=pin), now]  # raw() adapts the times
+    return next(iter(Pin.objects.raw(_VERIFY_SQL, params)), None)
 
 
 def _judge(row: Pin | None, pin: str) -> _Outcome:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.services.credits import ChargeLine, ShortOfCredits, credit_charge_many
-from core.copy import rows_insert
+from core.copy import instances_insert, rows_insert
 from core.counters import flag_lower, flag_raise
 from core.enqueue import enqueue_now
 from core.errors import InsufficientCredits
@@ -52,19 +52,6 @@ def message_row(message: Message, as_json) -> list:
     for index in _JSON:
         values[index] = as_json(values[index])
     return values
-
-
-def messages_insert(messages: Sequence[Message]) -> None:
-    """Store these messages in one INSERT and set their ids."""
-    if connection.vendor != "postgresql":
-        for message in messages:
-            message._state.adding = True
-        Message.objects.bulk_create(messages)
-        return
-    rows = [_ROW(m.__dict__) for m in messages]  # JSON values (callbacks, extras) as they are
-    ids = rows_insert(Message, [column for _, column in MESSAGE_COLUMNS], rows, returning="id")
-    for message, (pk,) in zip(messages, ids, strict=True):  # in the order given, as bulk_create relies on too
-        message.__dict__["id"] = pk
 
 
 def grouped() -> bool:
@@ -103,7 +90,7 @@ def _store(items: Sequence[PendingSend]) -> list[Decimal | Exception | None]:
 
 
 def _store_group(items: Sequence[PendingSend]) -> list[Decimal | None]:
-    messages_insert([item.message for item in items])
+    instances_insert([item.message for item in items])
     _counts_insert([count for item in items for count in item.counts])
     for item in items:
         if item.on_store is not None:

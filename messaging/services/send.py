@@ -49,7 +49,7 @@ from accounts.services import credit_charge
 from accounts.services.credits import low_balance_crossed
 from core import metrics
 from core.collector import collection_paused
-from core.copy import binary_copy
+from core.copy import binary_copy, instances_insert
 from core.enqueue import enqueue_on_commit
 from core.errors import InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber, normalize_number
@@ -67,7 +67,6 @@ from messaging.services.intake import (
     PendingSend,
     dispatch_wake,
     message_row,
-    messages_insert,
     send_store,
 )
 from messaging.services.status import count_deltas
@@ -654,9 +653,9 @@ def _message(values: dict, *, db: str, related: dict) -> Message:
 
 def _insert(messages, *, batch: Batch | None) -> None:
     """Store the messages (an iterable, consumed once) and set their ids: on PostgreSQL a batch's
-    with one binary COPY, else with intake's INSERT."""
+    with one binary COPY, else with one INSERT."""
     if connection.vendor != "postgresql" or batch is None:
-        messages_insert(list(messages))
+        instances_insert(list(messages))
         return
     stored = []
     with binary_copy(Message._meta.db_table, [column for _, column in MESSAGE_COLUMNS]) as copy:

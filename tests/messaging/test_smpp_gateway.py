@@ -16,6 +16,7 @@ from smpplib.client import Client
 from messaging.gateways.base import DeliveryReport, Outbound
 from messaging.gateways.smpp import (
     SmppGateway,
+    _deliver_sm_resp,
     _DeliverSm,
     _Job,
     _parse,
@@ -447,6 +448,14 @@ def test_submit_sm_is_written_as_smpplib_writes_it(message: Outbound) -> None:
     for part in gateway._prepare(_Job(message)):
         expected = smpp.make_pdu("submit_sm", client=client, **part.fields)
         assert _submit_sm(expected.sequence, part.fields) == expected.generate()
+
+
+@pytest.mark.parametrize("status", [0, 0x64, 0x65])
+def test_deliver_sm_resp_is_written_as_smpplib_writes_it(status: int) -> None:
+    client = Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    expected = smpp.make_pdu("deliver_sm_resp", client=client, status=status)
+    expected.sequence = 123456
+    assert _deliver_sm_resp(123456, status) == expected.generate()
 
 
 def test_submit_sm_resp_is_read_as_smpplib_reads_it() -> None:

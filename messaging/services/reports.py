@@ -21,7 +21,7 @@ from messaging.vocabulary import is_final
 class EngineSink:
     """The ReportSink every gateway is given. Gateways call it from their own long-lived threads,
     where no request cycle replaces a database connection that broke (a database restart): each
-    call does that first, as each request would.
+    call does that first, as each request would (the receipts writer, for its own connection).
 
     Receipts are stored by the process's one receipts writer (`RECEIPTS`, a group commit) on
     PostgreSQL: whatever every gateway thread (each SMPP bind has one) has waiting goes in one
@@ -78,7 +78,7 @@ _PLANNED_EACH_TIME: weakref.WeakSet = weakref.WeakSet()  # the writer's connecti
 
 def _plan_each_time() -> None:
     """Plan each statement of this connection for its own arrays. The receipts' statements look
-    parts up by 1 to 2,000 network ids; on a long-lived connection PostgreSQL kept the generic plan
+    parts up by one to thousands of network ids; on a long-lived connection PostgreSQL kept the generic plan
     it chose for them while messagepart was small (a sequential scan comparing every row with every
     id) after the table grew: 50-500 ms a statement, most of the database's time."""
     with connection.cursor() as cursor:  # a connection that died is replaced first (health check)

@@ -50,10 +50,13 @@ def scratch_database() -> Iterator[str]:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
+    from messaging.services.reports import RECEIPTS
+
     old = setup_databases(verbosity=0, interactive=False)
     try:
         yield connection.vendor
     finally:
+        RECEIPTS.stop()  # the receipts writer's connection would keep the database from being dropped
         teardown_databases(old, verbosity=0)
 
 

@@ -43,12 +43,14 @@ def api():
 
 @pytest.fixture(scope="session", autouse=True)
 def _group_commit_writer_stopped(django_db_setup, django_db_blocker):
-    """The intake's writer thread holds a connection to the test database: it is closed before
-    the database is dropped."""
+    """The intake's and the receipts' writer threads hold a connection to the test database: they
+    are closed before the database is dropped."""
     yield
     from messaging.services.intake import INTAKE
+    from messaging.services.reports import RECEIPTS
 
     INTAKE.stop()
+    RECEIPTS.stop()
 
 
 @pytest.fixture(autouse=True)

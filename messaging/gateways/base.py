@@ -31,6 +31,10 @@ class SubmitResult:
     # A temporary refusal where no part reached the network (never written, or answered with an
     # error): another connector may take it without any risk of a duplicate.
     untouched: bool = False
+    # Receipts of its parts that came while it was being submitted (an SMPP gateway built with
+    # receipts_with_results): the engine stores them with the submit, then calls the gateway's
+    # receipts_stored() with them, and only then does the gateway acknowledge them to the network.
+    reports: tuple["DeliveryReport", ...] = ()
 
 
 # Delivery-report states a gateway may report; the engine maps them to message statuses.

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
-from .base import BindStatus, Outbound, SubmitResult
+from .base import BindStatus, DeliveryReport, Outbound, SubmitResult
 
 
 class Bind(Protocol):
@@ -17,6 +17,7 @@ class Bind(Protocol):
     def ready(self, timeout: float) -> bool: ...
     def binds(self) -> list[BindStatus]: ...
     def close(self) -> None: ...
+    def receipts_stored(self, reports: Sequence[DeliveryReport], *, stored: bool = True) -> None: ...
 
 
 class BindPool:
@@ -49,6 +50,11 @@ class BindPool:
 
     def recorded(self) -> None:
         """Receipts come from the network: nothing to hand over."""
+
+    def receipts_stored(self, reports: Sequence[DeliveryReport], *, stored: bool = True) -> None:
+        """Each bind answers those it handed over (SubmitResult.reports)."""
+        for bind in self._binds:
+            bind.receipts_stored(reports, stored=stored)
 
     def close(self) -> None:
         for bind in self._binds:

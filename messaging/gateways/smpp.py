@@ -13,11 +13,19 @@ reading never waits for the database, and a deliver_sm the SMSC saw acknowledged
 (one that was not is offered again by the SMSC). close() stores what was received before it
 returns.
 
+Receipts with the results (receipts_with_results, as the engine builds its connectors): a receipt
+that comes while its part's submit() is still under way (a fast SMSC answers the submit_sm and then
+sends the receipt within milliseconds) is not stored by the storing thread but handed over with the
+message's SubmitResult, so the engine records the submit and its receipt in one write instead of
+keeping the receipt aside until the part is stored. Its deliver_sm is answered only when the engine
+calls receipts_stored(): still no receipt acknowledged before it is stored.
+
 A part is sent again after a reconnect only if it never got its submit_sm_resp: delivery is at
 least once, so a part the SMSC took just before the link died may reach the handset twice.
 """
 
 import contextlib
+import functools
 import itertools
 import logging
 import random
@@ -85,7 +93,8 @@ _HEADER_SIZE = 16  # command_length, command_id, command_status, sequence_number
 _RECV_SIZE = 65536
 _ANSWERS = ("submit_sm_resp", "generic_nack")
 BIND_MODES = ("transceiver", "transmitter", "receiver")
-_SUBMIT_SM, _SUBMIT_SM_RESP, _DELIVER_SM = 0x00000004, 0x80000004, 0x00000005  # command_id
+_SUBMIT_SM, _SUBMIT_SM_RESP = 0x00000004, 0x80000004  # command_id
+_DELIVER_SM, _DELIVER_SM_RESP = 0x00000005, 0x80000005
 _TLV_RECEIPTED_MESSAGE_ID, _TLV_MESSAGE_PAYLOAD, _TLV_MESSAGE_STATE = 0x001E, 0x0424, 0x0427
 
 
@@ -335,6 +344,7 @@ class _Job:
     error: str = ""
     permanent: bool = True
     uncertain: bool = False  # a part was written and never answered: it may have reached the network
+    receipts: list[_Received] = field(default_factory=list)  # came during the call (receipts_with_results)
 
     def fail(self, error: str, *, permanent: bool) -> None:
         if not self.error:  # the first reason is the one worth reporting
@@ -346,7 +356,8 @@ class _Job:
             return SubmitResult(
                 self.message.message_id, accepted=False, error=self.error, permanent=self.permanent, untouched=untouched
             )
-        return SubmitResult(self.message.message_id, accepted=True, part_ids=tuple(self.part_ids))
+        reports = tuple(item.content for item in self.receipts if isinstance(item.content, DeliveryReport))
+        return SubmitResult(self.message.message_id, accepted=True, part_ids=tuple(self.part_ids), reports=reports)
 
 
 @dataclass(eq=False)
@@ -399,6 +410,7 @@ class SmppGateway:
         tls: bool = False,
         tls_ca_file: str = "",  # CA bundle for the SMSC's certificate; empty: the system's CAs
         bind_mode: str = "transceiver",  # "transmitter": submits only; "receiver": receipts and MO only
+        receipts_with_results: bool = False,  # see "Receipts with the results" in the module doc
     ) -> None:
         if window < 1:
             raise ValueError("window must be at least 1")
@@ -430,6 +442,9 @@ class SmppGateway:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._inbox = _Inbox()  # a new one for each run of the connection thread
+        self._receipts_with_results = receipts_with_results
+        self._awaiting: dict[str, _Job] = {}  # network id -> its job, while its submit() is under way
+        self._held: dict[int, _Received] = {}  # id(report) -> receipt handed over with a result, unanswered
 
     # -- the Gateway contract ------------------------------------------------------------
 
@@ -443,11 +458,39 @@ class SmppGateway:
             queue.extend(self._prepare(job))
         if queue:
             self._start()
-            self._send_all(queue)
+            try:
+                self._send_all(queue)
+            finally:
+                self._settle_receipts(jobs)
         return [job.result() for job in jobs]
+
+    def _settle_receipts(self, jobs: list[_Job]) -> None:
+        """The call is over: later receipts of its parts go to the storing thread, and those that came
+        during it are held for receipts_stored() (an accepted message's, handed over with its result)
+        or stored the usual way (a refused one's)."""
+        with self._cond:
+            if self._awaiting:
+                ours = set(jobs)
+                for network_id in [n for n, job in self._awaiting.items() if job in ours]:
+                    del self._awaiting[network_id]
+            for job in jobs:
+                for item in job.receipts:
+                    if job.error:
+                        self._inbox.put(item)
+                    else:
+                        self._held[id(item.content)] = item
 
     def recorded(self) -> None:
         """Receipts come from the SMSC and the storing thread stores them; nothing to hand over here."""
+
+    def receipts_stored(self, reports: Sequence[DeliveryReport], *, stored: bool = True) -> None:
+        """The engine stored these receipts (SubmitResult.reports; others are ignored): answer
+        their deliver_sm, with a temporary error when `stored` is False so the SMSC offers them again."""
+        with self._cond:
+            items = [item for r in reports if (item := self._held.pop(id(r), None)) is not None]
+        if items:
+            status = consts.SMPP_ESME_ROK if stored else consts.SMPP_ESME_RX_T_APPN
+            self._answer(items, [status] * len(items))
 
     def ready(self, timeout: float) -> bool:
         """Bind if not bound yet, and say whether the link is up within `timeout` seconds; at once
@@ -775,6 +818,8 @@ class SmppGateway:
                 done |= not part.call.unanswered and not part.call.queued
                 if pdu.command == "submit_sm_resp" and pdu.status == consts.SMPP_ESME_ROK:
                     part.network_id = (pdu.message_id or b"").decode("ascii", "replace")
+                    if self._receipts_with_results:
+                        self._awaiting[part.network_id] = part.job
                 else:
                     part.status = pdu.status or consts.SMPP_ESME_RUNKNOWNERR
             room = self._window - len(self._pending) >= self._refill
@@ -796,7 +841,14 @@ class SmppGateway:
             logger.exception("unreadable SMPP deliver_sm refused")
             self._reply(client, "deliver_sm_resp", pdu.sequence, status=consts.SMPP_ESME_RX_P_APPN)
             return
-        self._inbox.put(_Received(client, pdu.sequence, content))
+        received = _Received(client, pdu.sequence, content)
+        if isinstance(content, DeliveryReport) and self._awaiting:
+            with self._cond:
+                job = self._awaiting.get(content.part_id)
+                if job is not None:  # its submit() is under way: it goes with the result
+                    job.receipts.append(received)
+                    return
+        self._inbox.put(received)
 
     # -- the storing thread --------------------------------------------------------------
 
@@ -828,13 +880,11 @@ class SmppGateway:
 
     def _answer(self, items: list[_Received], statuses: list[int]) -> None:
         """deliver_sm_resp for each item, one post per link they came in on."""
-        by_client: dict[_Link, list[Command]] = {}
+        by_client: dict[_Link, list[bytes]] = {}
         for item, status in zip(items, statuses, strict=True):
-            by_client.setdefault(item.client, []).append(
-                _response(item.client, "deliver_sm_resp", item.sequence, status)
-            )
+            by_client.setdefault(item.client, []).append(_deliver_sm_resp(item.sequence, status))
         for client, resps in by_client.items():
-            if not client.post(_wire(resps)):  # stored all the same; the SMSC offers them again
+            if not client.post(b"".join(resps)):  # stored all the same; the SMSC offers them again
                 logger.info("%d SMPP deliver_sm stored but not answered: link down", len(resps))
 
     def _reply(self, client: _Link, command: str, sequence: int, status: int = consts.SMPP_ESME_ROK) -> None:
@@ -863,7 +913,10 @@ class SmppGateway:
 # -- PDU helpers ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def _encode(text: str, encoding: str) -> bytes:
+    """A part's octets. Cached: a bulk send's parts are the same texts, and gsm0338 encodes one
+    character at a time in Python."""
     if encoding == "GSM7":
         return _GSM7.encode(text)[0]  # unpacked septets, one per octet: the SMSC packs them
     return text.encode("utf-16-be")
@@ -890,13 +943,15 @@ def _submit_sm(sequence: int, fields: dict[str, object]) -> bytes:
     return struct.pack(">LLLL", _HEADER_SIZE + len(body), _SUBMIT_SM, 0, sequence) + body
 
 
+def _deliver_sm_resp(sequence: int, status: int) -> bytes:
+    """The deliver_sm_resp PDU (its message_id unused: one NUL), byte for byte what smpplib writes
+    (tested), without building smpplib's Command: one is written per receipt."""
+    return struct.pack(">LLLLB", _HEADER_SIZE + 1, _DELIVER_SM_RESP, status, sequence, 0)
+
+
 def _c_string(value: object, size: int) -> bytes:
     """A C-Octet String field of at most `size` octets, NUL included (cut as smpplib cuts it)."""
     return str(value)[: size - 1].encode("latin-1") + b"\0"
-
-
-def _wire(pdus: Sequence[Command]) -> bytes:
-    return b"".join(pdu.generate() for pdu in pdus)  # smpplib's send_pdu writes one PDU per call
 
 
 def _write_all(sock: socket.socket, data: bytes, timeout: float) -> None:

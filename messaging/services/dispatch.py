@@ -142,17 +142,40 @@ def submit(*, gateway: Gateway, claimed: Sequence[dict]) -> None:
     # Receipts the gateway already holds for what it just accepted (optional: the simulator's).
     take_reports = getattr(gateway, "take_reports", None)
     reports = take_reports() if take_reports is not None else []
-    record_results(claimed=claimed, results=results, now=submitted_at, reports=reports)
+    _record_with_receipts([gateway], claimed=claimed, results=results, now=submitted_at, reports=reports)
     gateway.recorded()
 
 
 def _submit_routed(*, claimed: Sequence[dict], outbound: Sequence[Outbound], now: datetime) -> None:
     placed = routed_submit(claimed=claimed, outbound=outbound)
     results = [placed.results[o.message_id] for o in outbound]
-    record_results(claimed=claimed, results=results, now=now, reports=placed.reports)
+    _record_with_receipts(placed.gateways, claimed=claimed, results=results, now=now, reports=placed.reports)
     attempts_add(placed.attempts)
     for gateway in placed.gateways:
         gateway.recorded()
+
+
+def _record_with_receipts(
+    gateways: Sequence[Gateway],
+    *,
+    claimed: Sequence[dict],
+    results: Sequence[SubmitResult],
+    now: datetime,
+    reports: Sequence[DeliveryReport],
+) -> None:
+    """record_results, with the receipts that came with the results (SubmitResult.reports); then the
+    gateways that handed those over hear whether they are stored: they answer the network only then."""
+    handed = [report for result in results for report in result.reports]
+    stored = False
+    try:
+        record_results(claimed=claimed, results=results, now=now, reports=[*reports, *handed])
+        stored = True
+    finally:
+        if handed:
+            for gateway in gateways:
+                receipts_stored = getattr(gateway, "receipts_stored", None)
+                if receipts_stored is not None:
+                    receipts_stored(handed, stored=stored)
 
 
 def _outbound(claimed: Sequence[dict], texts: Mapping[int, str]) -> list[Outbound]:

@@ -49,7 +49,7 @@ def simulator_deliver_later(reports: list[DeliveryReport], replies: list[Inbound
 
 def _options(name: str) -> dict:
     if name == "smpp":
-        return dict(settings.SMS_SMPP)
+        return {**settings.SMS_SMPP, "receipts_with_results": True}  # dispatch stores them with the submit
     if name == "simulator":
         return {**settings.SMS_SIMULATOR, "deliver_later": simulator_deliver_later}
     return {}
@@ -159,6 +159,7 @@ def _build(connector: ConnectorInfo) -> Gateway:
                     password=password,
                     outage_timeout=CONNECTOR_OUTAGE_SECONDS,
                     backoff_max=CONNECTOR_BACKOFF_MAX_SECONDS,
+                    receipts_with_results=True,  # dispatch stores them with the submit
                     **options,
                 )
                 for _ in range(binds)

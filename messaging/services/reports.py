@@ -1,6 +1,7 @@
 """What the network tells us: delivery reports (per part) and mobile-originated replies (stored by
 messaging.services.inbound)."""
 
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.group_commit import GroupCommit
 from messaging.gateways.base import REPORT_STATES, DeliveryReport, InboundSms
 from messaging.models import EarlyReport, MessagePart, Status, rank, statuses_below
 from messaging.services.inbound import inbound_part_receive, inbound_receive
@@ -19,9 +21,17 @@ from messaging.vocabulary import is_final
 class EngineSink:
     """The ReportSink every gateway is given. Gateways call it from their own long-lived threads,
     where no request cycle replaces a database connection that broke (a database restart): each
-    call does that first, as each request would."""
+    call does that first, as each request would (the receipts writer, for its own connection).
+
+    Receipts are stored by the process's one receipts writer (`RECEIPTS`, a group commit) on
+    PostgreSQL: whatever every gateway thread (each SMPP bind has one) has waiting goes in one
+    group, a few statements for all of them, and each call returns once its receipts are stored.
+    In a caller's transaction (a request's, a test's) they are stored in it instead."""
 
     def reports(self, reports: Sequence[DeliveryReport]) -> None:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            RECEIPTS.submit(list(reports))
+            return
         _replace_broken_connection()
         report_apply(reports=reports)
 
@@ -51,6 +61,30 @@ def _replace_broken_connection() -> None:
     if not connection.settings_dict["CONN_MAX_AGE"]:
         connection.close_at = None
     connection.close_if_unusable_or_obsolete()
+
+
+def _receipts_store(batches: Sequence[Sequence[DeliveryReport]]) -> list[None]:
+    """The receipts writer's work (in its own thread): the gateway threads' batches as one. If it
+    fails, the group commit stores each batch alone, so one bad batch fails only its own call."""
+    _replace_broken_connection()
+    _plan_each_time()
+    report_apply(reports=[report for batch in batches for report in batch])
+    return [None] * len(batches)
+
+
+RECEIPTS: GroupCommit[Sequence[DeliveryReport], None] = GroupCommit(_receipts_store, name="receipts")
+_PLANNED_EACH_TIME: weakref.WeakSet = weakref.WeakSet()  # the writer's connections told so
+
+
+def _plan_each_time() -> None:
+    """Plan each statement of this connection for its own arrays. The receipts' statements look
+    parts up by one to thousands of network ids; on a long-lived connection PostgreSQL kept the generic plan
+    it chose for them while messagepart was small (a sequential scan comparing every row with every
+    id) after the table grew: 50-500 ms a statement, most of the database's time."""
+    with connection.cursor() as cursor:  # a connection that died is replaced first (health check)
+        if connection.connection not in _PLANNED_EACH_TIME:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+            _PLANNED_EACH_TIME.add(connection.connection)
 
 
 def combined_status(states: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import CreditEntry, EntryKind
-from messaging.gateways.base import SubmitResult
+from messaging.gateways.base import DeliveryReport, SubmitResult
 from messaging.models import Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import MAX_ATTEMPTS, claim_due, record_results, submit
@@ -40,6 +40,25 @@ class Accepting(Refusing):
             SubmitResult(m.message_id, True, tuple(f"n-{m.message_id}-{i}" for i in range(len(m.parts))))
             for m in messages
         ]
+
+
+class AcceptingWithReceipts(Accepting):
+    """Hands each message's receipt over with its result, as an SMPP gateway does when it came
+    during the submit, and hears whether they were stored."""
+
+    def __init__(self) -> None:
+        super().__init__(permanent=True)
+        self.answered: list[tuple[list[str], bool]] = []
+
+    def submit(self, messages):
+        now = timezone.now()
+        return [
+            SubmitResult(r.message_id, True, r.part_ids, reports=(DeliveryReport(r.part_ids[0], "DELIVRD", now),))
+            for r in super().submit(messages)
+        ]
+
+    def receipts_stored(self, reports, *, stored=True):
+        self.answered.append(([r.part_id for r in reports], stored))
 
 
 @pytest.fixture
@@ -129,3 +148,26 @@ def test_a_masked_text_nobody_can_rebuild_fails_and_is_refunded_instead_of_sendi
     assert gateway.handed == []
     message = Message.objects.get()
     assert message.status == Status.REJECTD and message.is_refunded and balance(user) == 10
+
+
+def test_receipts_handed_over_with_the_results_are_stored_with_the_submit_then_acknowledged(user):
+    messages = send(user, count=2)
+    gateway = AcceptingWithReceipts()
+    submit(gateway=gateway, claimed=claim_due(limit=10))
+    for message in Message.objects.filter(pk__in=[m.pk for m in messages]):
+        assert message.status == Status.DELIVRD
+        assert [e.status for e in message.events.order_by("id")] == [Status.SENT, Status.DELIVRD]  # in one write
+    assert gateway.answered == [([f"n-{m.pk}-0" for m in messages], True)]
+
+
+def test_receipts_handed_over_with_results_that_could_not_be_stored_are_refused_for_now(user, monkeypatch):
+    [message] = send(user)
+    gateway = AcceptingWithReceipts()
+
+    def failing(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("messaging.services.dispatch.record_results", failing)
+    with pytest.raises(RuntimeError):
+        submit(gateway=gateway, claimed=claim_due(limit=10))
+    assert gateway.answered == [([f"n-{message.pk}-0"], False)]  # the network offers them again

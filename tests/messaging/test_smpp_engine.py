@@ -13,7 +13,7 @@ from messaging.models import Direction, EarlyReport, Message, Status
 from messaging.services import Recipient, message_send
 from messaging.services.dispatch import claim_due, dispatch_due, record_results
 from messaging.services.engine import get_gateway
-from messaging.services.reports import EngineSink
+from messaging.services.reports import EngineSink, report_apply
 from tests.factories import UserFactory
 from tests.smsc import wait_for
 
@@ -114,9 +114,9 @@ def test_a_batch_of_receipts_costs_the_same_queries_as_one(django_assert_max_num
     early = [DeliveryReport(f"unknown-{i}", "DELIVRD", now) for i in range(10)]  # parts not stored yet
 
     with django_assert_max_num_queries(20) as one:
-        EngineSink().reports([reports[0], early[0]])
+        report_apply(reports=[reports[0], early[0]])
     with django_assert_max_num_queries(len(one)):
-        EngineSink().reports(reports[1:] + early[1:])
+        report_apply(reports=reports[1:] + early[1:])
 
     assert Message.objects.filter(status=Status.DELIVRD).count() == 30
     assert EarlyReport.objects.count() == 10

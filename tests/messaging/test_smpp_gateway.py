@@ -16,6 +16,7 @@ from smpplib.client import Client
 from messaging.gateways.base import DeliveryReport, Outbound
 from messaging.gateways.smpp import (
     SmppGateway,
+    _deliver_sm_resp,
     _DeliverSm,
     _Job,
     _parse,
@@ -294,6 +295,44 @@ def test_receipts_are_read_while_the_sink_is_busy_and_answered_once_stored(
     assert {event["status"] for event in smsc.events("receipt")} == {0}  # answered before the unbind
 
 
+@pytest.mark.parametrize("stored", [True, False])
+def test_receipts_that_come_during_the_submit_go_with_its_results_answered_once_stored(
+    make_gateway: Callable[..., SmppGateway], smsc: SmscProcess, sink: RecordingSink, stored: bool
+) -> None:
+    gateway = make_gateway(window=1, receipts_with_results=True)  # one part at a time: receipts come meanwhile
+    messages = [sms(300 + i, f"+37255530{i:02d}", f"message {i}") for i in range(20)]
+
+    results = gateway.submit(messages)
+
+    handed = [report for result in results for report in result.reports]
+    assert len(handed) >= 10
+    for result in results:
+        assert all(report.part_id in result.part_ids for report in result.reports)  # each with its message
+    wait_for(lambda: len(sink.received_reports) + len(handed) == 20)  # the others, through the sink
+    assert {r.part_id for r in sink.received_reports} & {r.part_id for r in handed} == set()
+    answered = {event["message_id"] for event in smsc.events("receipt")}
+    assert answered & {r.part_id for r in handed} == set()  # not acknowledged before they are stored
+
+    gateway.receipts_stored(handed, stored=stored)
+
+    wait_for(lambda: len(smsc.events("receipt")) == 20)
+    statuses = {event["message_id"]: event["status"] for event in smsc.events("receipt")}
+    assert {statuses[r.part_id] for r in handed} == ({0} if stored else {0x64})  # ESME_RX_T_APPN: offer it again
+
+
+def test_a_refused_messages_receipts_go_through_the_sink(
+    make_gateway: Callable[..., SmppGateway], smsc: SmscProcess, sink: RecordingSink
+) -> None:
+    gateway = make_gateway(window=1, receipts_with_results=True)
+    parts = "x" * 300  # two parts; the refused text ends it after the first was taken
+    [result] = gateway.submit(
+        [Outbound(message_id=7, sender="Shop", to="+3725550007", parts=(parts[:150], "REFUSE ME"), encoding="GSM7")]
+    )
+
+    assert not result.accepted and result.reports == ()
+    wait_for(lambda: len(sink.received_reports) == 1)  # the first part's receipt, stored the usual way
+
+
 def test_a_receipt_the_sink_refuses_does_not_refuse_its_batch(
     make_gateway: Callable[..., SmppGateway], smsc: SmscProcess
 ) -> None:
@@ -409,6 +448,14 @@ def test_submit_sm_is_written_as_smpplib_writes_it(message: Outbound) -> None:
     for part in gateway._prepare(_Job(message)):
         expected = smpp.make_pdu("submit_sm", client=client, **part.fields)
         assert _submit_sm(expected.sequence, part.fields) == expected.generate()
+
+
+@pytest.mark.parametrize("status", [0, 0x64, 0x65])
+def test_deliver_sm_resp_is_written_as_smpplib_writes_it(status: int) -> None:
+    client = Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    expected = smpp.make_pdu("deliver_sm_resp", client=client, status=status)
+    expected.sequence = 123456
+    assert _deliver_sm_resp(123456, status) == expected.generate()
 
 
 def test_submit_sm_resp_is_read_as_smpplib_reads_it() -> None:

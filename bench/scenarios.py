@@ -241,7 +241,7 @@ def otp(smoke: bool) -> list[Figure]:
         f"Redis, {seconds} s, {len(load.latencies):,} pairs (p99 {load.percentile(0.99):.0f} ms a pair), "
         f"{len(load.errors)} errors"
     )
-    return [Figure("otp", "PIN send + verify pairs per second", round(load.rate), "pairs/s", ">= 500", how)]
+    return [Figure("otp", "PIN send + verify pairs per second", round(load.rate), "pairs/s", ">= 700", how)]
 
 
 @scenario("accept_bulk")

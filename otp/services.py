@@ -325,17 +325,17 @@ def pin_verify(*, team: Team, actor: User, pin_id: str, pin: str) -> Pin:
 
 # Every other live PIN of a receiver ends: those of racing sends too, which may have been stamped a
 # moment later than the new one (and a PIN never expires before it was created).
-_END_LIVE_SQL = """
-UPDATE {pins} SET expires_at = CASE WHEN created_at > %s THEN created_at ELSE %s END
+_END_LIVE_SQL = f"""
+UPDATE {Pin._meta.db_table} SET expires_at = CASE WHEN created_at > %s THEN created_at ELSE %s END
 WHERE team_id = %s AND receiver = %s AND verified_at IS NULL AND expires_at > %s
-""".format(pins=Pin._meta.db_table)
+"""  # noqa: S608 - the model's table name
 # The right PIN of a live pin_id, verified and read back in one statement.
-_VERIFY_SQL = """
-UPDATE {pins} SET verified_at = %s, pin_hash = ''
+_VERIFY_SQL = f"""
+UPDATE {Pin._meta.db_table} SET verified_at = %s, pin_hash = ''
 WHERE team_id = %s AND pin_id = %s AND pin_hash = %s
   AND verified_at IS NULL AND attempts < max_attempts AND expires_at > %s
 RETURNING *
-""".format(pins=Pin._meta.db_table)
+"""  # noqa: S608 - the model's table name
 
 
 def _live_pins_end(*, team: Team, number: str, now: datetime) -> None:

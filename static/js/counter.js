@@ -8,6 +8,7 @@
   const conversion = document.querySelector("[name=conversion]");
   const numbers = document.querySelector("[name=numbers]");
   let timer = null;
+  let asked = 0; // answers can come back out of order: only the latest question's is shown
 
   function show(data) {
     for (const el of counter.querySelectorAll("[data-k]")) {
@@ -37,9 +38,10 @@
     const first = (numbers && numbers.value.split(/[\r\n,;]+/).map((n) => n.trim()).find(Boolean)) || "";
     const params = new URLSearchParams({ text: text.value, conversion: conversion ? conversion.value : "0", to: first });
     if (numbers && numbers.value.length <= 20000) params.set("numbers", numbers.value); // a URL stays short
+    const mine = ++asked;
     fetch(url + "?" + params, { credentials: "same-origin" })
       .then((r) => r.json())
-      .then((data) => { if (!data.error) show(data); });
+      .then((data) => { if (mine === asked && !data.error) show(data); });
   }
 
   function later() { clearTimeout(timer); timer = setTimeout(ask, 150); }

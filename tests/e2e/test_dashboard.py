@@ -41,6 +41,22 @@ def test_log_in_send_and_watch_it_delivered(page, shoot, owner, log_in):
     shoot("statistics")
 
 
+def test_a_late_answer_to_an_earlier_text_does_not_overwrite_the_counter(page, owner, log_in):
+    # The quote of the empty text (asked as the page opens) is answered last, as a busy server or a
+    # slow network may do: the counter keeps showing the text as typed.
+    page.add_init_script(
+        """const original = window.fetch;
+        window.fetch = (url, options) => original(url, options).then((answer) =>
+            String(url).includes("text=&") ? new Promise((done) => setTimeout(() => done(answer), 1000)) : answer);"""
+    )
+    log_in(owner)
+    page.goto("/send/")
+    page.fill("textarea[name=text]", "Hello from the browser 😀")
+    page.wait_for_function("document.querySelector('[data-k=encoding]').textContent === 'UCS2'")
+    page.wait_for_timeout(1500)  # the late answer has come
+    assert page.inner_text("[data-k=encoding]") == "UCS2"
+
+
 def test_the_group_send_page_counts_as_you_type(page, shoot, owner, log_in):
     log_in(owner)
     page.goto("/groups/send/")

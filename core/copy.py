@@ -44,7 +44,7 @@ def instances_insert(instances: Sequence[Model]) -> None:
             instance._state.adding = True
         model._default_manager.bulk_create(instances)
         return
-    values, columns, pk = _layout(model)
+    values, columns, pk = row_layout(model)
     ids = rows_insert(model, columns, [values(instance.__dict__) for instance in instances], returning=pk.column)
     for instance, (value,) in zip(instances, ids, strict=True):  # in the order given, as bulk_create relies on
         instance.__dict__[pk.attname] = value
@@ -52,8 +52,10 @@ def instances_insert(instances: Sequence[Model]) -> None:
 
 
 @functools.cache
-def _layout(model: type[Model]):
-    """An instance's column values (from its __dict__), the column names, and the primary key field."""
+def row_layout(model: type[Model]):
+    """How an instance of `model` is written as a row: a function from its __dict__ to its column
+    values (every concrete field but the primary key, in order), those columns' names, and the
+    primary key field."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     names = [f.attname for f in fields]
     values = operator.itemgetter(*names) if len(names) > 1 else (lambda d, name=names[0]: (d[name],))

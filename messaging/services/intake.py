@@ -10,11 +10,9 @@ one at a time, so only the ones the balance can't pay are refused."""
 
 import functools
 import logging
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import cast
 
 import structlog
 from django.conf import settings
@@ -29,9 +27,6 @@ from core.group_commit import GroupCommit
 from messaging.models import DailyCount, Message
 
 log = logging.getLogger(__name__)
-MESSAGE_COLUMNS = [(f.attname, cast(str, f.column)) for f in Message._meta.concrete_fields if not f.primary_key]
-_ROW = operator.itemgetter(*[attname for attname, _ in MESSAGE_COLUMNS])
-_JSON = [i for i, (attname, _) in enumerate(MESSAGE_COLUMNS) if attname in ("callbacks", "extras")]
 
 
 @dataclass(frozen=True)
@@ -44,14 +39,6 @@ class PendingSend:
     memo: str
     on_store: Callable[[Message], None] | None = None  # more rows stored with the message (message_send)
     log_context: dict = field(default_factory=structlog.contextvars.get_contextvars)  # the request's (its id)
-
-
-def message_row(message: Message, as_json) -> list:
-    """The message's column values, its JSON values (callbacks, extras) given to the database `as_json`."""
-    values = list(_ROW(message.__dict__))
-    for index in _JSON:
-        values[index] = as_json(values[index])
-    return values
 
 
 def grouped() -> bool:

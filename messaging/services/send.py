@@ -49,7 +49,7 @@ from accounts.services import credit_charge
 from accounts.services.credits import low_balance_crossed
 from core import metrics
 from core.collector import collection_paused
-from core.copy import binary_copy, instances_insert
+from core.copy import binary_copy, instances_insert, row_layout
 from core.enqueue import enqueue_on_commit
 from core.errors import InsufficientCredits, ValidationFailed
 from core.numbers import InvalidNumber, normalize_number
@@ -63,10 +63,8 @@ from messaging.pricing import PriceBook
 from messaging.routing.selectors import route_check
 from messaging.selectors import blacklist_list, blacklisted_numbers
 from messaging.services.intake import (
-    MESSAGE_COLUMNS,
     PendingSend,
     dispatch_wake,
-    message_row,
     send_store,
 )
 from messaging.services.status import count_deltas
@@ -658,10 +656,14 @@ def _insert(messages, *, batch: Batch | None) -> None:
         instances_insert(list(messages))
         return
     stored = []
-    with binary_copy(Message._meta.db_table, [column for _, column in MESSAGE_COLUMNS]) as copy:
-        as_json = _jsonb_once()
+    values, columns, _ = row_layout(Message)
+    as_json, json_at = _jsonb_once(), [i for i, column in enumerate(columns) if column in ("callbacks", "extras")]
+    with binary_copy(Message._meta.db_table, columns) as copy:
         for message in messages:
-            copy.write_row(message_row(message, as_json))
+            row = list(values(message.__dict__))
+            for i in json_at:  # JSON values given to COPY as the database's jsonb
+                row[i] = as_json(row[i])
+            copy.write_row(row)
             stored.append(message)
     # The ids: COPY takes them from the sequence row after row, so in ascending order.
     with connection.cursor() as cursor:

@@ -14,7 +14,7 @@ string, no Idempotency-Key, and nothing that a request hook of the API's middlew
 itself (an HTTPS redirect). The rest goes to the full view, which answers it, errors included.
 Both lanes apply the same rules: the route's authentication and service, `user_rate_limit_hit`,
 `to_api_error` and the dialect's error shape; the response hooks of settings.API_MIDDLEWARE
-(security headers, CSP) run on both answers. tests/api/test_express.py checks that both lanes
+(security headers) run on both answers. tests/api/test_express.py checks that both lanes
 answer alike."""
 
 import json

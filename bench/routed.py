@@ -192,16 +192,19 @@ def _steady(n: int, a: Smsc, b: Smsc) -> list[Figure]:
     _queue(user, n, "+37257")
     _set_aside_queued(but=user)
     _analyze()
+    cpu = _cpu(a, b)
     started = time.perf_counter()
     claimed = _drain()
     submit_time = time.perf_counter() - started
     delivered = _wait_delivered(user, n)
     total_time = time.perf_counter() - started
+    spent = [round((after - before) / n * 1000, 2) for before, after in zip(cpu, _cpu(a, b), strict=True)]
     assert claimed == n and delivered == n, (claimed, delivered)
     shares = f"{len(a.submits()) - warm_up // 2}/{len(b.submits()) - warm_up // 2}"
     how = (
         f"{n:,} one-part messages, weighted route over 2 SMSC processes x {BINDS} binds (window {WINDOW}), "
-        f"2 dispatcher threads, shares about {shares}, {_database()}, after a warm-up of {warm_up:,} messages"
+        f"2 dispatcher threads, shares about {shares}, {_database()}, after a warm-up of {warm_up:,} messages; "
+        f"CPU per message (ms): this process {spent[0]}, PostgreSQL {spent[1]}, the two SMSCs {spent[2]}"
     )
     return [
         Figure("dispatch_routed", "submit_sm per second, both SMSCs", round(n / submit_time), "PDU/s", ">= 2000", how),
@@ -214,6 +217,13 @@ def _steady(n: int, a: Smsc, b: Smsc) -> list[Figure]:
             how,
         ),
     ]
+
+
+def _cpu(a: Smsc, b: Smsc) -> tuple[float, float, float]:
+    """CPU seconds so far of this process (the dispatchers and the receipts' threads), of PostgreSQL
+    and of the two SMSC processes, which share the machine's two cores with them."""
+    smscs = serve.cpu_seconds(a.process.pid) + serve.cpu_seconds(b.process.pid)
+    return serve.own_cpu_seconds(), serve.database_cpu_seconds(), smscs
 
 
 def _with_a_kill(n: int, a: Smsc, b: Smsc, directory: Path, stack: ExitStack) -> list[Figure]:

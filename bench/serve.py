@@ -99,21 +99,23 @@ def own_cpu_seconds() -> float:
 
 def database_cpu_seconds() -> float:
     """CPU time so far of the PostgreSQL server's processes on this machine (its backends, WAL writer
-    and checkpointer: whatever any client makes it do), 0 when none is visible here."""
+    and checkpointer: whatever any client makes it do), 0 when none is visible here. Backends that
+    ended count too, through their parent's share of its ended children."""
     total = 0.0
     for proc in Path("/proc").iterdir():
         try:
             if proc.name.isdigit() and (proc / "comm").read_text().strip() == "postgres":
-                total += _own_cpu(int(proc.name))
+                total += _own_cpu(int(proc.name), ended_children=True)
         except OSError:
             continue  # ended meanwhile
     return total
 
 
-def _own_cpu(pid: int) -> float:
-    """utime + stime of one process."""
+def _own_cpu(pid: int, *, ended_children: bool = False) -> float:
+    """utime + stime of one process (+ cutime + cstime: of its children that ended)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(tick) for tick in fields[11 : 15 if ended_children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_port(port: int, seconds: float = 20) -> None:

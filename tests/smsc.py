@@ -26,6 +26,11 @@ and "unbind"; and "counters" on SIGUSR1 and on exit (SIGTERM, SIGINT). Tests rea
 to see what reached the network, e.g. that each part was submitted exactly once.
 
 The tests run it through `SmscProcess` (below), on a `free_port()`, and poll with `wait_for`.
+
+Its event loop is uvloop's: smpp34 hands every PDU from its Rust threads to the loop, and asyncio's
+own loop writes its wake-up pipe once per PDU, where uvloop wakes once for all that arrived. That
+took a third of this SMSC's CPU per message (0.45 -> 0.32 ms for a submit_sm and its receipt, in
+the dispatch_routed benchmark, where it shares the machine's cores with the platform).
 """
 
 import argparse
@@ -47,6 +52,7 @@ from typing import IO
 
 import gsm0338
 import smpp34
+import uvloop
 
 ESM_UDHI = 0x40
 ESM_RECEIPT = 0x04
@@ -384,4 +390,4 @@ if __name__ == "__main__":
     options = parse_args()
     with contextlib.ExitStack() as stack:
         journal = stack.enter_context(open(options.journal, "a", encoding="utf-8")) if options.journal else sys.stdout
-        asyncio.run(main(options, journal))
+        uvloop.run(main(options, journal))

@@ -7,7 +7,7 @@ mobile-originated replies) is handed to a ReportSink, which the engine implement
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +98,17 @@ class Gateway(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class LinkGateway(Gateway, Protocol):
+    """A gateway over connections that can be down (SMPP binds)."""
+
+    def ready(self, timeout: float) -> bool:
+        """Bind if not bound yet; whether a link is up within `timeout` seconds."""
+        ...
+
+    def submit(self, messages: Sequence[Outbound], *, outage_timeout: float | None = None) -> list[SubmitResult]:
+        """As Gateway.submit; while the link is down, wait for it up to `outage_timeout` seconds (else
+        the gateway's own), then refuse for now what was not written."""
+        ...

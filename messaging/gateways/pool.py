@@ -13,7 +13,7 @@ from .base import BindStatus, DeliveryReport, Outbound, SubmitResult
 class Bind(Protocol):
     name: str
 
-    def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]: ...
+    def submit(self, messages: Sequence[Outbound], *, outage_timeout: float | None = None) -> list[SubmitResult]: ...
     def ready(self, timeout: float) -> bool: ...
     def binds(self) -> list[BindStatus]: ...
     def close(self) -> None: ...
@@ -28,16 +28,18 @@ class BindPool:
         self._binds = list(binds)
         self._threads = ThreadPoolExecutor(max_workers=len(self._binds), thread_name_prefix=f"binds-{name}")
 
-    def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
+    def submit(self, messages: Sequence[Outbound], *, outage_timeout: float | None = None) -> list[SubmitResult]:
         for bind in self._binds:  # each one connects (once) even when a few messages need only one
             bind.ready(0)
         up = [b for b in self._binds if b.binds()[0].state == "bound"] or self._binds
         count = min(len(up), len(messages))
         if count <= 1:
-            return up[0].submit(messages)
+            return up[0].submit(messages, outage_timeout=outage_timeout)
         size = -(-len(messages) // count)  # whole messages per bind: a message's parts stay on one link
         shares = [messages[i : i + size] for i in range(0, len(messages), size)]
-        answers = self._threads.map(lambda pair: pair[0].submit(pair[1]), zip(up, shares, strict=False))
+        answers = self._threads.map(
+            lambda pair: pair[0].submit(pair[1], outage_timeout=outage_timeout), zip(up, shares, strict=False)
+        )
         return [result for answer in answers for result in answer]
 
     def ready(self, timeout: float) -> bool:

@@ -448,7 +448,8 @@ class SmppGateway:
 
     # -- the Gateway contract ------------------------------------------------------------
 
-    def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:
+    def submit(self, messages: Sequence[Outbound], *, outage_timeout: float | None = None) -> list[SubmitResult]:
+        """`outage_timeout` (else the gateway's own): how long to wait for the link when it is down."""
         if self._bind_mode == "receiver":  # nothing sent: free to go to the next connector
             error = "a receiver bind sends nothing"
             return [SubmitResult(m.message_id, False, error=error, permanent=False, untouched=True) for m in messages]
@@ -459,7 +460,7 @@ class SmppGateway:
         if queue:
             self._start()
             try:
-                self._send_all(queue)
+                self._send_all(queue, self._outage_timeout if outage_timeout is None else outage_timeout)
             finally:
                 self._settle_receipts(jobs)
         return [job.result() for job in jobs]
@@ -575,7 +576,7 @@ class SmppGateway:
 
     # -- the submitting side -------------------------------------------------------------
 
-    def _send_all(self, queue: deque[_Part]) -> None:
+    def _send_all(self, queue: deque[_Part], outage_timeout: float) -> None:
         """Write every part, at most `window` unanswered, and wait for their answers."""
         call = _Call()
         for part in queue:
@@ -583,12 +584,12 @@ class SmppGateway:
         with self._cond:
             self._calls.add(call)
         try:
-            self._send_parts(queue, call)
+            self._send_parts(queue, call, outage_timeout)
         finally:
             with self._cond:
                 self._calls.discard(call)
 
-    def _send_parts(self, queue: deque[_Part], call: _Call) -> None:
+    def _send_parts(self, queue: deque[_Part], call: _Call, outage_timeout: float) -> None:
         inflight: dict[_Part, None] = {}  # sent and unanswered, in sending order
         outage_since: float | None = None
         while queue or inflight:
@@ -600,7 +601,7 @@ class SmppGateway:
                 client = self._client
                 if self._stop.is_set() or client is None:
                     outage_since = outage_since or now
-                    if self._stop.is_set() or now - outage_since >= self._outage_timeout:
+                    if self._stop.is_set() or now - outage_since >= outage_timeout:
                         reason = "gateway closed" if self._stop.is_set() else f"SMSC unavailable: {self._last_error}"
                         self._give_up(inflight, queue, reason)
                         break

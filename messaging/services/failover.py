@@ -8,9 +8,10 @@ may have reached a connector (it got no answer) is tried again later on that con
 Every hand-over is an attempt (SubmitAttempt): the message page and the admin show them, and the
 accepted one says which connector carried the message and what it cost (the margins)."""
 
+import functools
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -18,7 +19,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from messaging.gateways.base import DeliveryReport, Gateway, Outbound, SubmitResult
+from messaging.gateways.base import DeliveryReport, Gateway, LinkGateway, Outbound, SubmitResult
 from messaging.models import SubmitAttempt
 from messaging.routing.selectors import route_choose
 from messaging.routing.status import waiting_publish
@@ -129,25 +130,28 @@ def _uncertain_connectors(message_ids: list[int]) -> dict[int, int]:
 
 
 def _submit_to(connector: ConnectorInfo, messages: list[Outbound], *, last: bool, placed: Placed) -> list[SubmitResult]:
-    """One connector's share of a round. Not bound within READY_SECONDS while the messages have
-    somewhere else to go: refused for now, untouched, so they move on."""
+    """One connector's share of a round. While the messages have somewhere else to go, a connector
+    not bound within READY_SECONDS refuses them for now, untouched, so they move on; and one whose
+    link drops during the submit hands back at once what it had not written, instead of waiting
+    for the link (a carrier that died held every dispatcher for CONNECTOR_OUTAGE_SECONDS)."""
     gateway = _gateway_of(connector)
     if gateway is None:
         return _untouched(messages, error=f"{connector.name} cannot be set up (see the log)")
     if gateway not in placed.gateways:
         placed.gateways.append(gateway)
-    ready = getattr(gateway, "ready", None)
-    if not last and ready is not None and not ready(READY_SECONDS):
-        results = _untouched(messages, error=f"{connector.name} not bound")
-    else:
-        results = []
-        while len(results) < len(messages):
-            waiting_publish(connector_id=connector.id, count=len(messages) - len(results))
-            share = _within_cap(connector, messages[len(results) :])
-            results += _submit(gateway, connector, share)
-        waiting_publish(connector_id=connector.id, count=0)
-        take_reports = getattr(gateway, "take_reports", None)
-        placed.reports += take_reports() if take_reports is not None else []
+    send: Callable[[list[Outbound]], list[SubmitResult]] = gateway.submit
+    if not last and isinstance(gateway, LinkGateway):
+        if not gateway.ready(READY_SECONDS):
+            return _untouched(messages, error=f"{connector.name} not bound")
+        send = functools.partial(gateway.submit, outage_timeout=0)
+    results: list[SubmitResult] = []
+    while len(results) < len(messages):
+        waiting_publish(connector_id=connector.id, count=len(messages) - len(results))
+        share = _within_cap(connector, messages[len(results) :])
+        results += _submit(send, connector, share)
+    waiting_publish(connector_id=connector.id, count=0)
+    take_reports = getattr(gateway, "take_reports", None)
+    placed.reports += take_reports() if take_reports is not None else []
     return results
 
 
@@ -180,9 +184,11 @@ def _within_cap(connector: ConnectorInfo, messages: list[Outbound]) -> list[Outb
     return share
 
 
-def _submit(gateway: Gateway, connector: ConnectorInfo, messages: list[Outbound]) -> list[SubmitResult]:
+def _submit(
+    send: Callable[[list[Outbound]], list[SubmitResult]], connector: ConnectorInfo, messages: list[Outbound]
+) -> list[SubmitResult]:
     try:
-        return gateway.submit(messages)
+        return send(messages)
     except Exception as exc:  # we cannot know what reached the network: no failover for these
         log.exception("Connector %s failed to submit %d messages", connector.name, len(messages))
         return [SubmitResult(m.message_id, False, error=str(exc)[:200], permanent=False) for m in messages]

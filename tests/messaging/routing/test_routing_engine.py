@@ -3,24 +3,35 @@ move to the next connector when one is not bound or refuses for now, end when on
 go to the cheapest connector, follow a change of settings without a restart, and have their receipts
 matched whichever bind of the connector they come in on. Each message reaches the network once."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from messaging.models import Message, RouteMode, Status, SubmitAttempt
 from messaging.routing.table import routing_table
+from messaging.services import engine
 from messaging.services.dispatch import dispatch_due
 from messaging.services.engine import connector_gateway, connector_gateways, get_gateway, receivers_start
 from tests.factories import UserFactory
 from tests.messaging.routing.helpers import route, send, smpp_connector, statuses
+from tests.outages import queue_not_run
+from tests.smsc import WAIT, wait_for
 from tests.smsc import SmscProcess as Smsc
-from tests.smsc import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def dispatch() -> None:
     dispatch_due(gateway=get_gateway(), limit=500)
+
+
+def dispatch_and_close() -> None:
+    try:
+        dispatch()
+    finally:
+        connection.close()
 
 
 def carried_by(message: Message) -> list[tuple[str, str]]:
@@ -151,6 +162,32 @@ def test_an_smsc_dying_mid_run_loses_nothing_and_sends_nothing_twice(start_smsc)
     assert not set(before_the_crash + submitted(dying)) & set(submitted(backup))  # never on both
     user.refresh_from_db()
     assert user.balance == Decimal(70)  # 30 charged, none refunded: the ledger is exact
+
+
+def test_a_connector_that_dies_mid_submit_hands_on_what_it_had_not_written_without_waiting_for_it(
+    start_smsc, monkeypatch
+):
+    monkeypatch.setattr(engine, "CONNECTOR_OUTAGE_SECONDS", 600)  # what a last connector waits for its link
+    dying, backup = start_smsc("--crash-after", "5"), start_smsc()
+    route(smpp_connector("dying", dying.port), smpp_connector("backup", backup.port))
+    with queue_not_run():  # dispatched below, on a thread of its own
+        messages = send(*(f"+3725557{i:04d}" for i in range(30)))
+
+    running = threading.Thread(target=dispatch_and_close, daemon=True)
+    running.start()
+    running.join(WAIT)
+    waited = running.is_alive()
+    engine.reset_gateway()  # closed, a gateway still waiting for its link gives up
+    running.join(WAIT)
+
+    assert not waited  # for the dead SMSC
+    handed_on = [m for m in messages if m.recipient in submitted(backup)]
+    assert len(handed_on) > 10  # the window is 5: most were never written to the dying one
+    assert all(carried_by(m) == [("dying", "temporary"), ("backup", "accepted")] for m in handed_on)
+    # The rest it answered, or may have (written, no answer): those wait for it, and for it only.
+    assert all(
+        carried_by(m) in ([("dying", "accepted")], [("dying", "uncertain")]) for m in messages if m not in handed_on
+    )
 
 
 def test_receipts_on_a_receive_only_connector_are_matched_to_what_the_transmitter_sent(start_smsc):

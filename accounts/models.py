@@ -6,6 +6,7 @@ two agree.
 """
 
 import secrets
+import zoneinfo
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -46,6 +47,15 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """Where the team's times are shown, read and exported (UTC for a name this Python does not
+        know: the settings form refuses one, an old row may hold one)."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
 
 class Role(models.TextChoices):

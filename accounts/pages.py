@@ -1,8 +1,6 @@
 """The gate of every dashboard page that works on a team's data: the user has a team, and the role
 matrix says yes to the page's action. Every app's views use it (pages import it, never each other)."""
 
-import zoneinfo
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -24,13 +22,6 @@ class TeamPageMixin(LoginRequiredMixin):
             if self.required_action is not None:
                 require(request.user, self.required_action, team=request.user.team)
             self.team = request.user.team
-            with timezone.override(_zone(self.team.time_zone)):
+            with timezone.override(self.team.zone):
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a name the team settings would refuse
-        return zoneinfo.ZoneInfo("UTC")

@@ -17,8 +17,10 @@ from messaging.selectors import blacklist_list
 CHUNK = 2000
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+def _when(value, team: Team) -> str:
+    """In the team's time zone, as the pages show it (a streamed body is written after the page's
+    view has returned, outside its time zone)."""
+    return timezone.localtime(value, team.zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def contacts_csv(*, team: Team, group: Group | None = None, search: str = "") -> Iterator[str]:
@@ -40,7 +42,7 @@ def contacts_csv(*, team: Team, group: Group | None = None, search: str = "") ->
             c.email,
             c.notes,
             "; ".join(g.name for g in c.groups.all()),
-            _when(c.created_at),
+            _when(c.created_at, team),
             *[(c.fields or {}).get(k, "") for k in custom],
         ]
         for c in contacts.prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name"))).iterator(
@@ -52,13 +54,13 @@ def contacts_csv(*, team: Team, group: Group | None = None, search: str = "") ->
 
 def groups_csv(*, team: Team) -> Iterator[str]:
     groups = selectors.group_list(team=team).annotate(members=Count("memberships"))
-    rows = ([g.pk, g.name, g.members, _when(g.created_at)] for g in groups.iterator(chunk_size=CHUNK))
+    rows = ([g.pk, g.name, g.members, _when(g.created_at, team)] for g in groups.iterator(chunk_size=CHUNK))
     return csv_lines(["group_id", "name", "contacts", "created_at"], rows)
 
 
 def blacklist_csv(*, team: Team) -> Iterator[str]:
     entries = blacklist_list(team=team).order_by("id")
-    rows = ([e.number, e.source, _when(e.created_at)] for e in entries.iterator(chunk_size=CHUNK))
+    rows = ([e.number, e.source, _when(e.created_at, team)] for e in entries.iterator(chunk_size=CHUNK))
     return csv_lines(["number", "source", "created_at"], rows)
 
 

@@ -3,7 +3,6 @@ They check the shape of the input; the rules live in the services (`accounts.for
 puts a service's error beside its field)."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.db.models import QuerySet
@@ -254,4 +253,4 @@ class GroupSendForm(TeamGroupsMixin, TemplateTextForm):
         if value is None:
             return None
         naive = timezone.make_naive(value) if timezone.is_aware(value) else value
-        return naive.replace(tzinfo=ZoneInfo(self.team.time_zone or "UTC"))
+        return naive.replace(tzinfo=self.team.zone)

@@ -2,7 +2,6 @@
 Every page reads through the team-scoped selectors (another team's id is a 404) and writes through
 the same services as the APIs."""
 
-import zoneinfo
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -310,7 +309,7 @@ class SendView(_SendPage):
         data = form.cleaned_data
         when = data["scheduled_at"]
         if when and timezone.is_naive(when):
-            when = when.replace(tzinfo=zoneinfo.ZoneInfo(self.team.time_zone))
+            when = when.replace(tzinfo=self.team.zone)
         recipients = {
             "numbers": form.numbers_list(),
             "text": data["text"],

@@ -99,11 +99,12 @@ class MessageExportView(TeamPageMixin, View):
 
     def get(self, request):
         _, messages = _filtered(request, self.team)
+        zone = self.team.zone  # the rows are written after get() returns, outside the page's time zone
         rows = (
             [
                 m.uuid,
                 m.direction,
-                m.created_at.isoformat(),
+                timezone.localtime(m.created_at, zone).isoformat(),
                 m.sender,
                 m.recipient,
                 m.status,

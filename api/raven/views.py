@@ -15,7 +15,6 @@ when they were given; `externalId` and `clientId` always ("" when not given).
 
 import time
 import uuid
-import zoneinfo
 from datetime import datetime, timedelta
 from datetime import time as day_start
 from typing import Any
@@ -427,7 +426,7 @@ class MessagesApi(RavenView):
         for status in statuses:
             if status not in Status.values:
                 raise ValidationFailed(f"Unknown status: {status}.", field="status")
-        zone = zoneinfo.ZoneInfo(team.time_zone)
+        zone = team.zone
         messages = selectors.message_sent_list(
             team=team,
             actor=request.user,

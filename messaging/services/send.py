@@ -29,7 +29,6 @@ last, so its row lock is held for the end of the transaction only."""
 import json
 import os
 import uuid
-import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -690,7 +689,7 @@ def _jsonb_once():
 
 def _count_rows(*, team, actor: User, now: datetime, counts: Counter, credits: dict) -> list[DailyCount]:
     """The daily counter rows of new messages, from their (status, campaign) totals."""
-    zones = {team.pk: zoneinfo.ZoneInfo(team.time_zone)}
+    zones = {team.pk: team.zone}
     by_status: dict[str, list[dict]] = {}
     for (status, campaign), n in counts.items():
         by_status.setdefault(status, []).append(

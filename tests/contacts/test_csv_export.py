@@ -2,13 +2,15 @@
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from contacts import csv_export, services
 from core.csv_safe import safe_cell
 from messaging.services.blacklist import blacklist_add
-from tests.factories import TeamFactory
+from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,18 @@ def test_groups_and_blacklist_export():
     assert groups[1][1:3] == ["'+Staff", "1"]
     blacklist = read(csv_export.blacklist_csv(team=team))
     assert [r[0] for r in blacklist[1:]] == ["+37255555555"]
+
+
+@pytest.mark.parametrize("path", ["/contacts/export.csv", "/groups/export.csv", "/blacklist/export.csv"])
+def test_downloaded_exports_write_times_in_the_teams_time_zone(client, path):
+    user = UserFactory(team__time_zone="Pacific/Kiritimati")  # UTC+14: another day than UTC
+    with time_machine.travel(datetime(2026, 3, 1, 12, 30, tzinfo=UTC), tick=False):
+        group = services.group_create(team=user.team, name="Friends")
+        services.contact_create(team=user.team, number="+37255555555", groups=[group])
+        blacklist_add(team=user.team, number="+37255555556", source="manual")
+    client.force_login(user)
+
+    response = client.get(path)
+
+    header, row = read(part.decode() for part in response.streaming_content)
+    assert row[header.index("created_at")] == "2026-03-02 02:30:00"

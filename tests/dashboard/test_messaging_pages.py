@@ -1,9 +1,12 @@
 """Dashboard messaging pages: send with quote and confirmation, history, export, detail, batches, statistics."""
 
-from datetime import timedelta
+import csv
+import io
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from messaging.models import Batch, Message, Status
@@ -61,6 +64,18 @@ def test_quote_endpoint_matches_the_server_quote(page, owner):
     server = quote(team=owner.team, text=text, recipient="+37255555555")
     assert data["segments"] == server.analysis.segments and data["encoding"] == "UCS2"
     assert data["unicode_chars"] == ["😀"] and Decimal(data["credits"]) == server.credits
+
+
+def test_the_history_export_writes_times_in_the_teams_time_zone(page, owner):
+    owner.team.time_zone = "Pacific/Kiritimati"  # UTC+14
+    owner.team.save()
+    with time_machine.travel(datetime(2026, 3, 1, 12, 30, tzinfo=UTC), tick=False):
+        message_send(actor=owner, recipients=[Recipient("+37255555555")], text="Hi", source="test")
+
+    export = b"".join(page.get("/messages/export.csv").streaming_content).decode()
+
+    header, row = csv.reader(io.StringIO(export[1:]))
+    assert row[header.index("created")] == "2026-03-02T02:30:00+14:00"
 
 
 def test_history_filters_export_and_isolation(page, owner):

@@ -192,6 +192,7 @@ def _steady(n: int, a: Smsc, b: Smsc) -> list[Figure]:
     _queue(user, n, "+37257")
     _set_aside_queued(but=user)
     _analyze()
+    before = len(a.submits()), len(b.submits())  # the warm-up's, and what other scenarios left queued
     cpu = _cpu(a, b)
     started = time.perf_counter()
     claimed = _drain()
@@ -200,7 +201,7 @@ def _steady(n: int, a: Smsc, b: Smsc) -> list[Figure]:
     total_time = time.perf_counter() - started
     spent = [round((after - before) / n * 1000, 2) for before, after in zip(cpu, _cpu(a, b), strict=True)]
     assert claimed == n and delivered == n, (claimed, delivered)
-    shares = f"{len(a.submits()) - warm_up // 2}/{len(b.submits()) - warm_up // 2}"
+    shares = f"{len(a.submits()) - before[0]}/{len(b.submits()) - before[1]}"
     how = (
         f"{n:,} one-part messages, weighted route over 2 SMSC processes x {BINDS} binds (window {WINDOW}), "
         f"2 dispatcher threads, shares about {shares}, {_database()}, after a warm-up of {warm_up:,} messages; "

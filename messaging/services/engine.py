@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 
 from core.enqueue import enqueue_later
 from messaging.gateways import BUILTIN
-from messaging.gateways.base import DeliveryReport, Gateway, InboundSms
+from messaging.gateways.base import DeliveryReport, Gateway, InboundSms, LinkGateway
 from messaging.gateways.console import ConsoleGateway
 from messaging.gateways.http import HttpGateway
 from messaging.gateways.pool import BindPool
@@ -92,7 +92,9 @@ def receivers_start() -> None:
             _connector_close(connector.id)
         elif receiver:
             try:
-                connector_gateway(connector).ready(0)  # type: ignore[attr-defined]  # a BindPool
+                gateway = connector_gateway(connector)
+                if isinstance(gateway, LinkGateway):  # a BindPool of SMPP binds
+                    gateway.ready(0)
             except Exception:  # a password no key opens: the others still bind
                 log.exception("Receiver connector %s cannot be set up", connector.name)
     for connector_id in set(connector_gateways()) - set(table.connectors):

@@ -30,7 +30,7 @@ from messaging.gateways.base import REPORT_STATES, DeliveryReport, Gateway, Outb
 from messaging.models import Message, MessagePart, Status, rank
 from messaging.routing.table import routing_table
 from messaging.secrets import secret_texts
-from messaging.services.failover import attempts_add, routed_submit
+from messaging.services.failover import attempts_record, routed_submit
 from messaging.services.reports import early_reports_apply, early_reports_take, outcomes, report_apply
 from messaging.services.status import Step, message_transition
 
@@ -149,8 +149,8 @@ def submit(*, gateway: Gateway, claimed: Sequence[dict]) -> None:
 def _submit_routed(*, claimed: Sequence[dict], outbound: Sequence[Outbound], now: datetime) -> None:
     placed = routed_submit(claimed=claimed, outbound=outbound)
     results = [placed.results[o.message_id] for o in outbound]
+    attempts_record(placed)
     _record_with_receipts(placed.gateways, claimed=claimed, results=results, now=now, reports=placed.reports)
-    attempts_add(placed.attempts)
     for gateway in placed.gateways:
         gateway.recorded()
 

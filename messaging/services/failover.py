@@ -6,7 +6,10 @@ message whose every connector refused it for now goes back to the queue (record_
 may have reached a connector (it got no answer) is tried again later on that connector only.
 
 Every hand-over is an attempt (SubmitAttempt): the message page and the admin show them, and the
-accepted one says which connector carried the message and what it cost (the margins)."""
+accepted one says which connector carried the message and what it cost (the margins). Each round
+first stores its hand-overs as "handed" attempts, which the chunk's outcomes replace: a worker killed
+meanwhile leaves them, and its messages, claimed again after the claim timeout, go to those
+connectors only (they may be there), never to a second one."""
 
 import functools
 import logging
@@ -14,9 +17,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging.gateways.base import DeliveryReport, Gateway, LinkGateway, Outbound, SubmitResult
@@ -32,6 +36,8 @@ _CONNECTOR_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="conne
 READY_SECONDS = 2.0  # how long a connector with a successor on the route gets to bind
 NO_ROUTE = "No route to this number"
 _ZERO = Decimal(0)
+# After these a retried message stays with that connector: it may be there.
+_MAY_BE_THERE = (SubmitAttempt.Outcome.ACCEPTED, SubmitAttempt.Outcome.UNCERTAIN, SubmitAttempt.Outcome.HANDED)
 
 
 @dataclass
@@ -43,6 +49,8 @@ class Placed:
     attempts: list["Attempt"] = field(default_factory=list)
     reports: list[DeliveryReport] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
+    handed_at: datetime = field(default_factory=timezone.now)  # the time of its "handed" attempts
+    handed_to: set[int] = field(default_factory=set)  # and their connectors (ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,9 @@ def routed_submit(*, claimed: Sequence[dict], outbound: Sequence[Outbound]) -> P
         by_connector: dict[ConnectorInfo, list[_Plan]] = defaultdict(list)
         for plan in waiting:
             by_connector[plan.connectors[0]].append(plan)
+        handed = [_attempt(connector, plan, None) for connector, plans in by_connector.items() for plan in plans]
+        _attempts_add(handed, at=placed.handed_at)
+        placed.handed_to.update(connector.id for connector in by_connector)
         waiting = []
         for connector, plans, results in _round(by_connector, placed):
             for plan, result in zip(plans, results, strict=True):
@@ -103,7 +114,7 @@ def _round(by_connector: dict[ConnectorInfo, list[_Plan]], placed: Placed) -> li
 def _plans(claimed: Sequence[dict], outbound: Sequence[Outbound], placed: Placed) -> list[_Plan]:
     """Each message's connectors in the order to try; a message with none gets its result now."""
     rows = {row["pk"]: row for row in claimed}
-    pinned = _uncertain_connectors([row["pk"] for row in claimed if row["attempts"] > 1])
+    pinned = _pinned_connectors([row["pk"] for row in claimed if row["attempts"] > 1])
     connectors = routing_table().connectors
     plans = []
     for m in outbound:
@@ -121,11 +132,12 @@ def _plans(claimed: Sequence[dict], outbound: Sequence[Outbound], placed: Placed
     return plans
 
 
-def _uncertain_connectors(message_ids: list[int]) -> dict[int, int]:
-    """The connector each retried message got no answer from, if one did not (by message id)."""
+def _pinned_connectors(message_ids: list[int]) -> dict[int, int]:
+    """The connector each retried message may be at already, if any (by message id): the last one
+    that gave no answer, or that took it or was handed it before its worker was killed."""
     if not message_ids:
         return {}
-    rows = SubmitAttempt.objects.filter(message_id__in=message_ids, outcome=SubmitAttempt.Outcome.UNCERTAIN)
+    rows = SubmitAttempt.objects.filter(message_id__in=message_ids, outcome__in=_MAY_BE_THERE)
     return dict(rows.order_by("at", "id").values_list("message_id", "connector_id"))
 
 
@@ -194,8 +206,11 @@ def _submit(
         return [SubmitResult(m.message_id, False, error=str(exc)[:200], permanent=False) for m in messages]
 
 
-def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult) -> Attempt:
+def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult | None) -> Attempt:
+    """The attempt as it ended, or (no result yet) as it starts: handed over."""
     outcome = SubmitAttempt.Outcome
+    if result is None:
+        return Attempt(plan.message.message_id, connector.id, connector.name, outcome.HANDED, "", plan.country, _ZERO)
     if result.accepted:
         kind = outcome.ACCEPTED
     elif result.permanent:
@@ -214,14 +229,28 @@ def _attempt(connector: ConnectorInfo, plan: _Plan, result: SubmitResult) -> Att
     )
 
 
-def attempts_add(attempts: Sequence[Attempt]) -> None:
-    """Store the attempts of a chunk: one statement (on PostgreSQL, one array per column)."""
+def attempts_record(placed: Placed) -> None:
+    """Store how a chunk's attempts ended, in place of its "handed" ones, in one transaction (a crash
+    leaves one set or the other). Before the results: a message whose results a killed worker did
+    not store stays pinned to the connector that took it."""
+    with transaction.atomic():
+        SubmitAttempt.objects.filter(  # found by the (connector, at) index; the ids: only this chunk's
+            connector_id__in=placed.handed_to,
+            at=placed.handed_at,
+            outcome=SubmitAttempt.Outcome.HANDED,
+            message_id__in=list(placed.results),
+        ).delete()
+        _attempts_add(placed.attempts)
+
+
+def _attempts_add(attempts: Sequence[Attempt], *, at: datetime | None = None) -> None:
+    """Store attempts (at `at`, else now): one statement (on PostgreSQL, one array per column)."""
     if not attempts:
         return
+    now = at or timezone.now()
     if connection.vendor != "postgresql":
-        SubmitAttempt.objects.bulk_create([SubmitAttempt(**asdict(a)) for a in attempts])
+        SubmitAttempt.objects.bulk_create([SubmitAttempt(**asdict(a), at=now) for a in attempts])
         return
-    now = timezone.now()
     columns = (
         [a.message_id for a in attempts],
         [a.connector_id for a in attempts],

@@ -4,19 +4,22 @@ shares; disabled connectors are left out and said so; and a number no route matc
 send time with each dialect's invalid-number error, never charged."""
 
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from messaging.models import Message, RouteMode, Status, SubmitAttempt
+from messaging.models import Message, RouteConnector, RouteMode, Status, SubmitAttempt
 from messaging.routing.selectors import route_choose
-from messaging.services import Recipient, RejectionCode, message_send
-from messaging.services.dispatch import dispatch_due
+from messaging.services import Recipient, RejectionCode, failover, message_send
+from messaging.services.dispatch import dispatch_due, requeue_stale_claims
 from messaging.services.engine import get_gateway
 from tests.factories import UserFactory, issue_key
 from tests.messaging.routing.helpers import connector, route, send, statuses
+from tests.outages import queue_not_run
 
 pytestmark = pytest.mark.django_db
 
@@ -159,4 +162,35 @@ def test_a_connector_that_cannot_be_set_up_hands_its_messages_to_the_next(settin
     assert list(SubmitAttempt.objects.values_list("connector_name", "outcome")) == [
         ("broken", "temporary"),
         ("backup", "accepted"),
+    ]
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL is to the dispatcher: nothing after it runs, no handler sees it."""
+
+
+def test_a_message_whose_worker_was_killed_while_handing_it_over_goes_to_that_connector_only(monkeypatch, settings):
+    first = connector("first")
+    made = route(first, connector("second"))
+    with queue_not_run():
+        [message] = send("+37255512345")
+
+    def killed(*args, **kwargs):
+        raise WorkerKilled
+
+    with monkeypatch.context() as patch:
+        patch.setattr(failover, "_submit", killed)
+        with pytest.raises(WorkerKilled):
+            dispatch_due(gateway=get_gateway(), limit=10)
+    for link in RouteConnector.objects.filter(route=made):  # meanwhile "second" became the first choice
+        link.position = 3 - link.position
+        link.save()
+    later = timezone.now() + timedelta(seconds=settings.SMS_CLAIM_TIMEOUT_SECONDS + 1)
+    assert requeue_stale_claims(now=later) == 1
+    dispatch_due(gateway=get_gateway(), limit=10)
+
+    assert statuses([message]) == [Status.DELIVRD]
+    assert list(SubmitAttempt.objects.values_list("connector_name", "outcome")) == [
+        ("first", "handed"),
+        ("first", "accepted"),
     ]

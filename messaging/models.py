@@ -463,7 +463,7 @@ class SubmitAttempt(models.Model):
         REFUSED = "refused", "Refused for good"
         TEMPORARY = "temporary", "Refused for now (handed on)"
         UNCERTAIN = "uncertain", "No answer (may have reached the network)"
-        HANDED = "handed", "Handed over, no answer stored (its worker stopped)"
+        HANDED = "handed", "Handed over, no outcome stored (in progress, or its worker stopped)"
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="submit_attempts", db_constraint=False)
     connector = models.ForeignKey(Connector, null=True, on_delete=models.SET_NULL, related_name="+")

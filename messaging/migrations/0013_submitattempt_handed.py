@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='submitattempt',
             name='outcome',
-            field=models.CharField(choices=[('accepted', 'Accepted'), ('refused', 'Refused for good'), ('temporary', 'Refused for now (handed on)'), ('uncertain', 'No answer (may have reached the network)'), ('handed', 'Handed over, no answer stored (its worker stopped)')], max_length=10),
+            field=models.CharField(choices=[('accepted', 'Accepted'), ('refused', 'Refused for good'), ('temporary', 'Refused for now (handed on)'), ('uncertain', 'No answer (may have reached the network)'), ('handed', 'Handed over, no outcome stored (in progress, or its worker stopped)')], max_length=10),
         ),
     ]

@@ -5,11 +5,8 @@ must reach the full view untouched."""
 
 import json
 from decimal import Decimal
-from io import BytesIO
 
 import pytest
-from django.core import signals
-from django.db import close_old_connections
 
 from accounts.models import CreditEntry
 from accounts.services import api_key_revoke
@@ -17,6 +14,7 @@ from config.handler import SplitHandler
 from messaging.models import Message
 from otp.models import Pin
 from tests.factories import issue_key
+from tests.served import served_app
 
 pytestmark = pytest.mark.django_db
 PATH = "/api/rest/v1/sms/send"
@@ -26,43 +24,19 @@ VARIES = {"X-RateLimit-Remaining", "Content-Length"}  # a count, and the length 
 
 @pytest.fixture
 def app(django_capture_on_commit_callbacks):
-    """The served application, called as a WSGI server does, inside the test's transaction (which
-    Django's end-of-request connection check must not close, as its test client makes sure too)."""
-    handler = SplitHandler()
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
+    """The served application (tests/served.py), its JSON bodies read."""
+    with served_app() as served:
 
-    def call(body, *, headers, lane=handler, path=PATH, query=""):
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": BytesIO(raw),
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(raw)),
-            **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()},
-        }
-        started: dict = {}
+        def call(body, *, headers, lane=None, path=PATH, query=""):
+            raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+            with django_capture_on_commit_callbacks(execute=True):
+                status, answer_headers, content = served(
+                    "POST", path, body=raw, query=query, headers=headers, content_type="application/json", lane=lane
+                )
+            return status, answer_headers, json.loads(content) if content else None
 
-        def start_response(status, response_headers, exc_info=None):
-            started.update(status=int(status.split()[0]), headers=dict(response_headers))
-
-        with django_capture_on_commit_callbacks(execute=True):
-            chunks = lane(environ, start_response)
-            content = b"".join(chunks)
-            getattr(chunks, "close", lambda: None)()
-        return started["status"], started["headers"], json.loads(content) if content else None
-
-    call.handler = handler
-    yield call
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+        call.handler = served.handler
+        yield call
 
 
 @pytest.fixture

@@ -1,15 +1,12 @@
 """The dashboard's Content-Security-Policy: everything from this server, nothing inline."""
 
 import re
-from io import BytesIO
 from pathlib import Path
 
 import pytest
-from django.core import signals
-from django.db import close_old_connections
 
-from config.handler import SplitHandler
 from tests.factories import UserFactory
+from tests.served import served_app
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # drf-spectacular's Swagger UI and ReDoc pages live under /api/, which the policy leaves out.
@@ -37,33 +34,10 @@ def test_as_served_pages_carry_the_policy_and_no_api_answer_does():
     """Through the production handler (config/handler.py), whose API chain has no CSP middleware: the
     policy is for the dashboard's documents, not JSON answers or the API's docs (it cost every API
     request a policy built and thrown away)."""
-    app = SplitHandler()
-    signals.request_started.disconnect(close_old_connections)  # inside the test's transaction
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-
-        def headers(path: str) -> dict:
-            environ = {
-                "REQUEST_METHOD": "GET",
-                "PATH_INFO": path,
-                "QUERY_STRING": "",
-                "SERVER_NAME": "testserver",
-                "SERVER_PORT": "80",
-                "HTTP_HOST": "testserver",
-                "REMOTE_ADDR": "127.0.0.1",
-                "wsgi.url_scheme": "http",
-                "wsgi.input": BytesIO(),
-            }
-            started: dict = {}
-            b"".join(app(environ, lambda status, response_headers, exc_info=None: started.update(response_headers)))
-            return started
-
-        assert "'self'" in headers("/login/")["Content-Security-Policy"]
+    with served_app() as served:
+        assert "'self'" in served("GET", "/login/")[1]["Content-Security-Policy"]
         for path in ("/api/docs/", "/api/rest/v1/unknown", "/raven/unknown", "/v1/unknown", "/hooks/unknown"):
-            assert "Content-Security-Policy" not in headers(path), path
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+            assert "Content-Security-Policy" not in served("GET", path)[1], path
 
 
 def test_no_template_has_an_inline_script_handler_or_style():

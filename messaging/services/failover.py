@@ -50,7 +50,6 @@ class Placed:
     reports: list[DeliveryReport] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
     handed_at: datetime = field(default_factory=timezone.now)  # the time of its "handed" attempts
-    handed_to: set[int] = field(default_factory=set)  # and their connectors (ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +82,6 @@ def routed_submit(*, claimed: Sequence[dict], outbound: Sequence[Outbound]) -> P
             by_connector[plan.connectors[0]].append(plan)
         handed = [_attempt(connector, plan, None) for connector, plans in by_connector.items() for plan in plans]
         _attempts_add(handed, at=placed.handed_at)
-        placed.handed_to.update(connector.id for connector in by_connector)
         waiting = []
         for connector, plans, results in _round(by_connector, placed):
             for plan, result in zip(plans, results, strict=True):
@@ -235,7 +233,7 @@ def attempts_record(placed: Placed) -> None:
     not store stays pinned to the connector that took it."""
     with transaction.atomic():
         SubmitAttempt.objects.filter(  # found by the (connector, at) index; the ids: only this chunk's
-            connector_id__in=placed.handed_to,
+            connector_id__in={attempt.connector_id for attempt in placed.attempts},  # each was handed one
             at=placed.handed_at,
             outcome=SubmitAttempt.Outcome.HANDED,
             message_id__in=list(placed.results),

@@ -14,7 +14,9 @@ to push back:
   or --mo-parts concatenated ones (8-bit reference UDH), as a handset sends a long reply;
 - with --receipts-elsewhere, receipts and MO come on another bound session than the submit's
   (a carrier that spreads deliver_sm over a client's binds);
-- --crash-after N kills the process on the Nth submit_sm, to test what a client does then.
+- --crash-after N kills the process on the Nth submit_sm, to test what a client does then: that one
+  and any later one go unanswered, and it dies once the receipts it already owes are out (at most a
+  second later; under load they could otherwise still be waiting in the event loop).
 
 Run it from the project root:
 
@@ -68,6 +70,7 @@ class Smsc:
         self.sessions: dict[str, smpp34.Esme] = {}
         self.tasks: set[asyncio.Future[object]] = set()
         self.mo_references = 0  # the UDH reference of the last concatenated MO
+        self.crashing: list[smpp34.SubmitSmEvent] = []  # held unanswered (one let go is refused)
 
     def log(self, event: str, **fields: object) -> None:
         line = {"event": event, "at": round(time.time(), 3), **fields}
@@ -109,10 +112,15 @@ class Smsc:
         self.sessions[esme.session_id] = esme
 
     def on_submit(self, event: smpp34.SubmitSmEvent) -> None:
+        if self.crashing:
+            self.crashing.append(event)
+            return
         self.counters["submits"] += 1
         if self.counters["submits"] == self.options.crash_after:
             self.log("crash", destination_addr=event.destination_addr)
-            os._exit(3)  # no answer, no unbind: the client sees the TCP connection die
+            self.crashing.append(event)
+            self.spawn(self.crash())
+            return
         to = "+" + event.destination_addr
         udh, text = split_user_data(event.short_message, event.esm_class, event.data_coding)
         status = 0
@@ -153,6 +161,12 @@ class Smsc:
             self.spawn(self.send_receipt(event, message_id, failed=to.startswith(tuple(self.options.fail_prefix))))
         if self.options.mo_keyword is not None and text == self.options.mo_keyword:
             self.spawn(self.send_mo(event))
+
+    async def crash(self) -> None:
+        owed = [task for task in self.tasks if task is not asyncio.current_task()]
+        if owed:
+            await asyncio.wait(owed, timeout=1.0)
+        os._exit(3)  # no answer, no unbind: the client sees the TCP connection die
 
     def spawn(self, work: Awaitable[object]) -> None:
         task = asyncio.ensure_future(work)
